@@ -1,0 +1,351 @@
+// Binary convolution: binary (bit-packed) inputs × binary weights, XOR + popcount.
+//
+// Layouts (see ARCHITECTURE.md): input [H, W, Cw] words; weights [Cout, Kpad]
+// words, a filter's patch in (ky, kx, cw) order, Kpad = roundUp(kh·kw·Cw, 4),
+// padding bits and words zero. Spatial padding is +1 (all-zero words).
+// n = kh·kw·C real bits per window; dot = n − 2·popcount(x ^ w);
+// sumX = n − 2·popcount(x); the output transform is transform.ts.
+//
+// Popcount accumulator bound: u8 lanes take ≤ 31 vectors between widenings; the
+// i32 totals hold any n that fits the format (n < 2^31).
+import { wordsFor, patchWords, widenU8, hsum4I32x4, hsumI32x4, U8_ACC_STEPS } from "./common";
+import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT, FLAG_SUM_X } from "./transform";
+
+// ---------------------------------------------------------------------------
+// Reference: direct loops over (ky, kx, cw) with bounds checks, one channel at a time.
+
+export function bconv2dReference(input: usize, h: i32, w: i32, c: i32, weights: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  const cw = wordsFor(c);
+  const kpad = patchWords(c, kh, kw);
+  const n = kh * kw * c;
+  const outCw = wordsFor(cout);
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      const iy0 = oy * stride - padTop, ix0 = ox * stride - padLeft;
+      let pcx = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const iy = iy0 + ky, ix = ix0 + kx;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          for (let j = 0; j < cw; j++) pcx += popcnt<u32>(load<u32>(input + ((<usize>(iy * w + ix) * cw + j) << 2)));
+        }
+      }
+      const sumX = <f32>(n - 2 * pcx);
+      const pos = oy * outW + ox;
+      let word: u32 = 0;
+      for (let o = 0; o < cout; o++) {
+        const filter = weights + (<usize>o * kpad << 2);
+        let pc = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            const iy = iy0 + ky, ix = ix0 + kx;
+            const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            for (let j = 0; j < cw; j++) {
+              const x: u32 = inside ? load<u32>(input + ((<usize>(iy * w + ix) * cw + j) << 2)) : 0;
+              pc += popcnt<u32>(x ^ load<u32>(filter + (<usize>((ky * kw + kx) * cw + j) << 2)));
+            }
+          }
+        }
+        const y = transform1(transform, cout, o, sumX, <f32>(n - 2 * pc));
+        if (flags & FLAG_BITS_OUT) {
+          if (y < 0) word |= <u32>1 << (o & 31);
+          if ((o & 31) == 31 || o == cout - 1) {
+            store<u32>(output + ((<usize>pos * outCw + (o >> 5)) << 2), word);
+            word = 0;
+          }
+        } else {
+          store<f32>(output + ((<usize>pos * cout + o) << 2), flags & FLAG_RELU ? relu1(y) : y);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Optimized: gather each window once into a zero-padded patch (scratch, Kpad
+// words), then stream all filters over it, four at a time.
+
+export function bconv2dScratchBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
+  return (patchWords(c, kh, kw) << 2) + 16; // the patch, then four i32 counts
+}
+
+// @ts-ignore: decorator
+@inline function copyWords(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  }
+  for (; i < n; i++) store<u32>(dst + (<usize>i << 2), load<u32>(src + (<usize>i << 2)));
+}
+
+// @ts-ignore: decorator
+@inline function zeroWords(dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u32>(dst + (<usize>i << 2), 0);
+}
+
+/** Copies the window at (iy0, ix0) into `patch` in (ky, kx, cw) order; +1 padding is zero words. */
+function gatherPatch(input: usize, h: i32, w: i32, cw: i32, kh: i32, kw: i32, iy0: i32, ix0: i32, patch: usize, kpad: i32): void {
+  const rowWords = kw * cw;
+  let q = patch;
+  for (let ky = 0; ky < kh; ky++, q += <usize>rowWords << 2) {
+    const iy = iy0 + ky;
+    if (iy < 0 || iy >= h) { zeroWords(q, rowWords); continue; }
+    if (ix0 >= 0 && ix0 + kw <= w) {
+      copyWords(q, input + (<usize>(iy * w + ix0) * cw << 2), rowWords);
+      continue;
+    }
+    for (let kx = 0; kx < kw; kx++) {
+      const ix = ix0 + kx;
+      const dst = q + (<usize>(kx * cw) << 2);
+      if (ix < 0 || ix >= w) zeroWords(dst, cw);
+      else copyWords(dst, input + (<usize>(iy * w + ix) * cw << 2), cw);
+    }
+  }
+  zeroWords(q, kpad - kh * rowWords);
+}
+
+/** popcount(patch) over kpad words (kpad a multiple of 4). */
+function popcntPatch(patch: usize, kpad: i32, simd: bool): i32 {
+  if (ASC_FEATURE_SIMD && simd) {
+    let total = i32x4.splat(0);
+    let k = 0;
+    const kv = kpad >> 2;
+    while (k < kv) {
+      const end = min(kv, k + U8_ACC_STEPS);
+      let acc = i8x16.splat(0);
+      for (; k < end; k++) acc = i8x16.add(acc, i8x16.popcnt(v128.load(patch + (<usize>k << 4))));
+      total = i32x4.add(total, widenU8(acc));
+    }
+    return hsumI32x4(total);
+  }
+  let s: i64 = 0;
+  for (let k = 0; k < kpad; k += 2) s += popcnt<i64>(load<i64>(patch + (<usize>k << 2)));
+  return <i32>s;
+}
+
+/** popcount(patch ^ filter) for one filter. */
+function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
+  if (ASC_FEATURE_SIMD && simd) {
+    let total = i32x4.splat(0);
+    let k = 0;
+    const kv = kpad >> 2;
+    while (k < kv) {
+      const end = min(kv, k + U8_ACC_STEPS);
+      let acc = i8x16.splat(0);
+      for (; k < end; k++) {
+        const off = <usize>k << 4;
+        acc = i8x16.add(acc, i8x16.popcnt(v128.xor(v128.load(patch + off), v128.load(filter + off))));
+      }
+      total = i32x4.add(total, widenU8(acc));
+    }
+    return hsumI32x4(total);
+  }
+  let s: i64 = 0;
+  for (let k = 0; k < kpad; k += 2) {
+    const off = <usize>k << 2;
+    s += popcnt<i64>(load<i64>(patch + off) ^ load<i64>(filter + off));
+  }
+  return <i32>s;
+}
+
+/** popcount(patch ^ filter_j) for four consecutive filters, as i32x4. */
+// @ts-ignore: decorator
+@inline function popcntXor4Simd(patch: usize, f0: usize, fstride: usize, kpad: i32): v128 {
+  const f1 = f0 + fstride, f2 = f1 + fstride, f3 = f2 + fstride;
+  let t0 = i32x4.splat(0), t1 = t0, t2 = t0, t3 = t0;
+  let k = 0;
+  const kv = kpad >> 2;
+  while (k < kv) {
+    const end = min(kv, k + U8_ACC_STEPS);
+    let a0 = i8x16.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (; k < end; k++) {
+      const off = <usize>k << 4;
+      const x = v128.load(patch + off);
+      a0 = i8x16.add(a0, i8x16.popcnt(v128.xor(x, v128.load(f0 + off))));
+      a1 = i8x16.add(a1, i8x16.popcnt(v128.xor(x, v128.load(f1 + off))));
+      a2 = i8x16.add(a2, i8x16.popcnt(v128.xor(x, v128.load(f2 + off))));
+      a3 = i8x16.add(a3, i8x16.popcnt(v128.xor(x, v128.load(f3 + off))));
+    }
+    t0 = i32x4.add(t0, widenU8(a0));
+    t1 = i32x4.add(t1, widenU8(a1));
+    t2 = i32x4.add(t2, widenU8(a2));
+    t3 = i32x4.add(t3, widenU8(a3));
+  }
+  return hsum4I32x4(t0, t1, t2, t3);
+}
+
+/** Carry-save adder: a + b + c = sum + 2·carry, bitwise. */
+// @ts-ignore: decorator
+@inline function csaCarry(a: v128, b: v128, c: v128): v128 {
+  return v128.or(v128.and(a, b), v128.and(v128.xor(a, b), c));
+}
+
+/**
+ * popcount(patch ^ filter) for one filter, Harley–Seal style: four XOR vectors
+ * are folded by carry-save adders into (ones, twos, fours) and only `fours` is
+ * popcounted, so a popcount (≈10 x86 instructions in V8) costs once per 4
+ * vectors instead of every vector. Exact for any kpad.
+ */
+// @ts-ignore: decorator
+@inline function popcntXor1HS(patch: usize, f: usize, kv: i32): v128 {
+  let ones = i32x4.splat(0), twos = ones, total = ones;
+  let k = 0;
+  const groups = kv & ~3;
+  while (k < groups) {
+    const end = min(groups, k + 4 * U8_ACC_STEPS);
+    let fours = i8x16.splat(0);
+    for (; k < end; k += 4) {
+      const off = <usize>k << 4;
+      const a0 = v128.xor(v128.load(patch + off), v128.load(f + off));
+      const a1 = v128.xor(v128.load(patch + off, 16), v128.load(f + off, 16));
+      const a2 = v128.xor(v128.load(patch + off, 32), v128.load(f + off, 32));
+      const a3 = v128.xor(v128.load(patch + off, 48), v128.load(f + off, 48));
+      const t1 = csaCarry(ones, a0, a1);
+      ones = v128.xor(v128.xor(ones, a0), a1);
+      const t2 = csaCarry(ones, a2, a3);
+      ones = v128.xor(v128.xor(ones, a2), a3);
+      const c4 = csaCarry(twos, t1, t2);
+      twos = v128.xor(v128.xor(twos, t1), t2);
+      fours = i8x16.add(fours, i8x16.popcnt(c4));
+    }
+    total = i32x4.add(total, i32x4.shl(widenU8(fours), 2));
+  }
+  // ones and twos hold ≤ 1 bit per position: one popcnt each, then the < 4 leftover vectors.
+  let rest = i8x16.add(i8x16.popcnt(ones), i8x16.add(i8x16.popcnt(twos), i8x16.popcnt(twos)));
+  for (; k < kv; k++) {
+    const off = <usize>k << 4;
+    rest = i8x16.add(rest, i8x16.popcnt(v128.xor(v128.load(patch + off), v128.load(f + off))));
+  }
+  return i32x4.add(total, widenU8(rest));
+}
+
+/** Harley–Seal for four filters: [Σ lanes of each] as i32x4. */
+// @ts-ignore: decorator
+@inline function popcntXor4HS(patch: usize, f0: usize, fstride: usize, kv: i32): v128 {
+  return hsum4I32x4(popcntXor1HS(patch, f0, kv), popcntXor1HS(patch, f0 + fstride, kv),
+    popcntXor1HS(patch, f0 + 2 * fstride, kv), popcntXor1HS(patch, f0 + 3 * fstride, kv));
+}
+
+/** Fewest vectors per filter at which Harley–Seal beats one popcount per vector (measured, tools/bench). */
+const HS_MIN_VECTORS: i32 = 8;
+
+/** Same with scalar i64.popcnt (one x86 POPCNT per 64 bits). Writes four counts to `counts`. */
+// @ts-ignore: decorator
+@inline function popcntXor4I64(patch: usize, f0: usize, fstride: usize, kpad: i32, counts: usize): void {
+  const f1 = f0 + fstride, f2 = f1 + fstride, f3 = f2 + fstride;
+  let s0: i64 = 0, s1: i64 = 0, s2: i64 = 0, s3: i64 = 0;
+  for (let k = 0; k < kpad; k += 2) {
+    const off = <usize>k << 2;
+    const x = load<i64>(patch + off);
+    s0 += popcnt<i64>(x ^ load<i64>(f0 + off));
+    s1 += popcnt<i64>(x ^ load<i64>(f1 + off));
+    s2 += popcnt<i64>(x ^ load<i64>(f2 + off));
+    s3 += popcnt<i64>(x ^ load<i64>(f3 + off));
+  }
+  store<i32>(counts, <i32>s0);
+  store<i32>(counts, <i32>s1, 4);
+  store<i32>(counts, <i32>s2, 8);
+  store<i32>(counts, <i32>s3, 12);
+}
+
+function bconv2dGathered(input: usize, h: i32, w: i32, c: i32, weights: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize, simd: bool): void {
+  const cw = wordsFor(c);
+  const kpad = patchWords(c, kh, kw);
+  const fstride = <usize>kpad << 2;
+  const n = kh * kw * c;
+  const outCw = wordsFor(cout);
+  const patch = scratch;
+  const bitsOut = (flags & FLAG_BITS_OUT) != 0;
+  const relu = (flags & FLAG_RELU) != 0;
+  const counts = scratch + fstride; // four i32 for the i64 path (see bconv2dScratchBytes)
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      gatherPatch(input, h, w, cw, kh, kw, oy * stride - padTop, ox * stride - padLeft, patch, kpad);
+      const sumX: f32 = flags & FLAG_SUM_X ? <f32>(n - 2 * popcntPatch(patch, kpad, simd)) : 0;
+      const pos = oy * outW + ox;
+      const outF = output + (<usize>pos * cout << 2);
+      const outB = output + (<usize>pos * outCw << 2);
+      let word: u32 = 0;
+      let o = 0;
+      if (ASC_FEATURE_SIMD) {
+        const sumX4 = f32x4.splat(sumX);
+        const n4 = i32x4.splat(n);
+        for (; o + 4 <= cout; o += 4) {
+          const f0 = weights + <usize>o * fstride;
+          let pc: v128;
+          if (simd) pc = kpad >= HS_MIN_VECTORS * 4 ? popcntXor4HS(patch, f0, fstride, kpad >> 2) : popcntXor4Simd(patch, f0, fstride, kpad);
+          else { popcntXor4I64(patch, f0, fstride, kpad, counts); pc = v128.load(counts); }
+          const y = transform4(transform, cout, o, sumX4, f32x4.convert_i32x4_s(i32x4.sub(n4, i32x4.shl(pc, 1))));
+          if (bitsOut) {
+            word |= <u32>i32x4.bitmask(f32x4.lt(y, f32x4.splat(0))) << (o & 31);
+            if (((o + 4) & 31) == 0) { store<u32>(outB + (<usize>(o >> 5) << 2), word); word = 0; }
+          } else {
+            v128.store(outF + (<usize>o << 2), relu ? relu4(y) : y);
+          }
+        }
+      } else {
+        for (; o + 4 <= cout; o += 4) {
+          popcntXor4I64(patch, weights + <usize>o * fstride, fstride, kpad, counts);
+          for (let j = 0; j < 4; j++) {
+            const y = transform1(transform, cout, o + j, sumX, <f32>(n - 2 * load<i32>(counts + (<usize>j << 2))));
+            if (bitsOut) {
+              if (y < 0) word |= <u32>1 << ((o + j) & 31);
+            } else {
+              store<f32>(outF + (<usize>(o + j) << 2), relu ? relu1(y) : y);
+            }
+          }
+          if (bitsOut && ((o + 4) & 31) == 0) { store<u32>(outB + (<usize>(o >> 5) << 2), word); word = 0; }
+        }
+      }
+      for (; o < cout; o++) {
+        const pc = popcntXor1(patch, weights + <usize>o * fstride, kpad, simd);
+        const y = transform1(transform, cout, o, sumX, <f32>(n - 2 * pc));
+        if (bitsOut) {
+          if (y < 0) word |= <u32>1 << (o & 31);
+          if (((o + 1) & 31) == 0) { store<u32>(outB + (<usize>(o >> 5) << 2), word); word = 0; }
+        } else {
+          store<f32>(outF + (<usize>o << 2), relu ? relu1(y) : y);
+        }
+      }
+      if (bitsOut && (cout & 31) != 0) store<u32>(outB + (<usize>(cout >> 5) << 2), word);
+    }
+  }
+}
+
+/**
+ * Preconditions: c, cout, kh, kw, stride, outH, outW ≥ 1; 0 ≤ padTop < kh, 0 ≤ padLeft < kw;
+ * scratch holds bconv2dScratchBytes(...) bytes; output does not overlap input or scratch.
+ */
+export function bconv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "bconv2d: sizes");
+  assert(padTop >= 0 && padTop < kh && padLeft >= 0 && padLeft < kw, "bconv2d: padding");
+  bconv2dGathered(input, h, w, c, weights, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch, true);
+}
+
+/** The same kernel with scalar i64.popcnt instead of i8x16.popcnt (kept for measurement). */
+export function bconv2dPopcnt64(input: usize, h: i32, w: i32, c: i32, weights: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  bconv2dGathered(input, h, w, c, weights, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch, false);
+}
+
+/**
+ * The XOR + popcount ceiling on this engine: the inner loop of bconv2d with no
+ * gather, transform or stores, over `kv` vectors already in cache, `reps` times.
+ * Returns a checksum so the work cannot be removed.
+ */
+export function xorPopcntCeiling(a: usize, b: usize, kv: i32, reps: i32): i32 {
+  let sum = 0;
+  const fstride = <usize>kv << 4;
+  for (let r = 0; r < reps; r++) {
+    if (ASC_FEATURE_SIMD) sum += hsumI32x4(popcntXor4Simd(a, b, fstride, kv << 2));
+    else sum += popcntXor1(a, b, kv << 2, false);
+  }
+  return sum;
+}

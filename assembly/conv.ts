@@ -1,0 +1,280 @@
+// Float convolution (first layers, hybrid layers): NHWC input; weights packed
+// in panels of 8 output channels, [ceil(Cout/8), kh, kw, C, 8] (zero columns
+// above Cout), so a panel is contiguous and stays in cache while it sweeps
+// every output pixel.
+// Zero padding: the input is first copied into a padded window in scratch
+// (skipped when no padding is needed), so the inner loops never bounds-check.
+// For fixed (oy, ky) the kw·C inputs under a filter row are contiguous in that
+// window, and so are the filter's weights: the kernel is a GEMM over them.
+import { roundUp, storeF32Lanes, loadF32Lanes } from "./common";
+import { transform1, transform4, relu1, relu4, FLAG_RELU } from "./transform";
+
+// ---------------------------------------------------------------------------
+// Reference: direct loops with bounds checks.
+
+export function conv2dReference(input: usize, h: i32, w: i32, c: i32, weights: usize, bias: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  flags: i32, output: usize, scratch: usize): void {
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let o = 0; o < cout; o++) {
+        let acc: f32 = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * stride - padTop + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * stride - padLeft + kx;
+            if (ix < 0 || ix >= w) continue;
+            for (let ch = 0; ch < c; ch++) {
+              acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) *
+                load<f32>(weights + ((<usize>((o >> 3) * kh * kw * c + (ky * kw + kx) * c + ch) * 8 + (o & 7)) << 2));
+            }
+          }
+        }
+        acc += load<f32>(bias + (<usize>o << 2));
+        store<f32>(output + ((<usize>(oy * outW + ox) * cout + o) << 2), flags & FLAG_RELU ? max<f32>(acc, 0) : acc);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Padded window shared by the float convolutions.
+
+/** Rows and columns of input a conv reads, padding included. */
+// @ts-ignore: decorator
+@inline function windowRows(kh: i32, stride: i32, outH: i32): i32 { return (outH - 1) * stride + kh; }
+
+/** True when the conv reads only real input cells (no padding copy needed). */
+// @ts-ignore: decorator
+@inline export function needsPadding(h: i32, w: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32): bool {
+  return padTop != 0 || padLeft != 0 || windowRows(kh, stride, outH) > h || windowRows(kw, stride, outW) > w;
+}
+
+export function paddedWindowBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32): i32 {
+  return windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * c * 4;
+}
+
+/** Copies input into a zero-padded [Hp, Wp, C] window; returns its row stride in floats. */
+export function padWindow(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, window: usize): i32 {
+  const hp = windowRows(kh, stride, outH), wp = windowRows(kw, stride, outW);
+  const rowBytes = <usize>wp * c << 2;
+  for (let yy = 0; yy < hp; yy++) {
+    const dst = window + <usize>yy * rowBytes;
+    const iy = yy - padTop;
+    if (iy < 0 || iy >= h) { memory.fill(dst, 0, rowBytes); continue; }
+    const x0 = max(0, padLeft), x1 = min(wp, w + padLeft); // window columns with real input
+    if (x0 > 0) memory.fill(dst, 0, <usize>x0 * c << 2);
+    if (x1 > x0) memory.copy(dst + (<usize>x0 * c << 2), input + (<usize>(iy * w + x0 - padLeft) * c << 2), <usize>(x1 - x0) * c << 2);
+    if (x1 < wp) memory.fill(dst + (<usize>max(x1, x0) * c << 2), 0, <usize>(wp - max(x1, x0)) * c << 2);
+  }
+  return wp * c;
+}
+
+export function conv2dScratchBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
+  return paddedWindowBytes(c, kh, kw, stride, outH, outW);
+}
+
+// ---------------------------------------------------------------------------
+// Optimized: 4 output pixels × 8 output channels per tile (8 f32x4 accumulators).
+
+// @ts-ignore: decorator
+@inline function storeTile(out: usize, acc0: v128, acc1: v128, n: i32, relu: bool): void {
+  if (relu) { acc0 = f32x4.max(acc0, f32x4.splat(0)); acc1 = f32x4.max(acc1, f32x4.splat(0)); }
+  if (n >= 8) { v128.store(out, acc0); v128.store(out, acc1, 16); return; }
+  if (n >= 4) { v128.store(out, acc0); if (n > 4) storeF32Lanes(out + 16, acc1, n - 4); return; }
+  storeF32Lanes(out, acc0, n);
+}
+
+export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bias: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  flags: i32, output: usize, scratch: usize): void {
+  assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "conv2d: sizes");
+  if (!ASC_FEATURE_SIMD) { conv2dReference(input, h, w, c, weights, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch); return; }
+  let win = input;
+  let rowStride = w * c;
+  if (needsPadding(h, w, kh, kw, stride, padTop, padLeft, outH, outW)) {
+    rowStride = padWindow(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, scratch);
+    win = scratch;
+  }
+  const rowK = kw * c;                  // contiguous k per filter row
+  const panelBytes = <usize>(kh * rowK) << 5; // one panel: kh·kw·C rows of 8 floats
+  const pixStep = <usize>(stride * c) << 2; // bytes between adjacent output pixels' windows
+  const relu = (flags & FLAG_RELU) != 0;
+  for (let co = 0; co < cout; co += 8) {
+    const panel = weights + <usize>(co >> 3) * panelBytes;
+    const n = min(8, cout - co);
+    const b0 = n >= 4 ? v128.load(bias + (<usize>co << 2)) : loadF32Lanes(bias + (<usize>co << 2), n);
+    const b1 = n >= 8 ? v128.load(bias + (<usize>co << 2), 16) : (n > 4 ? loadF32Lanes(bias + (<usize>(co + 4) << 2), n - 4) : f32x4.splat(0));
+    for (let oy = 0; oy < outH; oy++) {
+      let ox = 0;
+      for (; ox + 4 <= outW; ox += 4) {
+        let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+        for (let ky = 0; ky < kh; ky++) {
+          const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
+          const x1 = x0 + pixStep, x2 = x1 + pixStep, x3 = x2 + pixStep;
+          let wp = panel + (<usize>(ky * rowK) << 5);
+          for (let j = 0; j < rowK; j++, wp += 32) {
+            const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+            const o = <usize>j << 2;
+            const v0 = v128.load32_splat(x0 + o), v1 = v128.load32_splat(x1 + o);
+            const v2 = v128.load32_splat(x2 + o), v3 = v128.load32_splat(x3 + o);
+            a00 = f32x4.add(a00, f32x4.mul(v0, w0)); a01 = f32x4.add(a01, f32x4.mul(v0, w1));
+            a10 = f32x4.add(a10, f32x4.mul(v1, w0)); a11 = f32x4.add(a11, f32x4.mul(v1, w1));
+            a20 = f32x4.add(a20, f32x4.mul(v2, w0)); a21 = f32x4.add(a21, f32x4.mul(v2, w1));
+            a30 = f32x4.add(a30, f32x4.mul(v3, w0)); a31 = f32x4.add(a31, f32x4.mul(v3, w1));
+          }
+        }
+        const out = output + ((<usize>(oy * outW + ox) * cout + co) << 2);
+        const ostep = <usize>cout << 2;
+        storeTile(out, a00, a01, n, relu);
+        storeTile(out + ostep, a10, a11, n, relu);
+        storeTile(out + 2 * ostep, a20, a21, n, relu);
+        storeTile(out + 3 * ostep, a30, a31, n, relu);
+      }
+      for (; ox < outW; ox++) {
+        let a0 = b0, a1 = b1;
+        for (let ky = 0; ky < kh; ky++) {
+          const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
+          let wp = panel + (<usize>(ky * rowK) << 5);
+          for (let j = 0; j < rowK; j++, wp += 32) {
+            const v = v128.load32_splat(x0 + (<usize>j << 2));
+            a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wp)));
+            a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wp, 16)));
+          }
+        }
+        storeTile(output + ((<usize>(oy * outW + ox) * cout + co) << 2), a0, a1, n, relu);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Float inputs × binary (α/β) weights: HBN's float-input layers. Weights stay
+// bit-packed and are decoded on the fly: with bit = 1 where a weight is the
+// lower level, negSum = Σ x over those weights, dot = sumX − 2·negSum, and the
+// shared transform gives y = A·sumX + B·dot + C = α·Σ_upper x + β·Σ_lower x.
+// wbits: [kh, kw, C, ceil(Cout/32)] words. Zero padding (a zero adds nothing).
+
+/** Reads the 8 weight bits of outputs co..co+7 at row `k` (co a multiple of 8). */
+// @ts-ignore: decorator
+@inline function weightByte(wbits: usize, ow: i32, k: i32, co: i32): u32 {
+  return (load<u32>(wbits + (<usize>(k * ow + (co >> 5)) << 2)) >> (co & 31)) & 0xff;
+}
+
+export function conv2dBinaryWeightsReference(input: usize, h: i32, w: i32, c: i32, wbits: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  const ow = (cout + 31) >> 5;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let o = 0; o < cout; o++) {
+        let sumX: f32 = 0, negSum: f32 = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * stride - padTop + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * stride - padLeft + kx;
+            if (ix < 0 || ix >= w) continue;
+            for (let ch = 0; ch < c; ch++) {
+              const x = load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2));
+              const k = (ky * kw + kx) * c + ch;
+              sumX += x;
+              if ((load<u32>(wbits + (<usize>(k * ow + (o >> 5)) << 2)) >> (o & 31)) & 1) negSum += x;
+            }
+          }
+        }
+        const y = transform1(transform, cout, o, sumX, sumX - 2 * negSum);
+        store<f32>(output + ((<usize>(oy * outW + ox) * cout + o) << 2), flags & FLAG_RELU ? relu1(y) : y);
+      }
+    }
+  }
+}
+
+export function conv2dBinaryWeightsScratchBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
+  return paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4;
+}
+
+export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "conv2dBinaryWeights: sizes");
+  if (!ASC_FEATURE_SIMD) {
+    conv2dBinaryWeightsReference(input, h, w, c, wbits, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch);
+    return;
+  }
+  let win = input;
+  let rowStride = w * c;
+  if (needsPadding(h, w, kh, kw, stride, padTop, padLeft, outH, outW)) {
+    rowStride = padWindow(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, scratch);
+    win = scratch;
+  }
+  const sums = scratch + <usize>paddedWindowBytes(c, kh, kw, stride, outH, outW);
+  const rowK = kw * c;
+  const ow = (cout + 31) >> 5;
+  const relu = (flags & FLAG_RELU) != 0;
+  // Σx of every window, once: shared by all output channels.
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      let s: f32 = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
+        for (let j = 0; j < rowK; j++) s += load<f32>(x0 + (<usize>j << 2));
+      }
+      store<f32>(sums + (<usize>(oy * outW + ox) << 2), s);
+    }
+  }
+  const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128);
+  for (let co = 0; co < cout; co += 8) {
+    const n = min(8, cout - co);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        // One pixel × 8 channels: negSum via AND with the decoded lane masks.
+        let a0 = f32x4.splat(0), a1 = a0;
+        for (let ky = 0; ky < kh; ky++) {
+          const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
+          const k0 = ky * rowK;
+          for (let j = 0; j < rowK; j++) {
+            const bits = i32x4.splat(weightByte(wbits, ow, k0 + j, co));
+            const v = v128.load32_splat(x0 + (<usize>j << 2));
+            a0 = f32x4.add(a0, v128.and(v, i32x4.ne(v128.and(bits, lo), i32x4.splat(0))));
+            a1 = f32x4.add(a1, v128.and(v, i32x4.ne(v128.and(bits, hi), i32x4.splat(0))));
+          }
+        }
+        const s = f32x4.splat(load<f32>(sums + (<usize>(oy * outW + ox) << 2)));
+        const out = output + ((<usize>(oy * outW + ox) * cout + co) << 2);
+        const two = f32x4.splat(2);
+        if (n == 8) {
+          let y0 = transform4(transform, cout, co, s, f32x4.sub(s, f32x4.mul(two, a0)));
+          let y1 = transform4(transform, cout, co + 4, s, f32x4.sub(s, f32x4.mul(two, a1)));
+          v128.store(out, relu ? relu4(y0) : y0);
+          v128.store(out, relu ? relu4(y1) : y1, 16);
+        } else {
+          const sx = f32x4.extract_lane(s, 0);
+          for (let j = 0; j < n; j++) {
+            const neg = j < 4 ? laneF32(a0, j) : laneF32(a1, j - 4);
+            const y = transform1(transform, cout, co + j, sx, sx - 2 * neg);
+            store<f32>(out + (<usize>j << 2), relu ? relu1(y) : y);
+          }
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function laneF32(v: v128, j: i32): f32 {
+  return j == 0 ? f32x4.extract_lane(v, 0) : j == 1 ? f32x4.extract_lane(v, 1) : j == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+}
+
+// ---------------------------------------------------------------------------
+// Dense layers are a 1×1 convolution over one pixel (same panel packing).
+
+export function dense(input: usize, k: i32, weights: usize, bias: usize, n: i32, flags: i32, output: usize): void {
+  conv2d(input, 1, 1, k, weights, bias, n, 1, 1, 1, 0, 0, 1, 1, flags, output, 0);
+}
+
+export function denseReference(input: usize, k: i32, weights: usize, bias: usize, n: i32, flags: i32, output: usize): void {
+  conv2dReference(input, 1, 1, k, weights, bias, n, 1, 1, 1, 0, 0, 1, 1, flags, output, 0);
+}

@@ -1,0 +1,85 @@
+// Shared benchmark plumbing: argument parsing, timing, the --json result file.
+import { writeFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface Timing {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  runs: number;
+}
+
+/** Times `fn` after warm-up: at least `minRuns` runs and about `budgetMs` in total. */
+export function time(fn: () => void, { minRuns = 7, budgetMs = 1500, warmup = 2 } = {}): Timing {
+  for (let i = 0; i < warmup; i++) fn();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < minRuns || (performance.now() - start < budgetMs && samples.length < 1000)) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { medianMs: samples[samples.length >> 1], minMs: samples[0], maxMs: samples[samples.length - 1], runs: samples.length };
+}
+
+/** `--json FILE` and `--quick` style flags; anything else is an error. */
+export function parseArgs(argv: string[], allowed: Record<string, 'flag' | 'value'>): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    const kind = allowed[name];
+    if (!argv[i].startsWith('--') || !kind) throw new Error(`unknown argument '${argv[i]}' (allowed: ${Object.keys(allowed).map((k) => '--' + k).join(', ')})`);
+    if (kind === 'flag') out[name] = true;
+    else {
+      if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
+      out[name] = argv[++i];
+    }
+  }
+  return out;
+}
+
+/** parseArgs for a script's main: a bad argument prints one line and exits 2. */
+export function parseArgsOrExit(argv: string[], allowed: Record<string, 'flag' | 'value'>): Record<string, string | boolean> {
+  try {
+    return parseArgs(argv, allowed);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
+
+export function writeRows(file: string | undefined, rows: object[], extra: object = {}): void {
+  if (!file) return;
+  writeFileSync(file, JSON.stringify({ ...extra, rows }, null, 1) + '\n');
+  console.log(`wrote ${rows.length} rows to ${file}`);
+}
+
+/** A kernel build's exports, loaded from build/ (Node only: tools, not the sdk). */
+export function loadBuild(name: 'simd' | 'scalar'): Record<string, any> {
+  const path = fileURLToPath(new URL(`../build/bexnet.${name}.wasm`, import.meta.url));
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {
+    env: { abort: () => { throw new Error('wasm abort'); } },
+  });
+  return inst.exports as Record<string, any>;
+}
+
+/** A bump allocator over a build's memory, for benchmarks. */
+export class Arena {
+  private top: number;
+  constructor(readonly k: Record<string, any>) {
+    this.top = k.heapBase();
+  }
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    this.top = (ptr + bytes + 15) & ~15;
+    const mem = this.k.memory as WebAssembly.Memory;
+    if (this.top > mem.buffer.byteLength) mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / 65536));
+    return ptr;
+  }
+  put(data: Float32Array | Uint32Array): number {
+    const ptr = this.alloc(data.byteLength);
+    new Uint8Array((this.k.memory as WebAssembly.Memory).buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return ptr;
+  }
+}

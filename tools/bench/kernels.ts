@@ -1,0 +1,86 @@
+// npm run bench:kernels [-- --json FILE] [--quick]
+// In one process: bexnet bconv2d (SIMD, XNOR and DABN transforms; scalar build),
+// bexnet float conv2d and tfjs-backend-wasm conv2d (SIMD, one thread) on NHWC
+// 3×3 stride-1 same layers, plus the in-process XOR+popcount ceiling.
+import * as tf from '@tensorflow/tfjs';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { parseArgsOrExit, time, writeRows, loadBuild, Arena } from './common';
+import { convGeometry, packBinaryFilters, packSigns, packFloatFilters } from '../../sdk/layout';
+
+const args = parseArgsOrExit(process.argv.slice(2), { json: 'value', quick: 'flag' });
+const SHAPES = [
+  { h: 56, c: 64, cout: 64, k: 3 },
+  { h: 28, c: 128, cout: 128, k: 3 },
+  { h: 14, c: 256, cout: 256, k: 3 },
+  { h: 7, c: 512, cout: 512, k: 3 },
+  { h: 14, c: 256, cout: 256, k: 1 },
+];
+const FLAG_SUM_X = 4;
+const budgetMs = args.quick ? 300 : 1500;
+
+setThreadsCount(1);
+await tf.setBackend('wasm');
+await tf.ready();
+
+const simd = loadBuild('simd'), scalar = loadBuild('scalar');
+const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+
+interface Row { shape: string; impl: string; medianMs: number; minMs: number; maxMs: number; gmacs: number }
+const rows: Row[] = [];
+function record(shape: string, impl: string, macs: number, fn: () => void) {
+  const t = time(fn, { budgetMs });
+  rows.push({ shape, impl, medianMs: +t.medianMs.toFixed(4), minMs: +t.minMs.toFixed(4), maxMs: +t.maxMs.toFixed(4), gmacs: +(macs / t.medianMs / 1e6).toFixed(2) });
+}
+
+for (const { h, c, cout, k } of SHAPES) {
+  const shape = `${h}x${h}x${c}-${cout}-${k}x${k}`;
+  const g = convGeometry(h, h, k, k, 1, 'same');
+  const macs = g.outH * g.outW * cout * k * k * c;
+  const x = rand(h * h * c), w = rand(k * k * c * cout);
+
+  const xt = tf.tensor4d(x, [1, h, h, c]), wt = tf.tensor4d(w, [k, k, c, cout]);
+  record(shape, 'tfjs-wasm', macs, () => tf.conv2d(xt, wt, 1, 'same').dispose());
+  xt.dispose(); wt.dispose();
+
+  if (simd.conv2d) {
+    const a = new Arena(simd);
+    const ip = a.put(x), wp = a.put(packFloatFilters(w, k * k * c, cout)), bp = a.put(rand(cout));
+    const sp = a.alloc(simd.conv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
+    record(shape, 'conv-f32', macs, () => simd.conv2d(ip, h, h, c, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+  }
+
+  const xb = packSigns(x, h * h, c), wb = packBinaryFilters(w, k, k, c, cout);
+  const tr = new Float32Array(3 * cout).map(() => Math.random());
+  for (const [impl, k8, flags] of [['bconv-simd-xnor', simd, 0], ['bconv-simd-dabn', simd, FLAG_SUM_X], ['bconv-scalar-dabn', scalar, FLAG_SUM_X]] as const) {
+    const a = new Arena(k8);
+    const ip = a.put(xb), wp = a.put(wb), tp = a.put(tr);
+    const sp = a.alloc(k8.bconv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
+    record(shape, impl, macs, () => k8.bconv2d(ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
+    if (impl === 'bconv-simd-dabn') {
+      record(shape, 'bconv-simd-dabn-popcnt64', macs, () => k8.bconv2dPopcnt64(ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
+    }
+  }
+}
+
+// The ceiling: the XOR+popcount inner loop alone, on 24 vectors × 4 filters held in L1.
+{
+  const a = new Arena(simd);
+  const kv = 24, reps = 20000;
+  const ap = a.put(new Uint32Array(kv * 4).map(() => (Math.random() * 2 ** 32) >>> 0));
+  const bp = a.put(new Uint32Array(kv * 16).map(() => (Math.random() * 2 ** 32) >>> 0));
+  const macs = reps * 4 * kv * 128;
+  record('l1-resident', 'ceiling-xor-popcnt', macs, () => simd.xorPopcntCeiling(ap, bp, kv, reps));
+}
+
+// Print: per shape, each implementation's time and its ratio to tfjs and to the ceiling.
+const ceiling = rows.find((r) => r.impl === 'ceiling-xor-popcnt')!.gmacs;
+console.log(`XOR+popcount ceiling: ${ceiling} GMAC/s`);
+console.log('shape                  impl                       median ms (min–max)        GMAC/s   ×tfjs  %ceiling');
+for (const r of rows) {
+  if (r.impl === 'ceiling-xor-popcnt') continue;
+  const tfjs = rows.find((q) => q.shape === r.shape && q.impl === 'tfjs-wasm')!;
+  const speedup = (tfjs.medianMs / r.medianMs).toFixed(2);
+  const pct = r.impl.startsWith('bconv') ? ((100 * r.gmacs) / ceiling).toFixed(0) + '%' : '';
+  console.log(`${r.shape.padEnd(22)} ${r.impl.padEnd(26)} ${r.medianMs.toFixed(3).padStart(8)} (${r.minMs.toFixed(3)}–${r.maxMs.toFixed(3)})`.padEnd(82) + `${r.gmacs.toFixed(1).padStart(7)} ${speedup.padStart(6)} ${pct.padStart(8)}`);
+}
+writeRows(args.json as string | undefined, rows, { node: process.version, ceilingGmacs: ceiling });

@@ -1,0 +1,34 @@
+// Builds the kernels: one AssemblyScript source, three wasm files (SIMD, scalar,
+// debug), then wasm-opt from the `binaryen` package on the release builds; and
+// bundles the Node CLI/bench entry points into dist/ with esbuild.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+mkdirSync(join(root, 'build'), { recursive: true });
+for (const target of ['simd', 'scalar', 'debug']) {
+  run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
+}
+// -O3 again with binaryen's newest passes; features must match what asc emitted.
+run(bin('wasm-opt'), ['-O3', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals',
+  'build/bexnet.simd.wasm', '-o', 'build/bexnet.simd.wasm']);
+run(bin('wasm-opt'), ['-O3', '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals',
+  'build/bexnet.scalar.wasm', '-o', 'build/bexnet.scalar.wasm']);
+
+// Node entry points (CLI, benchmarks, long scripts), bundled so they run on plain `node`.
+const entries = { cli: 'tools/cli.ts', 'bench-kernels': 'tools/bench/kernels.ts' };
+const present = Object.fromEntries(Object.entries(entries).filter(([, p]) => existsSync(join(root, p))));
+await build({
+  entryPoints: present, outdir: join(root, 'dist'), outExtension: { '.js': '.mjs' },
+  bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
+});
+
+for (const f of ['simd', 'scalar', 'debug']) {
+  console.log(`build/bexnet.${f}.wasm ${statSync(join(root, 'build', `bexnet.${f}.wasm`)).size} bytes`);
+}

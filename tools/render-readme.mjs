@@ -1,0 +1,48 @@
+// Renders the README's result tables from tools/results/*.json, between
+// `<!-- table:NAME -->` and `<!-- /table:NAME -->`. `--check` exits 1 if the README
+// is out of date (a test runs it), so no table is ever typed by hand.
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readmePath = `${root}README.md`;
+
+const fmt = (v, digits = 2) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
+
+const TABLES = {
+  kernels(data) {
+    const rows = data.rows;
+    const shapes = [...new Set(rows.filter((r) => r.impl !== 'ceiling-xor-popcnt').map((r) => r.shape))];
+    const impls = ['tfjs-wasm', 'conv-f32', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
+    const ceiling = rows.find((r) => r.impl === 'ceiling-xor-popcnt');
+    const get = (s, i) => rows.find((r) => r.shape === s && r.impl === i);
+    const out = [
+      `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | DABN ×tfjs | DABN % of ceiling |`,
+      `|---|${impls.map(() => '---:').join('|')}|---:|---:|`,
+    ];
+    for (const s of shapes) {
+      const t = get(s, 'tfjs-wasm'), d = get(s, 'bconv-simd-dabn');
+      out.push(`| ${s} | ${impls.map((i) => (get(s, i) ? `${fmt(get(s, i).medianMs, 3)} ms` : '–')).join(' | ')} | ${fmt(t.medianMs / d.medianMs, 1)}× | ${fmt((100 * d.gmacs) / ceiling.gmacs, 0)}% |`);
+    }
+    out.push('', `XOR+popcount ceiling in the same process: ${fmt(ceiling.gmacs, 1)} GMAC/s; tfjs-backend-wasm (SIMD, 1 thread). Node ${data.node}.`);
+    return out.join('\n');
+  },
+};
+
+export function render(readme) {
+  return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {
+    const file = `${root}tools/results/${name}.json`;
+    const body = existsSync(file) ? TABLES[name](JSON.parse(readFileSync(file, 'utf8'))) : `_no result yet: tools/results/${name}.json_`;
+    return `<!-- table:${name} -->\n${body}\n<!-- /table:${name} -->`;
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const readme = readFileSync(readmePath, 'utf8');
+  const next = render(readme);
+  if (process.argv.includes('--check')) {
+    if (next !== readme) { console.error('README tables are out of date: run `node tools/render-readme.mjs`'); process.exit(1); }
+  } else {
+    writeFileSync(readmePath, next);
+  }
+}
