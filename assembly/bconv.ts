@@ -153,20 +153,21 @@ function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
 /** popcount(patch ^ filter_j) for four consecutive filters, as i32x4. */
 // @ts-ignore: decorator
 @inline function popcntXor4Simd(patch: usize, f0: usize, fstride: usize, kpad: i32): v128 {
-  const f1 = f0 + fstride, f2 = f1 + fstride, f3 = f2 + fstride;
+  // Five loop-carried pointers: cheaper than letting the optimizer recompute
+  // f0 + j·fstride inside the loop (it did, with the stride spilled).
+  let f1 = f0 + fstride, f2 = f1 + fstride, f3 = f2 + fstride;
+  let x = patch;
   let t0 = i32x4.splat(0), t1 = t0, t2 = t0, t3 = t0;
-  let k = 0;
-  const kv = kpad >> 2;
-  while (k < kv) {
-    const end = min(kv, k + U8_ACC_STEPS);
+  const end = patch + (<usize>kpad << 2);
+  while (x < end) {
+    const chunkEnd = min(end, x + (<usize>U8_ACC_STEPS << 4));
     let a0 = i8x16.splat(0), a1 = a0, a2 = a0, a3 = a0;
-    for (; k < end; k++) {
-      const off = <usize>k << 4;
-      const x = v128.load(patch + off);
-      a0 = i8x16.add(a0, i8x16.popcnt(v128.xor(x, v128.load(f0 + off))));
-      a1 = i8x16.add(a1, i8x16.popcnt(v128.xor(x, v128.load(f1 + off))));
-      a2 = i8x16.add(a2, i8x16.popcnt(v128.xor(x, v128.load(f2 + off))));
-      a3 = i8x16.add(a3, i8x16.popcnt(v128.xor(x, v128.load(f3 + off))));
+    for (; x < chunkEnd; x += 16, f0 += 16, f1 += 16, f2 += 16, f3 += 16) {
+      const v = v128.load(x);
+      a0 = i8x16.add(a0, i8x16.popcnt(v128.xor(v, v128.load(f0))));
+      a1 = i8x16.add(a1, i8x16.popcnt(v128.xor(v, v128.load(f1))));
+      a2 = i8x16.add(a2, i8x16.popcnt(v128.xor(v, v128.load(f2))));
+      a3 = i8x16.add(a3, i8x16.popcnt(v128.xor(v, v128.load(f3))));
     }
     t0 = i32x4.add(t0, widenU8(a0));
     t1 = i32x4.add(t1, widenU8(a1));
@@ -229,9 +230,9 @@ function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
 }
 
 /** Fewest vectors per filter at which Harley–Seal beats one popcount per vector (measured, tools/bench). */
-const HS_MIN_VECTORS: i32 = 8;
+const HS_MIN_VECTORS: i32 = 32;
 
-/** Same with scalar i64.popcnt (one x86 POPCNT per 64 bits). Writes four counts to `counts`. */
+/** Scalar i64.popcnt (one x86 POPCNT per 64 bits) for four filters; counts to `counts[0..3]`. */
 // @ts-ignore: decorator
 @inline function popcntXor4I64(patch: usize, f0: usize, fstride: usize, kpad: i32, counts: usize): void {
   const f1 = f0 + fstride, f2 = f1 + fstride, f3 = f2 + fstride;
@@ -250,9 +251,53 @@ const HS_MIN_VECTORS: i32 = 8;
   store<i32>(counts, <i32>s3, 12);
 }
 
+/** popcount(patch ^ filter) with i64.popcnt, unrolled over one v128 (kpad is a multiple of 4). */
+// @ts-ignore: decorator
+@inline function popcntXor1I64(patch: usize, f: usize, kpad: i32): i32 {
+  let s0: i64 = 0, s1: i64 = 0;
+  for (let k = 0; k < kpad; k += 4) {
+    const off = <usize>k << 2;
+    s0 += popcnt<i64>(load<i64>(patch + off) ^ load<i64>(f + off));
+    s1 += popcnt<i64>(load<i64>(patch + off, 8) ^ load<i64>(f + off, 8));
+  }
+  return <i32>(s0 + s1);
+}
+
+/**
+ * Two filters on the vector unit (Harley–Seal or one popcnt per vector) and two
+ * on the scalar POPCNT unit, interleaved, so both kinds of execution port work.
+ */
+// @ts-ignore: decorator
+@inline function popcntXor4Mixed(patch: usize, f0: usize, fstride: usize, kpad: i32): v128 {
+  const kv = kpad >> 2;
+  const v0 = kv >= HS_MIN_VECTORS ? popcntXor1HS(patch, f0, kv) : widenU8(popcntXor1Short(patch, f0, kv));
+  const v1 = kv >= HS_MIN_VECTORS ? popcntXor1HS(patch, f0 + fstride, kv) : widenU8(popcntXor1Short(patch, f0 + fstride, kv));
+  const s2 = popcntXor1I64(patch, f0 + 2 * fstride, kpad);
+  const s3 = popcntXor1I64(patch, f0 + 3 * fstride, kpad);
+  return i32x4.replace_lane(i32x4.replace_lane(hsum4I32x4(v0, v1, i32x4.splat(0), i32x4.splat(0)), 2, s2), 3, s3);
+}
+
+/** Per-vector popcnt for kv ≤ 31 vectors, as u8 lanes. */
+// @ts-ignore: decorator
+@inline function popcntXor1Short(patch: usize, f: usize, kv: i32): v128 {
+  let acc = i8x16.splat(0);
+  for (let k = 0; k < kv; k++) {
+    const off = <usize>k << 4;
+    acc = i8x16.add(acc, i8x16.popcnt(v128.xor(v128.load(patch + off), v128.load(f + off))));
+  }
+  return acc;
+}
+
+/** Inner-loop strategies for the four-filter popcount (bconv2dWith; bconv2d picks by measurement). */
+export const INNER_POPCNT8: i32 = 0;   // i8x16.popcnt on every XOR vector
+export const INNER_HARLEY_SEAL: i32 = 1; // carry-save adders, one i8x16.popcnt per 4 vectors
+export const INNER_POPCNT64: i32 = 2;  // scalar i64.popcnt
+export const INNER_MIXED: i32 = 3;     // two filters SIMD, two scalar
+
 function bconv2dGathered(input: usize, h: i32, w: i32, c: i32, weights: usize, cout: i32,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
-  transform: usize, flags: i32, output: usize, scratch: usize, simd: bool): void {
+  transform: usize, flags: i32, output: usize, scratch: usize, inner: i32): void {
+  const simd = inner != INNER_POPCNT64;
   const cw = wordsFor(c);
   const kpad = patchWords(c, kh, kw);
   const fstride = <usize>kpad << 2;
@@ -277,7 +322,9 @@ function bconv2dGathered(input: usize, h: i32, w: i32, c: i32, weights: usize, c
         for (; o + 4 <= cout; o += 4) {
           const f0 = weights + <usize>o * fstride;
           let pc: v128;
-          if (simd) pc = kpad >= HS_MIN_VECTORS * 4 ? popcntXor4HS(patch, f0, fstride, kpad >> 2) : popcntXor4Simd(patch, f0, fstride, kpad);
+          if (inner == INNER_POPCNT8) pc = popcntXor4Simd(patch, f0, fstride, kpad);
+          else if (inner == INNER_HARLEY_SEAL) pc = popcntXor4HS(patch, f0, fstride, kpad >> 2);
+          else if (inner == INNER_MIXED) pc = popcntXor4Mixed(patch, f0, fstride, kpad);
           else { popcntXor4I64(patch, f0, fstride, kpad, counts); pc = v128.load(counts); }
           const y = transform4(transform, cout, o, sumX4, f32x4.convert_i32x4_s(i32x4.sub(n4, i32x4.shl(pc, 1))));
           if (bitsOut) {
@@ -325,14 +372,19 @@ export function bconv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, co
   transform: usize, flags: i32, output: usize, scratch: usize): void {
   assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "bconv2d: sizes");
   assert(padTop >= 0 && padTop < kh && padLeft >= 0 && padLeft < kw, "bconv2d: padding");
-  bconv2dGathered(input, h, w, c, weights, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch, true);
+  bconv2dGathered(input, h, w, c, weights, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch, chooseInner(patchWords(c, kh, kw) >> 2));
 }
 
-/** The same kernel with scalar i64.popcnt instead of i8x16.popcnt (kept for measurement). */
-export function bconv2dPopcnt64(input: usize, h: i32, w: i32, c: i32, weights: usize, cout: i32,
+/** The inner loop bconv2d uses for filters of `kv` vectors (thresholds from npm run bench:kernels). */
+function chooseInner(kv: i32): i32 {
+  return kv >= HS_MIN_VECTORS ? INNER_HARLEY_SEAL : INNER_POPCNT8;
+}
+
+/** bconv2d with an explicit inner-loop strategy (INNER_*), for tests and benchmarks. */
+export function bconv2dWith(inner: i32, input: usize, h: i32, w: i32, c: i32, weights: usize, cout: i32,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   transform: usize, flags: i32, output: usize, scratch: usize): void {
-  bconv2dGathered(input, h, w, c, weights, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch, false);
+  bconv2dGathered(input, h, w, c, weights, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch, inner);
 }
 
 /**

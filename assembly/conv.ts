@@ -107,47 +107,61 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
     const n = min(8, cout - co);
     const b0 = n >= 4 ? v128.load(bias + (<usize>co << 2)) : loadF32Lanes(bias + (<usize>co << 2), n);
     const b1 = n >= 8 ? v128.load(bias + (<usize>co << 2), 16) : (n > 4 ? loadF32Lanes(bias + (<usize>(co + 4) << 2), n - 4) : f32x4.splat(0));
-    for (let oy = 0; oy < outH; oy++) {
-      let ox = 0;
-      for (; ox + 4 <= outW; ox += 4) {
-        let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
-        for (let ky = 0; ky < kh; ky++) {
-          const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
-          const x1 = x0 + pixStep, x2 = x1 + pixStep, x3 = x2 + pixStep;
-          let wp = panel + (<usize>(ky * rowK) << 5);
-          for (let j = 0; j < rowK; j++, wp += 32) {
-            const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-            const o = <usize>j << 2;
-            const v0 = v128.load32_splat(x0 + o), v1 = v128.load32_splat(x1 + o);
-            const v2 = v128.load32_splat(x2 + o), v3 = v128.load32_splat(x3 + o);
-            a00 = f32x4.add(a00, f32x4.mul(v0, w0)); a01 = f32x4.add(a01, f32x4.mul(v0, w1));
-            a10 = f32x4.add(a10, f32x4.mul(v1, w0)); a11 = f32x4.add(a11, f32x4.mul(v1, w1));
-            a20 = f32x4.add(a20, f32x4.mul(v2, w0)); a21 = f32x4.add(a21, f32x4.mul(v2, w1));
-            a30 = f32x4.add(a30, f32x4.mul(v3, w0)); a31 = f32x4.add(a31, f32x4.mul(v3, w1));
-          }
+    // Tiles run over the flattened output pixels, so a row's leftover pixels
+    // join the next row's tile (7×7 outputs: twelve full tiles and one single).
+    const pixels = outH * outW;
+    let p = 0;
+    for (; p + 4 <= pixels; p += 4) {
+      const x0 = windowAt(win, rowStride, stride, c, outW, p), x1 = windowAt(win, rowStride, stride, c, outW, p + 1);
+      const x2 = windowAt(win, rowStride, stride, c, outW, p + 2), x3 = windowAt(win, rowStride, stride, c, outW, p + 3);
+      let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+      for (let ky = 0; ky < kh; ky++) {
+        // Pointers advance with j (loop-carried), so the optimizer cannot
+        // rematerialize the pixel address arithmetic inside the hot loop.
+        const rowOff = <usize>(ky * rowStride) << 2;
+        let r0 = x0 + rowOff, r1 = x1 + rowOff, r2 = x2 + rowOff, r3 = x3 + rowOff;
+        let wp = panel + (<usize>(ky * rowK) << 5);
+        const wEnd = wp + (<usize>rowK << 5);
+        for (; wp < wEnd; wp += 32, r0 += 4, r1 += 4, r2 += 4, r3 += 4) {
+          const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+          const v0 = v128.load32_splat(r0), v1 = v128.load32_splat(r1);
+          const v2 = v128.load32_splat(r2), v3 = v128.load32_splat(r3);
+          a00 = f32x4.add(a00, f32x4.mul(v0, w0)); a01 = f32x4.add(a01, f32x4.mul(v0, w1));
+          a10 = f32x4.add(a10, f32x4.mul(v1, w0)); a11 = f32x4.add(a11, f32x4.mul(v1, w1));
+          a20 = f32x4.add(a20, f32x4.mul(v2, w0)); a21 = f32x4.add(a21, f32x4.mul(v2, w1));
+          a30 = f32x4.add(a30, f32x4.mul(v3, w0)); a31 = f32x4.add(a31, f32x4.mul(v3, w1));
         }
-        const out = output + ((<usize>(oy * outW + ox) * cout + co) << 2);
-        const ostep = <usize>cout << 2;
-        storeTile(out, a00, a01, n, relu);
-        storeTile(out + ostep, a10, a11, n, relu);
-        storeTile(out + 2 * ostep, a20, a21, n, relu);
-        storeTile(out + 3 * ostep, a30, a31, n, relu);
       }
-      for (; ox < outW; ox++) {
-        let a0 = b0, a1 = b1;
-        for (let ky = 0; ky < kh; ky++) {
-          const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
-          let wp = panel + (<usize>(ky * rowK) << 5);
-          for (let j = 0; j < rowK; j++, wp += 32) {
-            const v = v128.load32_splat(x0 + (<usize>j << 2));
-            a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wp)));
-            a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wp, 16)));
-          }
+      const out = output + ((<usize>p * cout + co) << 2);
+      const ostep = <usize>cout << 2;
+      storeTile(out, a00, a01, n, relu);
+      storeTile(out + ostep, a10, a11, n, relu);
+      storeTile(out + 2 * ostep, a20, a21, n, relu);
+      storeTile(out + 3 * ostep, a30, a31, n, relu);
+    }
+    for (; p < pixels; p++) {
+      const x0 = windowAt(win, rowStride, stride, c, outW, p);
+      let a0 = b0, a1 = b1;
+      for (let ky = 0; ky < kh; ky++) {
+        let r0 = x0 + (<usize>(ky * rowStride) << 2);
+        let wp = panel + (<usize>(ky * rowK) << 5);
+        const wEnd = wp + (<usize>rowK << 5);
+        for (; wp < wEnd; wp += 32, r0 += 4) {
+          const v = v128.load32_splat(r0);
+          a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wp)));
+          a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wp, 16)));
         }
-        storeTile(output + ((<usize>(oy * outW + ox) * cout + co) << 2), a0, a1, n, relu);
       }
+      storeTile(output + ((<usize>p * cout + co) << 2), a0, a1, n, relu);
     }
   }
+}
+
+/** Address of the top-left input cell under output pixel p (flattened), in the (padded) window. */
+// @ts-ignore: decorator
+@inline function windowAt(win: usize, rowStride: i32, stride: i32, c: i32, outW: i32, p: i32): usize {
+  const oy = p / outW, ox = p - oy * outW;
+  return win + ((<usize>(oy * stride) * rowStride + <usize>(ox * stride * c)) << 2);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,14 @@
 // −1 is bit 1, so it is the AND of the words (padding bits stay 0).
 import { wordsFor } from "./common";
 
+/** Debug-build checks: every window must hold at least one real cell. */
+// @ts-ignore: decorator
+@inline function assertPoolArgs(h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32): void {
+  assert(h > 0 && w > 0 && c > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "pool: sizes");
+  assert(padTop >= 0 && padTop < kh && padLeft >= 0 && padLeft < kw, "pool: padding");
+  assert((outH - 1) * stride - padTop < h && (outW - 1) * stride - padLeft < w, "pool: window past the input");
+}
+
 // @ts-ignore: decorator
 @inline function clampLo(v: i32): i32 { return v < 0 ? 0 : v; }
 
@@ -26,6 +34,7 @@ export function maxPool2dReference(input: usize, h: i32, w: i32, c: i32, kh: i32
 
 export function maxPool2d(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
   padTop: i32, padLeft: i32, outH: i32, outW: i32, output: usize): void {
+  assertPoolArgs(h, w, c, kh, kw, stride, padTop, padLeft, outH, outW);
   if (!ASC_FEATURE_SIMD) { maxPool2dReference(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, output); return; }
   for (let oy = 0; oy < outH; oy++) {
     const y0 = clampLo(oy * stride - padTop), y1 = min(h, oy * stride - padTop + kh);
@@ -71,6 +80,7 @@ export function maxPool2dBitsReference(input: usize, h: i32, w: i32, c: i32, kh:
 
 export function maxPool2dBits(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
   padTop: i32, padLeft: i32, outH: i32, outW: i32, output: usize): void {
+  assertPoolArgs(h, w, c, kh, kw, stride, padTop, padLeft, outH, outW);
   if (!ASC_FEATURE_SIMD) { maxPool2dBitsReference(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, output); return; }
   const cw = wordsFor(c);
   for (let oy = 0; oy < outH; oy++) {
@@ -117,6 +127,7 @@ export function avgPool2dReference(input: usize, h: i32, w: i32, c: i32, kh: i32
 
 export function avgPool2d(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
   padTop: i32, padLeft: i32, outH: i32, outW: i32, output: usize): void {
+  assertPoolArgs(h, w, c, kh, kw, stride, padTop, padLeft, outH, outW);
   if (!ASC_FEATURE_SIMD) { avgPool2dReference(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, output); return; }
   for (let oy = 0; oy < outH; oy++) {
     const y0 = clampLo(oy * stride - padTop), y1 = min(h, oy * stride - padTop + kh);

@@ -9,8 +9,9 @@ const FLAG_RELU = 1, FLAG_BITS_OUT = 2, FLAG_SUM_X = 4;
 const builds: Build[] = ['simd', 'scalar', 'debug'];
 const harness = Object.fromEntries(builds.map((b) => [b, new KernelHarness(b)])) as Record<Build, KernelHarness>;
 // Every implementation of the kernel, in every build that has it.
+// `bconv2dWith:N` is bconv2d forced to inner-loop strategy N (popcnt8, Harley–Seal, popcnt64, mixed).
 const impls: [Build, string][] = [
-  ['simd', 'bconv2d'], ['simd', 'bconv2dPopcnt64'], ['simd', 'bconv2dReference'],
+  ['simd', 'bconv2d'], ['simd', 'bconv2dWith:0'], ['simd', 'bconv2dWith:1'], ['simd', 'bconv2dWith:2'], ['simd', 'bconv2dWith:3'], ['simd', 'bconv2dReference'],
   ['scalar', 'bconv2d'], ['scalar', 'bconv2dReference'], ['debug', 'bconv2d'],
 ];
 
@@ -46,7 +47,9 @@ function run(build: Build, fn: string, x: Uint32Array, wts: Uint32Array, tr: Flo
   const input = k.put(x), weights = k.put(wts), trans = k.put(tr);
   const scratch = k.alloc(k.exports.bconv2dScratchBytes(cs.c, cs.k, cs.k, cs.stride, g.outH, g.outW, cs.cout));
   const output = k.output(outLen * 4);
-  k.exports[fn](input, cs.h, cs.w, cs.c, weights, cs.cout, cs.k, cs.k, cs.stride, g.padTop, g.padLeft, g.outH, g.outW, trans, flags, output, scratch);
+  const [name, inner] = fn.split(':');
+  const kernel = inner === undefined ? k.exports[name] : (...a: number[]) => k.exports[name](Number(inner), ...a);
+  kernel(input, cs.h, cs.w, cs.c, weights, cs.cout, cs.k, cs.k, cs.stride, g.padTop, g.padLeft, g.outH, g.outW, trans, flags, output, scratch);
   k.checkGuards();
   return flags & FLAG_BITS_OUT ? k.u32(output, outLen) : k.f32(output, outLen);
 }

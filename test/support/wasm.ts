@@ -22,7 +22,10 @@ export class KernelHarness {
   constructor(readonly build: Build) {
     const url = new URL(`../../build/bexnet.${build}.wasm`, import.meta.url);
     const module = new WebAssembly.Module(readFileSync(fileURLToPath(url)));
-    const instance = new WebAssembly.Instance(module, { env: { abort: harnessAbort } });
+    const abort = (msg: number, file: number, line: number, col: number): never => {
+      throw new Error(`wasm abort: ${readString(this.memory, msg)} (${readString(this.memory, file)}:${line}:${col})`);
+    };
+    const instance = new WebAssembly.Instance(module, { env: { abort } });
     this.exports = instance.exports as Record<string, any>;
     this.memory = this.exports.memory as WebAssembly.Memory;
     this.base = this.top = this.exports.heapBase();
@@ -82,6 +85,9 @@ export class KernelHarness {
   }
 }
 
-function harnessAbort(msg: number, file: number, line: number, col: number): never {
-  throw new Error(`wasm abort at ${line}:${col} (message @${msg}, file @${file})`);
+/** An AssemblyScript string: UTF-16 code units, byte length stored just before. */
+function readString(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return '';
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
 }

@@ -23,6 +23,28 @@ export function time(fn: () => void, { minRuns = 7, budgetMs = 1500, warmup = 2 
   return { medianMs: samples[samples.length >> 1], minMs: samples[0], maxMs: samples[samples.length - 1], runs: samples.length };
 }
 
+/**
+ * Times several implementations of the same work round-robin: each round runs
+ * every one once, so background load on this shared machine hits all of them
+ * alike and their ratios stay fair. At least `minRounds`, about `budgetMs` in all.
+ */
+export function timeInterleaved(fns: (() => void)[], { minRounds = 9, budgetMs = 3000, warmup = 2 } = {}): Timing[] {
+  for (let i = 0; i < warmup; i++) fns.forEach((f) => f());
+  const samples: number[][] = fns.map(() => []);
+  const start = performance.now();
+  for (let round = 0; round < minRounds || (performance.now() - start < budgetMs && round < 500); round++) {
+    fns.forEach((f, i) => {
+      const t0 = performance.now();
+      f();
+      samples[i].push(performance.now() - t0);
+    });
+  }
+  return samples.map((s) => {
+    s.sort((a, b) => a - b);
+    return { medianMs: s[s.length >> 1], minMs: s[0], maxMs: s[s.length - 1], runs: s.length };
+  });
+}
+
 /** `--json FILE` and `--quick` style flags; anything else is an error. */
 export function parseArgs(argv: string[], allowed: Record<string, 'flag' | 'value'>): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};

@@ -1,13 +1,13 @@
-// npm run bench:kernels [-- --json FILE] [--quick]
+// npm run bench:kernels [-- --json FILE] [--quick] [--variants]
 // In one process: bexnet bconv2d (SIMD, XNOR and DABN transforms; scalar build),
 // bexnet float conv2d and tfjs-backend-wasm conv2d (SIMD, one thread) on NHWC
 // 3×3 stride-1 same layers, plus the in-process XOR+popcount ceiling.
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { parseArgsOrExit, time, writeRows, loadBuild, Arena } from './common';
+import { parseArgsOrExit, timeInterleaved, writeRows, loadBuild, Arena } from './common';
 import { convGeometry, packBinaryFilters, packSigns, packFloatFilters } from '../../sdk/layout';
 
-const args = parseArgsOrExit(process.argv.slice(2), { json: 'value', quick: 'flag' });
+const args = parseArgsOrExit(process.argv.slice(2), { json: 'value', quick: 'flag', variants: 'flag' });
 const SHAPES = [
   { h: 56, c: 64, cout: 64, k: 3 },
   { h: 28, c: 128, cout: 128, k: 3 },
@@ -16,7 +16,7 @@ const SHAPES = [
   { h: 14, c: 256, cout: 256, k: 1 },
 ];
 const FLAG_SUM_X = 4;
-const budgetMs = args.quick ? 300 : 1500;
+const budgetMs = args.quick ? 1000 : 4000;
 
 setThreadsCount(1);
 await tf.setBackend('wasm');
@@ -25,12 +25,28 @@ await tf.ready();
 const simd = loadBuild('simd'), scalar = loadBuild('scalar');
 const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 
-interface Row { shape: string; impl: string; medianMs: number; minMs: number; maxMs: number; gmacs: number }
+interface Row { shape: string; impl: string; medianMs: number; minMs: number; maxMs: number; runs: number; gmacs: number }
 const rows: Row[] = [];
+// Per shape, every implementation is registered, then all are timed round-robin.
+let pending: { shape: string; impl: string; macs: number; fn: () => void }[] = [];
 function record(shape: string, impl: string, macs: number, fn: () => void) {
-  const t = time(fn, { budgetMs });
-  rows.push({ shape, impl, medianMs: +t.medianMs.toFixed(4), minMs: +t.minMs.toFixed(4), maxMs: +t.maxMs.toFixed(4), gmacs: +(macs / t.medianMs / 1e6).toFixed(2) });
+  pending.push({ shape, impl, macs, fn });
 }
+function flush() {
+  const times = timeInterleaved(pending.map((p) => p.fn), { budgetMs });
+  pending.forEach(({ shape, impl, macs }, i) => {
+    const t = times[i];
+    rows.push({ shape, impl, medianMs: +t.medianMs.toFixed(4), minMs: +t.minMs.toFixed(4), maxMs: +t.maxMs.toFixed(4), runs: t.runs, gmacs: +(macs / t.medianMs / 1e6).toFixed(2) });
+  });
+  pending = [];
+}
+
+// The ceiling: the XOR+popcount inner loop alone, on 24 vectors × 4 filters held
+// in L1, timed in each shape's round-robin so it sees the same machine state.
+const ceilingA = new Arena(simd);
+const CEIL_KV = 24, CEIL_REPS = 20000;
+const ceilA = ceilingA.put(new Uint32Array(CEIL_KV * 4).map(() => (Math.random() * 2 ** 32) >>> 0));
+const ceilB = ceilingA.put(new Uint32Array(CEIL_KV * 16).map(() => (Math.random() * 2 ** 32) >>> 0));
 
 for (const { h, c, cout, k } of SHAPES) {
   const shape = `${h}x${h}x${c}-${cout}-${k}x${k}`;
@@ -40,7 +56,6 @@ for (const { h, c, cout, k } of SHAPES) {
 
   const xt = tf.tensor4d(x, [1, h, h, c]), wt = tf.tensor4d(w, [k, k, c, cout]);
   record(shape, 'tfjs-wasm', macs, () => tf.conv2d(xt, wt, 1, 'same').dispose());
-  xt.dispose(); wt.dispose();
 
   if (simd.conv2d) {
     const a = new Arena(simd);
@@ -56,31 +71,27 @@ for (const { h, c, cout, k } of SHAPES) {
     const ip = a.put(xb), wp = a.put(wb), tp = a.put(tr);
     const sp = a.alloc(k8.bconv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
     record(shape, impl, macs, () => k8.bconv2d(ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
-    if (impl === 'bconv-simd-dabn') {
-      record(shape, 'bconv-simd-dabn-popcnt64', macs, () => k8.bconv2dPopcnt64(ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
+    if (impl === 'bconv-simd-dabn' && args.variants) {
+      // The inner-loop strategies bconv2d chooses between (assembly/bconv.ts INNER_*).
+      for (const [inner, name] of ['popcnt8', 'harley-seal', 'popcnt64', 'mixed'].entries()) {
+        record(shape, `bconv-simd-dabn-${name}`, macs, () => k8.bconv2dWith(inner, ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
+      }
     }
   }
-}
-
-// The ceiling: the XOR+popcount inner loop alone, on 24 vectors × 4 filters held in L1.
-{
-  const a = new Arena(simd);
-  const kv = 24, reps = 20000;
-  const ap = a.put(new Uint32Array(kv * 4).map(() => (Math.random() * 2 ** 32) >>> 0));
-  const bp = a.put(new Uint32Array(kv * 16).map(() => (Math.random() * 2 ** 32) >>> 0));
-  const macs = reps * 4 * kv * 128;
-  record('l1-resident', 'ceiling-xor-popcnt', macs, () => simd.xorPopcntCeiling(ap, bp, kv, reps));
+  record(shape, 'ceiling-xor-popcnt', CEIL_REPS * 4 * CEIL_KV * 128, () => simd.xorPopcntCeiling(ceilA, ceilB, CEIL_KV, CEIL_REPS));
+  flush();
+  xt.dispose(); wt.dispose();
 }
 
 // Print: per shape, each implementation's time and its ratio to tfjs and to the ceiling.
-const ceiling = rows.find((r) => r.impl === 'ceiling-xor-popcnt')!.gmacs;
-console.log(`XOR+popcount ceiling: ${ceiling} GMAC/s`);
 console.log('shape                  impl                       median ms (min–max)        GMAC/s   ×tfjs  %ceiling');
 for (const r of rows) {
   if (r.impl === 'ceiling-xor-popcnt') continue;
   const tfjs = rows.find((q) => q.shape === r.shape && q.impl === 'tfjs-wasm')!;
+  const ceiling = rows.find((q) => q.shape === r.shape && q.impl === 'ceiling-xor-popcnt')!.gmacs;
   const speedup = (tfjs.medianMs / r.medianMs).toFixed(2);
   const pct = r.impl.startsWith('bconv') ? ((100 * r.gmacs) / ceiling).toFixed(0) + '%' : '';
   console.log(`${r.shape.padEnd(22)} ${r.impl.padEnd(26)} ${r.medianMs.toFixed(3).padStart(8)} (${r.minMs.toFixed(3)}–${r.maxMs.toFixed(3)})`.padEnd(82) + `${r.gmacs.toFixed(1).padStart(7)} ${speedup.padStart(6)} ${pct.padStart(8)}`);
 }
-writeRows(args.json as string | undefined, rows, { node: process.version, ceilingGmacs: ceiling });
+console.log(`ceiling-xor-popcnt per shape (GMAC/s): ${rows.filter((r) => r.impl === 'ceiling-xor-popcnt').map((r) => r.gmacs).join(', ')}`);
+writeRows(args.json as string | undefined, rows, { node: process.version });
