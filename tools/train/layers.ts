@@ -1,0 +1,290 @@
+// Binarized tfjs-layers: SignActivation, BinaryConv2D, BinaryDense.
+// All three serialise (getConfig + registerClass) so models saved with
+// tools/train/file-io.ts reload with tf.loadLayersModel.
+//
+// Conventions (ARCHITECTURE.md):
+//  - sign(0) = +1; SignActivation's gradient is the clipped STE.
+//  - A binary-input conv (binaryInput: true) pads its ±1 input with +1 using
+//    tf.pad(x, pads, 1) and TensorFlow's 'same' geometry (extra row bottom/right),
+//    then runs a 'valid' conv. Float-input convs pad with 0 as usual.
+//  - Weights are binarized per output filter by quantizeWeights (xnor | dabn).
+//    Latent weights are centred over the input-channel axis and clamped to [-1, 1]
+//    by constrainLatent(), which the trainer calls after each optimizer step.
+import * as tf from '@tensorflow/tfjs';
+import { centreAndClamp, levels, quantizeWeights, signSTE, type Quantizer, QUANTIZERS } from './quantizers.js';
+
+type Kwargs = Record<string, unknown>;
+type InitName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform';
+
+/** What the exporter reads from a binary layer (see exportBinary()). */
+export interface BinaryExport {
+  quantizer: Quantizer;
+  /** ±1 values, same shape as the kernel: [kh, kw, ci, co] or [in, out]. bit = (value < 0). */
+  signs: Float32Array;
+  kernelShape: number[];
+  /** Per-filter levels: W~ = beta + (alpha - beta) * (sign > 0). xnor: alpha = scale, beta = -scale. */
+  alpha: Float32Array;
+  beta: Float32Array;
+  /** XNOR scale mean|W| (xnor only). */
+  scale: Float32Array | null;
+  /** Output transform y = A*sumX + B*dot + C (before any following batch norm). */
+  A: Float32Array;
+  B: Float32Array;
+  C: Float32Array;
+  /** Bias (C) or null when the layer has none. */
+  bias: Float32Array | null;
+  binaryInput: boolean;
+}
+
+function checkQuantizer(q: unknown): Quantizer {
+  if (!QUANTIZERS.includes(q as Quantizer)) throw new Error(`quantizer must be one of ${QUANTIZERS.join(' | ')}, got '${q}'`);
+  return q as Quantizer;
+}
+
+function pair(v: number | number[]): [number, number] {
+  return Array.isArray(v) ? [v[0], v.length > 1 ? v[1] : v[0]] : [v, v];
+}
+
+/** TensorFlow 'same' padding for one axis: [before, after]. */
+export function samePads(inSize: number, k: number, s: number): [number, number] {
+  const out = Math.ceil(inSize / s);
+  const total = Math.max((out - 1) * s + k - inSize, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+export interface SignActivationArgs { name?: string; trainable?: boolean; inputShape?: number[] }
+
+/** x -> where(x >= 0, +1, -1); gradient dy * 1{|x| < 1}. */
+export class SignActivation extends tf.layers.Layer {
+  static className = 'SignActivation';
+  constructor(args: SignActivationArgs = {}) {
+    super(args as never);
+    this.supportsMasking = true;
+  }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return signSTE(x);
+  }
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+}
+
+export interface BinaryConv2DArgs {
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: 'same' | 'valid';
+  quantizer?: Quantizer;
+  /** Input is ±1 (after SignActivation): pad with +1. Default true. */
+  binaryInput?: boolean;
+  useBias?: boolean;
+  kernelInitializer?: InitName;
+  seed?: number;
+  name?: string;
+  trainable?: boolean;
+  inputShape?: number[];
+}
+
+/** Shared kernel handling of BinaryConv2D and BinaryDense. */
+abstract class BinaryBase extends tf.layers.Layer {
+  quantizer: Quantizer;
+  useBias: boolean;
+  kernelInitializer: InitName;
+  seed: number | undefined;
+  kernel: tf.LayerVariable | null = null;
+  bias: tf.LayerVariable | null = null;
+  /** Input-channel axis of the kernel (centring). */
+  protected abstract inAxis: number;
+
+  constructor(args: { quantizer?: Quantizer; useBias?: boolean; kernelInitializer?: InitName; seed?: number; name?: string; trainable?: boolean; inputShape?: number[] }) {
+    super(args as never);
+    this.quantizer = checkQuantizer(args.quantizer ?? 'dabn');
+    this.useBias = args.useBias ?? false;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.seed = args.seed;
+  }
+
+  protected makeKernel(shape: number[], outUnits: number) {
+    const init = tf.initializers[this.kernelInitializer]({ seed: this.seed });
+    this.kernel = this.addWeight('kernel', shape, 'float32', init);
+    if (this.useBias) this.bias = this.addWeight('bias', [outUnits], 'float32', tf.initializers.zeros());
+  }
+
+  /** Binarized kernel W~ (differentiable w.r.t. the latent kernel). */
+  binarizedKernel(): tf.Tensor {
+    return quantizeWeights(this.kernel!.read(), this.quantizer);
+  }
+
+  /** Centre over the input-channel axis and clamp the latent kernel to [-1, 1]. */
+  constrainLatent(): void {
+    const v = this.kernel!.read() as tf.Variable;
+    tf.tidy(() => v.assign(centreAndClamp(v, this.inAxis)));
+  }
+
+  /** Everything the exporter needs for this layer (see BinaryExport). */
+  exportBinary(): BinaryExport {
+    const w = this.kernel!.read();
+    const L = levels(w, this.quantizer);
+    const signs = tf.tidy(() => tf.sub(tf.mul(L.mask, 2), 1)).dataSync() as Float32Array;
+    const alpha = L.alpha.dataSync() as Float32Array, beta = L.beta.dataSync() as Float32Array;
+    tf.dispose([L.mask, L.alpha, L.beta, L.threshold]);
+    const co = alpha.length;
+    const A = new Float32Array(co), B = new Float32Array(co), C = new Float32Array(co);
+    const bias = this.bias ? (this.bias.read().dataSync() as Float32Array).slice() : null;
+    for (let o = 0; o < co; o++) {
+      A[o] = this.quantizer === 'xnor' ? 0 : (alpha[o] + beta[o]) / 2;
+      B[o] = (alpha[o] - beta[o]) / 2;
+      C[o] = bias ? bias[o] : 0;
+    }
+    return {
+      quantizer: this.quantizer, signs: signs.slice(), kernelShape: w.shape.slice(),
+      alpha: alpha.slice(), beta: beta.slice(), scale: this.quantizer === 'xnor' ? alpha.slice() : null,
+      A, B, C, bias, binaryInput: this.binaryInputFlag(),
+    };
+  }
+
+  protected abstract binaryInputFlag(): boolean;
+
+  baseConfig(): tf.serialization.ConfigDict {
+    return { quantizer: this.quantizer, useBias: this.useBias, kernelInitializer: this.kernelInitializer, seed: this.seed ?? null };
+  }
+}
+
+/** Conv2D with binarized weights; with binaryInput, ±1 inputs padded with +1. */
+export class BinaryConv2D extends BinaryBase {
+  static className = 'BinaryConv2D';
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  binaryInput: boolean;
+  protected inAxis = 2;
+
+  constructor(args: BinaryConv2DArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize);
+    this.strides = pair(args.strides ?? 1);
+    this.padding = args.padding ?? 'same';
+    this.binaryInput = args.binaryInput ?? true;
+    if (!(this.filters > 0)) throw new Error('BinaryConv2D: filters must be > 0');
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const ci = s[s.length - 1] as number;
+    this.makeKernel([this.kernelSize[0], this.kernelSize[1], ci, this.filters], this.filters);
+    this.built = true;
+  }
+
+  /** Explicit [top, bottom, left, right] padding for an input of h x w. */
+  pads(h: number, w: number): [number, number, number, number] {
+    if (this.padding === 'valid') return [0, 0, 0, 0];
+    const [t, b] = samePads(h, this.kernelSize[0], this.strides[0]);
+    const [l, r] = samePads(w, this.kernelSize[1], this.strides[1]);
+    return [t, b, l, r];
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      let x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const wq = this.binarizedKernel() as tf.Tensor4D;
+      let pad: 'same' | 'valid' = this.padding;
+      if (this.binaryInput && this.padding === 'same') {
+        const [t, b, l, r] = this.pads(x.shape[1], x.shape[2]);
+        if (t + b + l + r > 0) x = tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], 1);
+        pad = 'valid';
+      }
+      let y: tf.Tensor = tf.conv2d(x, wq, this.strides, pad);
+      if (this.bias) y = tf.add(y, this.bias.read());
+      return y;
+    });
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const out = (n: number | null, i: 0 | 1) => {
+      if (n == null) return null;
+      return this.padding === 'same' ? Math.ceil(n / this.strides[i]) : Math.floor((n - this.kernelSize[i]) / this.strides[i]) + 1;
+    };
+    return [s[0], out(s[1], 0), out(s[2], 1), this.filters];
+  }
+
+  protected binaryInputFlag() { return this.binaryInput; }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(), ...this.baseConfig(),
+      filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, binaryInput: this.binaryInput,
+    };
+  }
+}
+
+export interface BinaryDenseArgs {
+  units: number;
+  quantizer?: Quantizer;
+  binaryInput?: boolean;
+  useBias?: boolean;
+  kernelInitializer?: InitName;
+  seed?: number;
+  name?: string;
+  trainable?: boolean;
+  inputShape?: number[];
+}
+
+/** Dense with binarized weights (kernel [in, out], filters = output units). */
+export class BinaryDense extends BinaryBase {
+  static className = 'BinaryDense';
+  units: number;
+  binaryInput: boolean;
+  protected inAxis = 0;
+
+  constructor(args: BinaryDenseArgs) {
+    super(args);
+    this.units = args.units;
+    this.binaryInput = args.binaryInput ?? true;
+    if (!(this.units > 0)) throw new Error('BinaryDense: units must be > 0');
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    this.makeKernel([s[s.length - 1] as number, this.units], this.units);
+    this.built = true;
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      let y: tf.Tensor = tf.matMul(x, this.binarizedKernel() as tf.Tensor2D);
+      if (this.bias) y = tf.add(y, this.bias.read());
+      return y;
+    });
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [...s.slice(0, -1), this.units];
+  }
+
+  protected binaryInputFlag() { return this.binaryInput; }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...this.baseConfig(), units: this.units, binaryInput: this.binaryInput };
+  }
+}
+
+tf.serialization.registerClass(SignActivation);
+tf.serialization.registerClass(BinaryConv2D);
+tf.serialization.registerClass(BinaryDense);
+
+export type BinaryLayer = BinaryConv2D | BinaryDense;
+
+export function isBinaryLayer(l: tf.layers.Layer): l is BinaryLayer {
+  return l instanceof BinaryConv2D || l instanceof BinaryDense;
+}
+
+/** Applies the latent-weight constraint of every binary layer (after an optimizer step). */
+export function constrainLatentWeights(model: tf.LayersModel): void {
+  for (const l of model.layers) if (isBinaryLayer(l)) l.constrainLatent();
+}

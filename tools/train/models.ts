@@ -1,0 +1,157 @@
+// Reference models, each definable as float / xnor / dabn.
+//
+// sketchnet: Sketch-A-Net adapted to 28x28 (fully convolutional: large strided
+// first conv, a 3x3 conv stack with pooling, then the "fc" layers as a valid conv
+// and 1x1 convs). First conv always full precision; last conv selectable
+// (lastLayer 'float' = float weights on ReLU'd float inputs, the papers' choice;
+// 'binary' = binary weights on binary inputs, with a bias).
+// Per block, binary variants run conv -> BN -> [maxpool] -> sign. maxpool and sign
+// commute in the forward pass (sign is monotone), so the exporter may run
+// conv -> BN -> sign (threshold) -> maxpool on bits (AND of the -1 bits).
+//
+//  layer  kind              out         MACs (345 classes)
+//  conv1  5x5/2 float        14x14x32    0.16M
+//  conv2  3x3 bin, pool      14x14x64    3.61M   -> 7x7
+//  conv3  3x3 bin, pool       7x7x128    3.61M   -> 3x3
+//  conv4  3x3 valid bin       1x1x256    0.29M
+//  conv5  1x1 bin             1x1x512    0.13M
+//  conv6  1x1 last            1x1xC      0.18M
+//  total ~0.70M params, ~8.0M MACs per 28x28 image.
+//
+// resnet: a small ResNet for 28x28 (stem conv, 3 stages of basic blocks with
+// 32/64/128 channels, strides 1/2/2, global average pool, dense head). Binary
+// variants use Bi-Real-style blocks: every 3x3 conv is sign -> binary conv -> BN
+// with its own identity shortcut; downsampling shortcuts are avgpool + float 1x1
+// conv + BN (kept float, as is common practice).
+import * as tf from '@tensorflow/tfjs';
+import { BinaryConv2D, BinaryDense, SignActivation } from './layers.js';
+import type { Quantizer } from './quantizers.js';
+
+export type Variant = 'float' | Quantizer;
+export const VARIANTS: readonly Variant[] = ['float', 'xnor', 'dabn'];
+export type ModelName = 'sketchnet' | 'resnet';
+export const MODELS: readonly ModelName[] = ['sketchnet', 'resnet'];
+
+export interface ModelOptions {
+  variant: Variant;
+  classes: number;
+  /** Multiplies every hidden width (default 1). */
+  width?: number;
+  /** Last layer precision for binary variants (default 'float'). */
+  lastLayer?: 'float' | 'binary';
+  seed?: number;
+  inputShape?: [number, number, number];
+}
+
+function seeds(seed: number) {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2147483648);
+}
+
+function bn(name: string) {
+  return tf.layers.batchNormalization({ name, momentum: 0.9, epsilon: 1e-3 });
+}
+
+export function sketchNet(opts: ModelOptions): tf.LayersModel {
+  const { variant, classes } = opts;
+  const wm = opts.width ?? 1;
+  const ch = (c: number) => Math.max(8, Math.round(c * wm));
+  const next = seeds(opts.seed ?? 1);
+  const bin = variant !== 'float';
+  const q = variant as Quantizer;
+  const inp = tf.input({ shape: opts.inputShape ?? [28, 28, 1], name: 'image' });
+  const act = (x: tf.SymbolicTensor, name: string) =>
+    (bin ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
+  const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
+    (bin
+      ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, binaryInput: true, seed: next() })
+      : tf.layers.conv2d({ name, filters, kernelSize: k, padding, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) })
+    ).apply(x) as tf.SymbolicTensor;
+  const pool = (x: tf.SymbolicTensor, name: string) => tf.layers.maxPooling2d({ name, poolSize: 2, strides: 2 }).apply(x) as tf.SymbolicTensor;
+
+  let x = tf.layers.conv2d({ name: 'conv1', filters: ch(32), kernelSize: 5, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }).apply(inp) as tf.SymbolicTensor;
+  x = bn('bn1').apply(x) as tf.SymbolicTensor;
+  x = act(x, 'act1');
+  x = conv(x, 'conv2', ch(64), 3, 'same');
+  x = bn('bn2').apply(x) as tf.SymbolicTensor;
+  x = pool(x, 'pool2');
+  x = act(x, 'act2');
+  x = conv(x, 'conv3', ch(128), 3, 'same');
+  x = bn('bn3').apply(x) as tf.SymbolicTensor;
+  x = pool(x, 'pool3');
+  x = act(x, 'act3');
+  x = conv(x, 'conv4', ch(256), 3, 'valid');
+  x = bn('bn4').apply(x) as tf.SymbolicTensor;
+  x = act(x, 'act4');
+  x = conv(x, 'conv5', ch(512), 1, 'valid');
+  x = bn('bn5').apply(x) as tf.SymbolicTensor;
+  if (bin && opts.lastLayer === 'binary') {
+    x = new SignActivation({ name: 'act5' }).apply(x) as tf.SymbolicTensor;
+    x = new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, binaryInput: true, useBias: true, seed: next() }).apply(x) as tf.SymbolicTensor;
+  } else {
+    x = tf.layers.reLU({ name: 'act5' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
+  }
+  x = tf.layers.flatten({ name: 'logits' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: inp, outputs: x, name: `sketchnet_${variant}` });
+}
+
+export function resNet(opts: ModelOptions): tf.LayersModel {
+  const { variant, classes } = opts;
+  const wm = opts.width ?? 1;
+  const ch = (c: number) => Math.max(8, Math.round(c * wm));
+  const next = seeds(opts.seed ?? 1);
+  const bin = variant !== 'float';
+  const q = variant as Quantizer;
+  const inp = tf.input({ shape: opts.inputShape ?? [28, 28, 1], name: 'image' });
+  let id = 0;
+  const n = (p: string) => `${p}${++id}`;
+  const S = (l: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => l.apply(x) as tf.SymbolicTensor;
+
+  let x = S(tf.layers.conv2d({ name: 'stem', filters: ch(32), kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), inp);
+  x = S(bn('stem_bn'), x);
+  if (!bin) x = S(tf.layers.reLU({ name: 'stem_relu' }), x);
+
+  const conv3 = (h: tf.SymbolicTensor, filters: number, stride: number) =>
+    bin
+      ? S(new BinaryConv2D({ name: n('bconv'), filters, kernelSize: 3, strides: stride, padding: 'same', quantizer: q, binaryInput: true, seed: next() }), S(new SignActivation({ name: n('sign') }), h))
+      : S(tf.layers.conv2d({ name: n('conv'), filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), h);
+
+  const shortcut = (h: tf.SymbolicTensor, filters: number, stride: number, inC: number) => {
+    if (stride === 1 && filters === inC) return h;
+    let s = stride > 1 ? S(tf.layers.averagePooling2d({ name: n('sc_pool'), poolSize: stride, strides: stride, padding: 'same' }), h) : h;
+    s = S(tf.layers.conv2d({ name: n('sc_conv'), filters, kernelSize: 1, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), s);
+    return S(bn(n('sc_bn')), s);
+  };
+
+  let inC = ch(32);
+  for (const [c, stride] of [[ch(32), 1], [ch(64), 2], [ch(128), 2]] as const) {
+    if (bin) {
+      // Bi-Real: each binary conv has its own shortcut.
+      let h = S(bn(n('bn')), conv3(x, c, stride));
+      x = S(tf.layers.add({ name: n('add') }), [h, shortcut(x, c, stride, inC)]);
+      h = S(bn(n('bn')), conv3(x, c, 1));
+      x = S(tf.layers.add({ name: n('add') }), [h, x]);
+    } else {
+      let h = S(tf.layers.reLU({ name: n('relu') }), S(bn(n('bn')), conv3(x, c, stride)));
+      h = S(bn(n('bn')), conv3(h, c, 1));
+      x = S(tf.layers.reLU({ name: n('relu') }), S(tf.layers.add({ name: n('add') }), [h, shortcut(x, c, stride, inC)]));
+    }
+    inC = c;
+  }
+  if (bin) x = S(tf.layers.reLU({ name: 'head_relu' }), x);
+  x = S(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
+  if (bin && opts.lastLayer === 'binary') {
+    x = S(new SignActivation({ name: 'head_sign' }), x);
+    x = S(new BinaryDense({ name: 'fc', units: classes, quantizer: q, useBias: true, seed: next() }), x);
+  } else {
+    x = S(tf.layers.dense({ name: 'fc', units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }), x);
+  }
+  return tf.model({ inputs: inp, outputs: x, name: `resnet_${variant}` });
+}
+
+export function buildModel(name: ModelName, opts: ModelOptions): tf.LayersModel {
+  if (name === 'sketchnet') return sketchNet(opts);
+  if (name === 'resnet') return resNet(opts);
+  throw new Error(`unknown model '${name}' (expected ${MODELS.join(' | ')})`);
+}
