@@ -16,15 +16,21 @@ const TABLES = {
     const impls = ['tfjs-wasm', 'conv-f32', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
     const get = (s, i) => rows.find((r) => r.shape === s && r.impl === i);
     const out = [
-      `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | DABN ×tfjs | DABN % of ceiling |`,
-      `|---|${impls.map(() => '---:').join('|')}|---:|---:|`,
+      `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | f32 ×tfjs | DABN ×tfjs | DABN % of ceiling |`,
+      `|---|${impls.map(() => '---:').join('|')}|---:|---:|---:|`,
     ];
     for (const s of shapes) {
       const t = get(s, 'tfjs-wasm'), d = get(s, 'bconv-simd-dabn'), ceil = get(s, 'ceiling-xor-popcnt');
-      out.push(`| ${s} | ${impls.map((i) => (get(s, i) ? `${fmt(get(s, i).medianMs, 3)} ms` : '–')).join(' | ')} | ${fmt(t.medianMs / d.medianMs, 1)}× | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
+      out.push(`| ${s} | ${impls.map((i) => (get(s, i) ? `${fmt(get(s, i).medianMs, 3)} ms` : '–')).join(' | ')} | ${fmt(t.medianMs / get(s, 'conv-f32').medianMs, 2)}× | ${fmt(t.medianMs / d.medianMs, 1)}× | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
     }
     const ceilings = rows.filter((r) => r.impl === 'ceiling-xor-popcnt').map((r) => r.gmacs);
     out.push('', `Median ms, all implementations of a shape timed round-robin in one process. XOR+popcount ceiling ${fmt(Math.min(...ceilings), 0)}–${fmt(Math.max(...ceilings), 0)} GMAC/s; tfjs-backend-wasm 4.22 (SIMD, 1 thread); Node ${data.node}.`);
+    // The inner-loop strategies bconv2d chooses between, when the run measured them.
+    const variants = ['popcnt8', 'harley-seal', 'popcnt64', 'mixed'].filter((v) => rows.some((r) => r.impl === `bconv-simd-dabn-${v}`));
+    if (variants.length) {
+      out.push('', `| bconv2d inner loop, GMAC/s | ${variants.join(' | ')} |`, `|---|${variants.map(() => '---:').join('|')}|`);
+      for (const s of shapes) out.push(`| ${s} | ${variants.map((v) => fmt(get(s, `bconv-simd-dabn-${v}`).gmacs, 0)).join(' | ')} |`);
+    }
     return out.join('\n');
   },
 };
