@@ -3,7 +3,7 @@
 // one exists, the plain `...Reference` it is tested against.
 // Contract: EXPORTS.md; conventions: ../ARCHITECTURE.md.
 export { packSigns, packSignsReference, packSignsAffine, packSignsAffineReference, unpackSigns } from "./bitpack";
-export { bconv2d, bconv2dReference, bconv2dWith, bconv2dScratchBytes, xorPopcntCeiling } from "./bconv";
+export { bconv2d, bconv2dReference, bconv2dWith, bconv2dScratchBytes, xorPopcntCeiling, bconv2dPackWeights, bconv2dPackedBytes } from "./bconv";
 export {
   conv2d, conv2dReference, conv2dScratchBytes,
   conv2dBinaryWeights, conv2dBinaryWeightsReference, conv2dBinaryWeightsScratchBytes,

@@ -44,7 +44,14 @@ function run(build: Build, fn: string, x: Uint32Array, wts: Uint32Array, tr: Flo
   k.reset();
   const g = convGeometry(cs.h, cs.w, cs.k, cs.k, cs.stride, cs.padding);
   const outLen = g.outH * g.outW * (flags & FLAG_BITS_OUT ? wordsFor(cs.cout) : cs.cout);
-  const input = k.put(x), weights = k.put(wts), trans = k.put(tr);
+  const input = k.put(x), trans = k.put(tr);
+  let weights = k.put(wts);
+  if (fn === 'bconv2d') {
+    // bconv2d reads its own layout; the file layout goes through bconv2dPackWeights.
+    const packed = k.alloc(k.exports.bconv2dPackedBytes(cs.c, cs.k, cs.k, cs.cout));
+    k.exports.bconv2dPackWeights(weights, cs.c, cs.k, cs.k, cs.cout, packed);
+    weights = packed;
+  }
   const scratch = k.alloc(k.exports.bconv2dScratchBytes(cs.c, cs.k, cs.k, cs.stride, g.outH, g.outW, cs.cout));
   const output = k.output(outLen * 4);
   const [name, inner] = fn.split(':');

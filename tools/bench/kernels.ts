@@ -68,13 +68,15 @@ for (const { h, c, cout, k } of SHAPES) {
   const tr = new Float32Array(3 * cout).map(() => Math.random());
   for (const [impl, k8, flags] of [['bconv-simd-xnor', simd, 0], ['bconv-simd-dabn', simd, FLAG_SUM_X], ['bconv-scalar-dabn', scalar, FLAG_SUM_X]] as const) {
     const a = new Arena(k8);
-    const ip = a.put(xb), wp = a.put(wb), tp = a.put(tr);
+    const ip = a.put(xb), wfile = a.put(wb), tp = a.put(tr);
+    const wp = a.alloc(k8.bconv2dPackedBytes(c, k, k, cout)); // the layout bconv2d reads, as the sdk prepares it at load
+    k8.bconv2dPackWeights(wfile, c, k, k, cout, wp);
     const sp = a.alloc(k8.bconv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
     record(shape, impl, macs, () => k8.bconv2d(ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
     if (impl === 'bconv-simd-dabn' && args.variants) {
       // The inner-loop strategies bconv2d chooses between (assembly/bconv.ts INNER_*).
       for (const [inner, name] of ['popcnt8', 'harley-seal', 'popcnt64', 'mixed'].entries()) {
-        record(shape, `bconv-simd-dabn-${name}`, macs, () => k8.bconv2dWith(inner, ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
+        record(shape, `bconv-simd-dabn-${name}`, macs, () => k8.bconv2dWith(inner, ip, h, h, c, wfile, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
       }
     }
   }
