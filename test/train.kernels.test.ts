@@ -62,3 +62,40 @@ describe('wasm conv gradients equal the cpu backend', () => {
     }
   });
 });
+
+describe('wasm MaxPoolGrad (JS kernel) equals the cpu backend', () => {
+  const cases: [number, number, number, number, 'same' | 'valid'][] = [
+    // H, W, pool, stride, pad
+    [14, 14, 2, 2, 'valid'], [7, 7, 2, 2, 'valid'], [7, 6, 3, 2, 'same'], [5, 5, 3, 1, 'same'],
+  ];
+  for (const [H, W, p, s, pad] of cases) {
+    it(`${H}x${W} pool ${p} stride ${s} ${pad}`, async () => {
+      // distinct values (no ties) so both backends pick the same maximum
+      const xv = Array.from({ length: 2 * H * W * 5 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+      const run = () => {
+        const x = tf.tensor4d(xv, [2, H, W, 5]);
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, p, s, pad), tf.range(1, 1 + tf.maxPool(x, p, s, pad).size).reshape(tf.maxPool(x, p, s, pad).shape))));
+        return g(x).dataSync();
+      };
+      const w = await on('wasm', run);
+      const c = await on('cpu', run);
+      expect(maxAbsDiff(w, c)).toBeLessThan(1e-4);
+      await tf.setBackend('wasm');
+    });
+  }
+});
+
+describe('strided input gradient (matmul + col2im) on a first-layer shape', () => {
+  it('5x5 stride 2 same, 1 input channel', async () => {
+    const xv = Array.from({ length: 3 * 28 * 28 }, (_, i) => Math.sin(i * 0.37));
+    const wv = Array.from({ length: 25 * 8 }, (_, i) => Math.cos(i * 1.3));
+    const run = () => {
+      const x = tf.tensor4d(xv, [3, 28, 28, 1]), w = tf.tensor4d(wv, [5, 5, 1, 8]);
+      return tf.grad((a: tf.Tensor) => tf.square(tf.conv2d(a as tf.Tensor4D, w, 2, 'same')).sum())(x).dataSync();
+    };
+    const w = await on('wasm', run);
+    const c = await on('cpu', run);
+    expect(maxAbsDiff(w, c)).toBeLessThan(1e-3);
+    await tf.setBackend('wasm');
+  });
+});

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binarize, dabnLevels, dabnSplitBruteForce, quantizeWeights, signSTE, xnorLevels, centreAndClamp } from '../tools/train/quantizers.js';
+import { binarize, dabnLevels, dabnSplitBruteForce, quantizeWeights, signSTE, xnorLevels, centreAndClamp, centreAndClampJS, levelsJS, quantizerConfig } from '../tools/train/quantizers.js';
 import { mulberry32 } from '../tools/data/prng.js';
 
 const SEED = Number(process.env.BEXNET_SEED ?? 20240601);
@@ -54,6 +54,37 @@ describe('DABN optimal-k split', () => {
   });
 });
 
+describe('JS fast path equals the tensor-op references', () => {
+  it(`levelsJS = dabnLevels / xnorLevels (seed ${SEED})`, () => {
+    const rng = mulberry32(SEED + 7);
+    for (const n of [2, 9, 64, 576]) for (let kind = 0; kind < 4; kind++) {
+      const co = 6;
+      const w = randomFilters(rng, n, co, kind);
+      for (const q of ['xnor', 'dabn'] as const) {
+        const ref = q === 'xnor' ? xnorLevels(tf.tensor2d(w, [n, co])) : dabnLevels(tf.tensor2d(w, [n, co]));
+        const js = levelsJS(w, n, co, q);
+        expect(Array.from(js.mask)).toEqual(Array.from(ref.mask.dataSync()));
+        const ra = ref.alpha.dataSync(), rb = ref.beta.dataSync();
+        for (let o = 0; o < co; o++) {
+          expect(js.alpha[o]).toBeCloseTo(ra[o], 4);
+          expect(js.beta[o]).toBeCloseTo(rb[o], 4);
+        }
+      }
+    }
+  });
+
+  it('centreAndClampJS = centreAndClamp for conv and dense kernels', () => {
+    const rng = mulberry32(SEED + 8);
+    for (const [shape, axis] of [[[3, 3, 5, 4], 2], [[7, 3], 0]] as [number[], number][]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const v = Float32Array.from({ length: size }, () => (rng() - 0.5) * 3);
+      const ref = centreAndClamp(tf.tensor(v, shape), axis).dataSync();
+      const js = centreAndClampJS(v, shape, axis);
+      for (let i = 0; i < size; i++) expect(js[i]).toBeCloseTo(ref[i], 5);
+    }
+  });
+});
+
 describe('XNOR is the t = 0 special case', () => {
   it('xnor levels are alpha = mean|w| = -beta with threshold 0', () => {
     const rng = mulberry32(SEED + 2);
@@ -93,7 +124,9 @@ describe('sign and STE', () => {
     expect(Array.from(g)).toEqual([0, 0, 3, 4, 5, 6, 7, 0, 0]);
   });
 
-  it('weight gradient: STE term vanishes for |w| >= 1, set-mean term remains', () => {
+  it("weight gradient 'exact': STE term vanishes for |w| >= 1, set-mean term remains", () => {
+    const saved = { ...quantizerConfig.grad };
+    quantizerConfig.grad.xnor = 'exact'; quantizerConfig.grad.dabn = 'exact';
     for (const q of ['xnor', 'dabn'] as const) {
       const w = tf.tensor2d([[1.5], [0.3], [-0.2], [-1.2]]);
       const g = tf.grad((t: tf.Tensor) => quantizeWeights(t, q))(w, tf.tensor2d([[1], [0], [0], [0]])).dataSync();
@@ -110,6 +143,28 @@ describe('sign and STE', () => {
       const set1 = q === 'xnor' ? 1 / 4 : 1 / (m[1] ? k : 4 - k);
       expect(g1[1]).toBeCloseTo((a - b) / 2 + set1, 6);
     }
+    Object.assign(quantizerConfig.grad, saved);
+  });
+
+  it("weight gradient 'authors': g_i * (mean|w| of its set * 1{|w|<1} + 1/|set|), element-wise", () => {
+    const saved = { ...quantizerConfig.grad };
+    quantizerConfig.grad.xnor = 'authors'; quantizerConfig.grad.dabn = 'authors';
+    const wv = [1.5, 0.3, -0.2, -1.2, 0.05, 0.9];
+    const dy = [0.5, -1, 2, 1, -3, 0.25];
+    for (const q of ['xnor', 'dabn'] as const) {
+      const w = tf.tensor2d(wv, [6, 1]);
+      const g = tf.grad((t: tf.Tensor) => quantizeWeights(t, q))(w, tf.tensor2d(dy, [6, 1])).dataSync();
+      const m = (q === 'xnor' ? xnorLevels(w) : dabnLevels(w)).mask.dataSync();
+      const up = wv.filter((_, i) => m[i]), lo = wv.filter((_, i) => !m[i]);
+      const mabs = (a: number[]) => a.reduce((s, v) => s + Math.abs(v), 0) / a.length;
+      for (let i = 0; i < 6; i++) {
+        const inside = Math.abs(wv[i]) < 1 ? 1 : 0;
+        const lvl = q === 'xnor' ? mabs(wv) : m[i] ? mabs(up) : mabs(lo);
+        const size = q === 'xnor' ? 6 : m[i] ? up.length : lo.length;
+        expect(g[i], `${q} i=${i}`).toBeCloseTo(dy[i] * (lvl * inside + 1 / size), 5);
+      }
+    }
+    Object.assign(quantizerConfig.grad, saved);
   });
 
   it('latent weights are centred over the input-channel axis and clamped', () => {

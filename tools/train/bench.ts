@@ -54,7 +54,7 @@ if (process.argv.includes('--profile')) {
   const prof = await tf.profile(() => { step(); });
   const agg = new Map<string, { ms: number; n: number }>();
   for (const k of prof.kernels) {
-    if (/Conv|MaxPool/.test(k.name) && process.argv.includes('--shapes')) console.log(`    ${k.name} ${JSON.stringify(k.inputShapes)} ${Number(k.kernelTimeMs).toFixed(1)} ms`);
+    if (process.argv.includes('--shapes') && new RegExp(process.argv[process.argv.indexOf('--shapes') + 1] ?? 'Conv').test(k.name)) console.log(`    ${k.name} ${JSON.stringify(k.inputShapes)} ${Number(k.kernelTimeMs).toFixed(1)} ms`);
     const e = agg.get(k.name) ?? { ms: 0, n: 0 };
     e.ms += Number(k.kernelTimeMs) || 0; e.n++;
     agg.set(k.name, e);
@@ -65,8 +65,11 @@ if (process.argv.includes('--profile')) {
   for (const [n, e] of rows.slice(0, 25)) console.log(`  ${n.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms  x${e.n}`);
 }
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 for (let i = 0; i < steps; i++) step();
 const sec = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(c0);
+const cpuSec = (cpu.user + cpu.system) / 1e6; // this process only (other load on the machine inflates wall time)
 const params = m.countParams();
-console.log(JSON.stringify({ backend: info.name, simd: info.simd, threads: info.threads, model, variant, batch, classes, params, steps, imagesPerSec: +(steps * batch / sec).toFixed(1), msPerStep: +(sec * 1000 / steps).toFixed(1), tensors: tf.memory().numTensors }));
+console.log(JSON.stringify({ backend: info.name, simd: info.simd, threads: info.threads, model, variant, batch, classes, params, steps, imagesPerSec: +(steps * batch / sec).toFixed(1), msPerStep: +(sec * 1000 / steps).toFixed(1), cpuMsPerStep: +(cpuSec * 1000 / steps).toFixed(1), tensors: tf.memory().numTensors }));
 process.exit(0);

@@ -11,7 +11,7 @@
 //    Latent weights are centred over the input-channel axis and clamped to [-1, 1]
 //    by constrainLatent(), which the trainer calls after each optimizer step.
 import * as tf from '@tensorflow/tfjs';
-import { centreAndClamp, levels, quantizeWeights, signSTE, type Quantizer, QUANTIZERS } from './quantizers.js';
+import { centreAndClampJS, levels, quantizeWeights, signSTE, type Quantizer, QUANTIZERS } from './quantizers.js';
 
 type Kwargs = Record<string, unknown>;
 type InitName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform';
@@ -119,7 +119,9 @@ abstract class BinaryBase extends tf.layers.Layer {
   /** Centre over the input-channel axis and clamp the latent kernel to [-1, 1]. */
   constrainLatent(): void {
     const v = this.kernel!.read() as tf.Variable;
-    tf.tidy(() => v.assign(centreAndClamp(v, this.inAxis)));
+    const t = tf.tensor(centreAndClampJS(v.dataSync() as Float32Array, v.shape, this.inAxis), v.shape);
+    v.assign(t);
+    t.dispose();
   }
 
   /** Everything the exporter needs for this layer (see BinaryExport). */

@@ -29,9 +29,11 @@ const grads = new Float32Array(init.grads);
 const size = init.imageShape[0] * init.imageShape[1] * init.imageShape[2];
 const P = init.paramCount;
 const counts = new Float64Array(init.workers);
+let lastApplyMs = 0;
 
 port.on('message', (msg: { type: string; idx?: Int32Array; lr?: number; counts?: number[]; values?: Float32Array[] }) => {
   if (msg.type === 'step') {
+    const t0 = performance.now();
     const idx = msg.idx!;
     const n = idx.length;
     const x = new Float32Array(n * size), y = new Int32Array(n);
@@ -59,8 +61,9 @@ port.on('message', (msg: { type: string; idx?: Int32Array; lr?: number; counts?:
         off += d.length;
       }
     });
-    port.postMessage({ type: 'grads', loss, acc, n });
+    port.postMessage({ type: 'grads', loss, acc, n, ms: performance.now() - t0, applyMs: lastApplyMs });
   } else if (msg.type === 'apply') {
+    const t0 = performance.now();
     (optimizer as unknown as { learningRate: number }).learningRate = msg.lr!;
     msg.counts!.forEach((c, i) => (counts[i] = c));
     const total = counts.reduce((a, b) => a + b, 0);
@@ -82,6 +85,7 @@ port.on('message', (msg: { type: string; idx?: Int32Array; lr?: number; counts?:
       optimizer.applyGradients(named as tf.NamedTensorMap as never);
     });
     constrainLatentWeights(model);
+    lastApplyMs = performance.now() - t0;
   } else if (msg.type === 'get-weights') {
     port.postMessage({ type: 'weights', values: model.getWeights().map((w) => w.dataSync() as Float32Array) });
   } else if (msg.type === 'set-weights') {

@@ -35,7 +35,7 @@ async function workerScript(): Promise<URL> {
   return pathToFileURL(resolve(out));
 }
 
-type Msg = { type: string; loss?: number; acc?: number; n?: number; values?: Float32Array[] };
+type Msg = { type: string; loss?: number; acc?: number; n?: number; values?: Float32Array[]; ms?: number; applyMs?: number };
 
 class Replica {
   private waiters: ((m: Msg) => void)[] = [];
@@ -113,6 +113,7 @@ export async function trainParallel(model: tf.LayersModel, data: Dataset, opts: 
           r.w.postMessage({ type: 'step', idx: idx.slice(Math.min(s, to), Math.max(Math.min(s, to), e)) });
         });
         const res = await Promise.all(reps.map((r) => r.next()));
+        if (process.env.BEXNET_TRACE) console.error(`step ${step}: grads ${res.map((m) => m.ms!.toFixed(0)).join('/')} ms, previous apply ${res.map((m) => m.applyMs!.toFixed(0)).join('/')} ms`);
         const lr = lrAt(baseLr, schedule, step, totalSteps);
         const counts = res.map((m) => m.n!);
         reps.forEach((r) => r.w.postMessage({ type: 'apply', lr, counts }));

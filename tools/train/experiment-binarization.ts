@@ -1,0 +1,159 @@
+// The full binarization comparison (issue 4, item 8): sketchnet float / xnor / dabn
+// on the fixed seeded QuickDraw-345 split, same epochs and schedule for every
+// variant, several seeds. Jobs (variant x seed) run as child processes, two at a
+// time by default (one per core: two processes scale better here than two
+// worker threads of one process, see tools/train/parallel.ts).
+//
+//   node tools/train/run-ts.mjs tools/train/experiment-binarization.ts \
+//     [--epochs 12] [--seeds 1,2,3] [--variants float,xnor,dabn] [--classes 345]
+//     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick]
+//
+// --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
+// Writes {"rows":[{dataset, model, variant, top1, top1Seeds, bxnBytes, floatBytes,
+// epochs, seeds, ...}], trainImagesPerSec, backend} to --json.
+// floatBytes: model.json + weights.bin of the trained tfjs model as saved by
+// tools/train/file-io.ts (binary variants keep float latent weights, so the size
+// is that of the float model of the same architecture). bxnBytes: size of the
+// .bxn written by tools/export's exportModel, or null when it cannot export.
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadQuickdraw } from '../data/quickdraw.js';
+import { setupBackend } from './backend.js';
+import { saveModel } from './file-io.js';
+import { sketchNet, VARIANTS, type Variant } from './models.js';
+import { quantizerConfig, type WeightGrad } from './quantizers.js';
+import { train } from './trainer.js';
+
+/**
+ * Per-variant recipe, each tuned on QuickDraw subsets with the same budget
+ * (see the tuning notes in the report / README): Adam, cosine decay to 0.
+ */
+export const RECIPES: Record<Variant, { lr: number; grad?: WeightGrad }> = {
+  float: { lr: 2e-3 },
+  xnor: { lr: 2e-3, grad: 'exact' },
+  dabn: { lr: 2e-3, grad: 'authors' },
+};
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+interface JobResult {
+  variant: Variant; seed: number; top1: number; trainImages: number; bxnBytes: number | null; floatBytes: number; imagesPerSec: number; seconds: number;
+  backend: string; history: { epoch: number; loss: number; acc: number; testAcc?: number }[];
+}
+
+const quick = flag('quick');
+const classes = Number(arg('classes', quick ? '20' : '345'));
+const epochs = Number(arg('epochs', quick ? '2' : '12'));
+const batchSize = Number(arg('batch', '128'));
+const seeds = arg('seeds', quick ? '1' : '1,2,3').split(',').map(Number);
+const variants = arg('variants', VARIANTS.join(',')).split(',') as Variant[];
+for (const v of variants) if (!VARIANTS.includes(v)) { console.error(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`); process.exit(2); }
+if (!(epochs >= 1) || !(classes >= 2) || !(batchSize >= 1) || seeds.some((s) => !Number.isInteger(s))) {
+  console.error('bad arguments: --epochs >= 1, --classes >= 2, --batch >= 1, --seeds integers'); process.exit(2);
+}
+
+async function runJob(variant: Variant, seed: number, outDir: string): Promise<JobResult> {
+  const info = await setupBackend({ quiet: true });
+  tf.enableProdMode();
+  const recipe = RECIPES[variant];
+  if (variant !== 'float') quantizerConfig.grad[variant] = recipe.grad!;
+  const data = loadQuickdraw({ classes });
+  const model = sketchNet({ variant, classes, seed });
+  const r = await train(model, data, {
+    epochs, batchSize, learningRate: recipe.lr, schedule: 'cosine', seed, evalEachEpoch: false,
+    onProgress: (p) => {
+      if (p.phase === 'epoch') console.error(`[${variant} seed ${seed}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
+    },
+  });
+  const top1 = r.testAcc ?? (await import('./trainer.js')).evaluate(model, data);
+  const floatBytes = await saveModel(model, join(outDir, `${variant}-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe } });
+  // .bxn size from tools/export when it can export this model (null otherwise).
+  let bxnBytes: number | null = null;
+  try {
+    const { exportModel } = await import('../export/export.js');
+    bxnBytes = exportModel(model).bytes.byteLength;
+  } catch (e) {
+    console.error(`[${variant} seed ${seed}] no .bxn size: ${(e as Error).message}`);
+  }
+  return { variant, seed, top1, bxnBytes, trainImages: data.train.n * r.epochs, floatBytes, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, history: r.history };
+}
+
+const job = arg('job', '');
+if (job) {
+  // Child: one variant x seed; result as JSON on the last stdout line.
+  const [variant, seed] = job.split(':');
+  const res = await runJob(variant as Variant, Number(seed), arg('out', tmpdir()));
+  console.log(JSON.stringify(res));
+  process.exit(0);
+}
+
+const outDir = arg('out', join(tmpdir(), `bexnet-experiment-${process.pid}`));
+mkdirSync(outDir, { recursive: true });
+const jsonFile = arg('json', '');
+const parallel = Math.max(1, Number(arg('jobs', '2')));
+const self = fileURLToPath(import.meta.url);
+const queue = variants.flatMap((v) => seeds.map((s) => [v, s] as const));
+const total = queue.length;
+console.error(`experiment: sketchnet on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
+const t0 = performance.now();
+const results: JobResult[] = [];
+
+function spawnJob(variant: Variant, seed: number): Promise<JobResult> {
+  const args = [self, '--job', `${variant}:${seed}`, '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize)];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`job ${variant}:${seed} exited with ${code}`));
+      try { resolve(JSON.parse(last)); } catch { reject(new Error(`job ${variant}:${seed}: no result`)); }
+    });
+  });
+}
+
+async function worker() {
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const r = await spawnJob(next[0], next[1]);
+    results.push(r);
+    console.error(`done ${results.length}/${total}: ${r.variant} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(parallel, total) }, worker));
+const wall = (performance.now() - t0) / 1000;
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
+const rows = variants.map((variant) => {
+  const rs = seeds.map((s) => results.find((r) => r.variant === variant && r.seed === s)!);
+  const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
+  return {
+    dataset: `quickdraw-${classes}`, model: 'sketchnet', variant,
+    top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
+    bxnBytes: rs[0].bxnBytes, floatBytes: rs[0].floatBytes, epochs, seeds,
+    lr: RECIPES[variant].lr, weightGrad: RECIPES[variant].grad ?? null,
+  };
+});
+// Aggregate training throughput of the whole run: images trained / wall time.
+const trainImages = results.reduce((s, r) => s + r.trainImages, 0);
+const out = {
+  rows,
+  trainImagesPerSec: +(trainImages / wall).toFixed(1),
+  backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`,
+  batchSize, schedule: 'adam, cosine decay to 0', wallSeconds: +wall.toFixed(0),
+  command: `node tools/train/run-ts.mjs tools/train/experiment-binarization.ts ${process.argv.slice(2).join(' ')}`.trim(),
+};
+console.log('| variant | top-1 mean | per seed | std | tfjs bytes | .bxn bytes |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.variant} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} |`);
+console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify(out, null, 2) + '\n');
+process.exit(0);
