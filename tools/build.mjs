@@ -22,11 +22,25 @@ run(bin('wasm-opt'), ['-O3', '--enable-bulk-memory', '--enable-sign-ext', '--ena
   'build/bexnet.scalar.wasm', '-o', 'build/bexnet.scalar.wasm']);
 
 // Node entry points (CLI, benchmarks, long scripts), bundled so they run on plain `node`.
-const entries = { cli: 'tools/cli.ts', 'bench-kernels': 'tools/bench/kernels.ts' };
+const entries = {
+  cli: 'tools/cli.ts',
+  'bench-kernels': 'tools/bench/kernels.ts',
+  quickstart: 'tools/quickstart.ts',
+  fuzz: 'tools/fuzz.ts',
+  soak: 'tools/soak.ts',
+  'parallel-worker': 'tools/train/parallel-worker.ts', // found next to the bundle by tools/train/parallel.ts
+};
 const present = Object.fromEntries(Object.entries(entries).filter(([, p]) => existsSync(join(root, p))));
 await build({
   entryPoints: present, outdir: join(root, 'dist'), outExtension: { '.js': '.mjs' },
   bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
+});
+
+// The sdk for package consumers (`import { loadModel } from 'bexnet/sdk'`): one
+// platform-neutral ES module, no Node built-ins (test/sdk.bundle.test.ts checks the source).
+await build({
+  entryPoints: { sdk: 'sdk/index.ts' }, outdir: join(root, 'dist'), outExtension: { '.js': '.mjs' },
+  bundle: true, platform: 'neutral', format: 'esm', target: 'es2020', minify: true, sourcemap: true, logLevel: 'warning',
 });
 
 for (const f of ['simd', 'scalar', 'debug']) {

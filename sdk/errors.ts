@@ -1,0 +1,67 @@
+/** Typed errors. `code` values are stable API; messages say what and where. */
+
+/** Every BxnFormatError code (FORMAT.md §11 says which check gives which). */
+export const FORMAT_ERROR_CODES = [
+  'truncated',             // the file ends before a structure it declares
+  'trailing_bytes',        // bytes after the declared end of the file
+  'bad_magic',
+  'unsupported_version',
+  'bad_header',            // a header field is out of range or a reserved field is set
+  'checksum_mismatch',     // header, section table or section CRC32 differs
+  'bad_section_table',     // type, flags, alignment, reserved bytes or duplicates in the section table
+  'section_out_of_bounds',
+  'section_overlap',
+  'section_order',
+  'section_gap',           // a section not at the next 16-byte boundary, or non-zero padding
+  'missing_section',
+  'unsupported_section',   // an unknown section marked required
+  'bad_metadata',
+  'bad_tensor',
+  'bad_layer',
+  'shape_mismatch',        // layer attributes or tensors inconsistent with the layer chain
+  'dimension_overflow',    // a size does not fit in 2^31 bytes
+  'non_finite',            // NaN or infinity in a float tensor
+  'nonzero_padding',       // padding bits or words that must be zero are not
+  'limit_exceeded',        // a cap from the load options is exceeded
+  'unsupported_expander',  // expander-graph layers: reserved until the X-Nets issue
+] as const;
+export type BxnFormatErrorCode = (typeof FORMAT_ERROR_CODES)[number];
+
+export class BxnFormatError extends Error {
+  readonly code: BxnFormatErrorCode;
+  constructor(code: BxnFormatErrorCode, message: string) {
+    super(message);
+    this.name = 'BxnFormatError';
+    this.code = code;
+  }
+}
+
+export type BxnInputErrorCode = 'wrong_type' | 'wrong_length' | 'non_finite' | 'bad_argument';
+
+export class BxnInputError extends Error {
+  readonly code: BxnInputErrorCode;
+  constructor(code: BxnInputErrorCode, message: string) {
+    super(message);
+    this.name = 'BxnInputError';
+    this.code = code;
+  }
+}
+
+export type BxnRuntimeErrorCode =
+  | 'no_wasm'            // no kernel wasm was supplied in the options
+  | 'simd_unsupported'   // backend 'simd' requested on an engine without wasm SIMD
+  | 'bad_wasm'           // the kernel module lacks an export or has an unexpected shape
+  | 'fetch_failed'
+  | 'bad_source'
+  | 'kernel_abort'       // the kernel module called abort (debug build assertion)
+  | 'out_of_memory'      // memory.grow failed
+  | 'disposed';
+
+export class BxnRuntimeError extends Error {
+  readonly code: BxnRuntimeErrorCode;
+  constructor(code: BxnRuntimeErrorCode, message: string) {
+    super(message);
+    this.name = 'BxnRuntimeError';
+    this.code = code;
+  }
+}

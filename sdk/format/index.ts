@@ -1,0 +1,7 @@
+export { readBxn } from './reader.js';
+export { writeBxn, sealBxn, type BxnModelInput, type LayerInput, type TensorInput, type ExtraSection } from './writer.js';
+export * from './layout.js';
+export * from './model.js';
+export { OPS, OP_BY_NAME, type OpName, type OpSpec, type DType, type Padding, type TensorEncoding, type TensorRole } from './spec.js';
+export { crc32 } from './crc32.js';
+export { decodeTensor, decodeTensorInto } from './decode.js';

@@ -1,0 +1,287 @@
+import { describe, expect, it } from 'vitest';
+import { BxnFormatError } from '../sdk/errors.js';
+import { readBxn, sealBxn, writeBxn, type BxnModelInput } from '../sdk/format/index.js';
+import { HEADER_BYTES, SECTION_ENTRY_BYTES, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, LAYER_RECORD_BYTES } from '../sdk/format/spec.js';
+import { makeRng, randomModel } from './sdk.helpers.js';
+
+/** The error code readBxn throws, or 'ok'. Anything but a BxnFormatError fails the test. */
+function codeOf(bytes: Uint8Array, limits = {}): string {
+  try {
+    readBxn(bytes, limits);
+    return 'ok';
+  } catch (e) {
+    if (!(e instanceof BxnFormatError)) throw e;
+    expect(e.message.length).toBeGreaterThan(10);
+    return e.code;
+  }
+}
+
+const small = (): BxnModelInput => ({
+  metadata: { name: 'tiny', producer: 'test', inputShape: [4, 4, 3], normalization: null, labels: ['a', 'b'] },
+  layers: [
+    { op: 'conv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 33, relu: true,
+      weights: new Float32Array(3 * 3 * 3 * 40).fill(0.5), bias: new Float32Array(33) },
+    { op: 'packSigns' },
+    { op: 'bconv2d', kh: 3, kw: 3, stride: 2, padding: 'valid', outChannels: 8, bitsOut: true,
+      weights: new Uint32Array(8 * 20), transform: new Float32Array(24).fill(0.5) },
+    { op: 'bdense', outChannels: 2, weights: new Uint32Array(2 * 4), transform: new Float32Array(6).fill(1) },
+  ],
+});
+
+const u32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
+const setU32 = (b: Uint8Array, at: number, v: number) => new DataView(b.buffer, b.byteOffset).setUint32(at, v, true);
+const sectionEntry = (i: number) => HEADER_BYTES + i * SECTION_ENTRY_BYTES;
+const sectionOffset = (b: Uint8Array, type: string) => {
+  const count = u32(b, 20);
+  for (let i = 0; i < count; i++) {
+    const at = sectionEntry(i);
+    if (String.fromCharCode(...b.subarray(at, at + 4)) === type) return { entry: at, offset: u32(b, at + 8), length: u32(b, at + 12) };
+  }
+  throw new Error(`no ${type}`);
+};
+
+describe('corrupt files give typed errors', () => {
+  const good = writeBxn(small());
+
+  it('the uncorrupted file reads', () => expect(codeOf(good)).toBe('ok'));
+
+  it('bad magic', () => {
+    for (let i = 0; i < 8; i++) {
+      const b = good.slice();
+      b[i] ^= 0x20;
+      expect(codeOf(b)).toBe('bad_magic');
+    }
+    expect(codeOf(new TextEncoder().encode('{"json": true}'))).toBe('bad_magic');
+  });
+
+  it('unknown major version is rejected; a newer minor version reads', () => {
+    const major = good.slice();
+    new DataView(major.buffer).setUint16(8, 2, true);
+    expect(codeOf(sealBxn(major))).toBe('unsupported_version');
+    new DataView(major.buffer).setUint16(8, 0, true);
+    expect(codeOf(sealBxn(major))).toBe('unsupported_version');
+    expect(codeOf(writeBxn({ ...small(), version: { major: 1, minor: 7 } }))).toBe('ok');
+  });
+
+  it('truncation at every length (so at and around every section boundary) → truncated', () => {
+    const boundaries = new Set<number>();
+    for (let n = 0; n < good.length; n++) {
+      const code = codeOf(good.subarray(0, n));
+      if (code !== 'truncated') expect.fail(`truncated to ${n} bytes gave ${code}`);
+    }
+    for (let i = 0; i < u32(good, 20); i++) { boundaries.add(u32(good, sectionEntry(i) + 8)); boundaries.add(u32(good, sectionEntry(i) + 8) + u32(good, sectionEntry(i) + 12)); }
+    expect(boundaries.size).toBeGreaterThanOrEqual(5); // the loop above covered b − 1, b, b + 1 of each
+  });
+
+  it('trailing bytes', () => {
+    const b = new Uint8Array(good.length + 16);
+    b.set(good);
+    expect(codeOf(b)).toBe('trailing_bytes');
+  });
+
+  it('every single bit flip is detected', () => {
+    const codes = new Map<string, number>();
+    for (let byte = 0; byte < good.length; byte++)
+      for (let bit = 0; bit < 8; bit++) {
+        const b = good.slice();
+        b[byte] ^= 1 << bit;
+        const code = codeOf(b);
+        if (code === 'ok') expect.fail(`flipping bit ${bit} of byte ${byte} went unnoticed`);
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+    expect([...codes.keys()]).toEqual(expect.arrayContaining(['bad_magic', 'checksum_mismatch', 'unsupported_version']));
+  });
+
+  it('checksum mismatch in a section, the table and the header', () => {
+    const data = sectionOffset(good, 'DATA');
+    const b = good.slice();
+    b[data.offset + 5] ^= 1;
+    expect(codeOf(b)).toBe('checksum_mismatch');
+    const t = good.slice();
+    setU32(t, 32, u32(t, 32) ^ 1);
+    expect(codeOf(t)).toBe('checksum_mismatch');
+    const h = good.slice();
+    setU32(h, 60, u32(h, 60) ^ 1);
+    expect(codeOf(h)).toBe('checksum_mismatch');
+  });
+
+  it('a section past the end of the file says where', () => {
+    const b = good.slice();
+    const data = sectionOffset(b, 'DATA');
+    setU32(b, data.entry + 12, data.length + 4096);
+    sealBxn(b);
+    expect(() => readBxn(b)).toThrow(new RegExp(`section \\d 'DATA' ends at byte ${data.offset + data.length + 4096} but the file has ${b.length} bytes`));
+  });
+
+  it('overlapping, out-of-order, gapped and misaligned sections', () => {
+    const overlap = good.slice();
+    setU32(overlap, sectionEntry(2) + 8, u32(overlap, sectionEntry(1) + 8));
+    expect(codeOf(sealBxn(overlap))).toBe('section_overlap');
+    const intoTable = good.slice();
+    setU32(intoTable, sectionEntry(0) + 8, HEADER_BYTES);
+    expect(codeOf(sealBxn(intoTable))).toBe('section_overlap');
+    const swapped = good.slice();
+    const e1 = swapped.slice(sectionEntry(1), sectionEntry(2));
+    swapped.copyWithin(sectionEntry(1), sectionEntry(2), sectionEntry(3));
+    swapped.set(e1, sectionEntry(2));
+    expect(codeOf(sealBxn(swapped))).toBe('section_order');
+    const types = good.slice(); // TENS and LAYR trade names: offsets in order, types not
+    const t1 = types.slice(sectionEntry(1), sectionEntry(1) + 4);
+    types.copyWithin(sectionEntry(1), sectionEntry(2), sectionEntry(2) + 4);
+    types.set(t1, sectionEntry(2));
+    expect(codeOf(sealBxn(types))).toBe('section_order');
+    const misaligned = good.slice();
+    setU32(misaligned, sectionEntry(3) + 8, u32(misaligned, sectionEntry(3) + 8) + 4);
+    expect(codeOf(sealBxn(misaligned))).toBe('bad_section_table');
+    const gap = good.slice();
+    setU32(gap, sectionEntry(3) + 8, u32(gap, sectionEntry(3) + 8) + 16);
+    expect(['section_gap', 'section_out_of_bounds']).toContain(codeOf(sealBxn(gap)));
+    const dirtyPadding = good.slice();
+    const meta = sectionOffset(good, 'META');
+    if ((meta.offset + meta.length) % 16 !== 0) {
+      dirtyPadding[meta.offset + meta.length] = 1;
+      expect(codeOf(sealBxn(dirtyPadding))).toBe('section_gap');
+    }
+  });
+
+  it('missing, duplicate and unknown sections', () => {
+    const renamed = good.slice();
+    const data = sectionOffset(renamed, 'DATA');
+    renamed.set(new TextEncoder().encode('DAT2'), data.entry);
+    expect(codeOf(sealBxn(renamed))).toBe('unsupported_section');
+    setU32(renamed, data.entry + 4, 0); // optional now: skipped, so DATA is missing
+    expect(codeOf(sealBxn(renamed))).toBe('missing_section');
+    const dup = good.slice();
+    dup.set(new TextEncoder().encode('TENS'), sectionEntry(2));
+    expect(codeOf(sealBxn(dup))).toBe('bad_section_table');
+    const note = { type: 'NOTE', required: false, bytes: new TextEncoder().encode('hello') };
+    expect(codeOf(writeBxn({ ...small(), extraSections: [note] }))).toBe('ok');
+    expect(codeOf(writeBxn({ ...small(), extraSections: [{ ...note, required: true }] }))).toBe('unsupported_section');
+    expect(codeOf(writeBxn({ ...small(), extraSections: [{ ...note, type: 'NO!E' }] }))).toBe('bad_section_table');
+  });
+
+  it('header fields out of range', () => {
+    for (const [at, value] of [[12, 32], [24, 128], [28, 1], [40, 7], [20, 0], [20, 65]] as const) {
+      const b = good.slice();
+      setU32(b, at, value);
+      expect(codeOf(sealBxn(b)), `byte ${at} = ${value}`).toBe('bad_header');
+    }
+  });
+
+  it('expander graphs are recognised and rejected until X-Nets', () => {
+    const xg = { generator: 1, balanced: false, seedLo: 42, seedHi: 0, inChannels: 64, outChannels: 64, degree: 16 };
+    const withGraph = writeBxn({ ...small(), expanders: [xg] });
+    expect(codeOf(withGraph)).toBe('unsupported_expander');
+    expect(() => readBxn(withGraph)).toThrow(/C_in 64, C_out 64, D 16.*unsupported until X-Nets/);
+    expect(codeOf(writeBxn({ ...small(), rawOpCodes: { 0: 64 } }))).toBe('unsupported_expander');
+  });
+
+  it('absurd dimensions and caps', () => {
+    const huge = small();
+    huge.metadata = { ...huge.metadata, inputShape: [65536, 65536, 3] };
+    expect(codeOf(writeBxn(huge))).toBe('dimension_overflow');
+    const big = small();
+    big.metadata = { ...big.metadata, inputShape: [70000, 1, 3] };
+    expect(codeOf(writeBxn(big))).toBe('bad_metadata');
+    expect(codeOf(good, { maxWeightBytes: 1000 })).toBe('limit_exceeded');
+    expect(codeOf(good, { maxArenaBytes: 1000 })).toBe('limit_exceeded');
+    expect(codeOf(good, { maxMacs: 1000 })).toBe('limit_exceeded');
+    const layr = sectionOffset(good, 'LAYR');
+    const rec = layr.offset + TABLE_PREFIX_BYTES;
+    for (const [at, value] of [[rec + 12, 0xffffffff], [rec + 4, 65535 | (3 << 16)], [rec + 8, 0], [rec + 16, 99]] as const) {
+      const b = good.slice();
+      setU32(b, at, value);
+      expect(codeOf(sealBxn(b)), `LAYR byte ${at - rec}`).toBe('bad_layer');
+    }
+    const tens = sectionOffset(good, 'TENS');
+    const trec = tens.offset + TABLE_PREFIX_BYTES;
+    const count = good.slice();
+    setU32(count, trec + 12, 0xffffffff);
+    expect(codeOf(sealBxn(count))).toBe('dimension_overflow');
+    const tensorCount = good.slice();
+    setU32(tensorCount, tens.offset, 0x7fffffff);
+    expect(codeOf(sealBxn(tensorCount))).toBe('bad_tensor');
+    expect(TENSOR_RECORD_BYTES + LAYER_RECORD_BYTES).toBe(80);
+  });
+
+  it('op / shape / dtype inconsistencies', () => {
+    const m = small();
+    const bitsIntoFloat = { ...m, layers: [m.layers[0], m.layers[2]] };
+    expect(codeOf(writeBxn(bitsIntoFloat))).toBe('shape_mismatch');
+    const wrongCount = small();
+    wrongCount.layers[0].weights = new Float32Array(10);
+    expect(codeOf(writeBxn(wrongCount))).toBe('shape_mismatch');
+    const endsInBits = { ...m, layers: m.layers.slice(0, 3) };
+    expect(codeOf(writeBxn(endsInBits))).toBe('shape_mismatch');
+    const denseOnImage = { ...m, layers: [{ op: 'dense' as const, outChannels: 2, weights: new Float32Array(48 * 8), bias: new Float32Array(2) }] };
+    expect(codeOf(writeBxn(denseOnImage))).toBe('shape_mismatch');
+    const labels = small();
+    labels.metadata = { ...labels.metadata, labels: ['only one'] };
+    expect(codeOf(writeBxn(labels))).toBe('bad_metadata');
+    const window = small();
+    window.metadata = { ...window.metadata, inputShape: [2, 2, 3] };
+    window.layers[0] = { ...window.layers[0], padding: 'valid' };
+    expect(codeOf(writeBxn(window))).toBe('shape_mismatch');
+    const reluBits = small();
+    reluBits.layers[2] = { ...reluBits.layers[2], relu: true };
+    expect(codeOf(writeBxn(reluBits))).toBe('bad_layer');
+    const f16Transform = small();
+    f16Transform.layers[2] = { ...f16Transform.layers[2], transform: { encoding: 'f16', data: new Float32Array(24) } };
+    expect(codeOf(writeBxn(f16Transform))).toBe('bad_layer');
+  });
+
+  it('tensor contents: NaN weights, set padding bits, bad metadata JSON', () => {
+    const nan = small();
+    nan.layers[0].weights = new Float32Array(3 * 3 * 3 * 40).fill(NaN);
+    expect(codeOf(writeBxn(nan))).toBe('non_finite');
+    const inf16 = small();
+    inf16.layers[0].weights = { encoding: 'f16', data: new Float32Array(3 * 3 * 3 * 40).fill(1e6) };
+    expect(codeOf(writeBxn(inf16))).toBe('non_finite');
+    const padBits = small();
+    const w = new Uint32Array(8 * 20);
+    w[2 * 20 + 1] = 1 << 5; // bit 33 of a 33-channel patch word
+    padBits.layers[2] = { ...padBits.layers[2], weights: w };
+    expect(codeOf(writeBxn(padBits))).toBe('nonzero_padding');
+    const padWord = small();
+    const w2 = new Uint32Array(8 * 20);
+    w2[19] = 1; // Kpad = 20 > 3·3·2 = 18
+    padWord.layers[2] = { ...padWord.layers[2], weights: w2 };
+    expect(codeOf(writeBxn(padWord))).toBe('nonzero_padding');
+    const meta = good.slice();
+    const at = sectionOffset(meta, 'META').offset;
+    meta[at] = 0x5b; // '[': no longer an object
+    expect(codeOf(sealBxn(meta))).toBe('bad_metadata');
+    meta[at] = 0xff; // not UTF-8
+    expect(codeOf(sealBxn(meta))).toBe('bad_metadata');
+    const badNorm = small();
+    badNorm.metadata = { ...badNorm.metadata, normalization: { mean: [0, 0], std: [1] } };
+    expect(codeOf(writeBxn(badNorm))).toBe('bad_metadata');
+    const zeroStd = small();
+    zeroStd.metadata = { ...zeroStd.metadata, normalization: { mean: [0], std: [0] } };
+    expect(codeOf(writeBxn(zeroStd))).toBe('bad_metadata');
+  });
+
+  it('unused tensors and dangling references', () => {
+    const b = good.slice();
+    const layr = sectionOffset(b, 'LAYR');
+    setU32(b, layr.offset + TABLE_PREFIX_BYTES + 16, 7); // tensor 7 does not exist
+    expect(codeOf(sealBxn(b))).toBe('bad_layer');
+    const shared = small();
+    shared.layers[0].bias = shared.layers[0].weights; // wrong size for a bias
+    expect(codeOf(writeBxn(shared))).toBe('shape_mismatch');
+  });
+
+  it('random models stay valid; random corruptions of them stay typed', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const rng = makeRng(seed);
+      const bytes = writeBxn(randomModel(rng).model);
+      expect(codeOf(bytes)).toBe('ok');
+      for (let k = 0; k < 50; k++) {
+        const b = bytes.slice();
+        b[rng.int(0, b.length - 1)] = rng.int(0, 255);
+        codeOf(b);
+        codeOf(sealBxn(b));
+      }
+    }
+  });
+});

@@ -1,0 +1,395 @@
+/**
+ * Shared by the sdk/format tests and tools/fuzz.ts, tools/soak.ts: a seeded PRNG,
+ * random .bxn models of every layer kind (with values chosen so that f32 kernels and
+ * the f64 reference agree exactly on every sign), and the kernel wasm from build/.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, axisGeometry } from '../sdk/format/layout.js';
+import type { BxnMetadata } from '../sdk/format/model.js';
+import type { OpName, Padding } from '../sdk/format/spec.js';
+import type { BxnModelInput, LayerInput, TensorInput } from '../sdk/format/writer.js';
+import { BxnFormatError } from '../sdk/errors.js';
+import { crc32 } from '../sdk/format/crc32.js';
+import type { BxnKernels, loadModelSync } from '../sdk/index.js';
+
+/** xoshiro128** seeded through splitmix32; `rng()` in [0, 1). Print the seed on failure. */
+export function makeRng(seed: number) {
+  let s = seed >>> 0;
+  const split = () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = split(), b = split(), c = split(), d = split();
+  const next = () => {
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl(d, 11);
+    return result / 4294967296;
+  };
+  const rng = next as Rng;
+  rng.int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
+  rng.pick = (items) => items[Math.floor(next() * items.length)];
+  rng.dyadic = (denominator, maxAbs) => Math.round((next() * 2 - 1) * maxAbs * denominator) / denominator || 0; // no -0
+  return rng;
+}
+const rotl = (x: number, k: number) => (x << k) | (x >>> (32 - k));
+export interface Rng {
+  (): number;
+  int(lo: number, hi: number): number;
+  pick<T>(items: readonly T[]): T;
+  /** A multiple of 1/denominator in [−maxAbs, maxAbs]: exact in f16, f32 and f64. */
+  dyadic(denominator: number, maxAbs: number): number;
+}
+
+// ---- kernel wasm (Node only: tests and tools) ----
+const buildDir = fileURLToPath(new URL('../build/', import.meta.url));
+export const wasmBytes = (backend: 'simd' | 'scalar' | 'debug') => readFileSync(buildDir + `bexnet.${backend}.wasm`);
+export const kernelExports = (backend: 'simd' | 'scalar' | 'debug'): Set<string> =>
+  new Set(WebAssembly.Module.exports(new WebAssembly.Module(wasmBytes(backend))).map((e) => e.name));
+
+// ---- random models ----
+interface State { h: number; w: number; c: number; bits: boolean; exact: boolean; accumulated: boolean }
+
+const CHANNELS = [1, 2, 3, 8, 31, 32, 33, 40, 64];
+
+/** Random dyadic weights; as f32, f16 (exact) or int8 with power-of-two scales (exact). */
+function floatTensor(rng: Rng, count: number, channels: number, allowQuantized: boolean, lanes = 0): TensorInput {
+  const kind = allowQuantized ? rng.pick(['f32', 'f32', 'f16', 'int8'] as const) : 'f32';
+  if (kind === 'int8') {
+    // Power-of-two scales: q · scale is exact, so the reference sees exactly what the kernels see.
+    const scales = new Float32Array(channels).map(() => 2 ** -rng.int(3, 5));
+    const q = new Int8Array(count).map(() => rng.int(-12, 12));
+    return { encoding: 'int8', q, scales, lanes };
+  }
+  const data = new Float32Array(count).map(() => rng.dyadic(16, 1));
+  return kind === 'f16' ? { encoding: 'f16', data } : data;
+}
+
+function randomSigns(rng: Rng, count: number): Float32Array {
+  return new Float32Array(count).map(() => (rng() < 0.5 ? -1 : 1));
+}
+
+/** Transform [A | B | C] that never yields y = 0 for bit outputs (margin ≥ 1/8). */
+function transform(rng: Rng, n: number, cout: number, bitsOut: boolean): Float32Array {
+  const t = new Float32Array(3 * cout);
+  const threshold = bitsOut && rng() < 0.5; // XNOR integer-threshold form with flip bits
+  for (let o = 0; o < cout; o++) {
+    if (threshold) {
+      t[o] = 0;
+      t[cout + o] = rng() < 0.5 ? -1 : 1;
+      t[2 * cout + o] = rng.int(-Math.ceil(n / 4), Math.ceil(n / 4)) + 0.5;
+    } else {
+      t[o] = rng() < 0.5 ? 0 : rng.dyadic(4, 1);
+      t[cout + o] = rng.dyadic(4, 1) || 0.25;
+      t[2 * cout + o] = bitsOut ? (2 * rng.int(-16, 15) + 1) / 8 : rng.dyadic(8, 2);
+    }
+  }
+  return t;
+}
+
+function pickWindow(rng: Rng, s: State): { kh: number; kw: number; stride: number; padding: Padding } | null {
+  for (let tries = 0; tries < 8; tries++) {
+    const kh = rng.int(1, 3), kw = rng.int(1, 3), stride = rng.int(1, 2);
+    const padding: Padding = rng() < 0.5 ? 'same' : 'valid';
+    if (axisGeometry(s.h, kh, stride, padding) && axisGeometry(s.w, kw, stride, padding)) return { kh, kw, stride, padding };
+  }
+  return null;
+}
+
+/** Keep the f64 reference quick: bound the MACs of one layer. */
+const MAX_LAYER_MACS = 400_000;
+
+function tryOp(rng: Rng, op: OpName, s: State): { layer: LayerInput; next: State } | null {
+  const float = !s.bits;
+  const win = ['conv2d', 'bconv2d', 'conv2dBinaryWeights', 'depthwiseConv2d', 'maxPool2d', 'maxPool2dBits', 'avgPool2d'].includes(op)
+    ? pickWindow(rng, s) : null;
+  const geo = win && { oh: axisGeometry(s.h, win.kh, win.stride, win.padding)!.out, ow: axisGeometry(s.w, win.kw, win.stride, win.padding)!.out };
+  const cout = rng.pick(CHANNELS);
+  const accumulate = (next: Omit<State, 'exact' | 'accumulated'>): State =>
+    ({ ...next, exact: s.exact && !s.accumulated, accumulated: true });
+  switch (op) {
+    case 'conv2d': case 'conv2dBinaryWeights': {
+      if (!float || !win || geo!.oh * geo!.ow * cout * win.kh * win.kw * s.c > MAX_LAYER_MACS) return null;
+      const hwio = randomSigns(rng, win.kh * win.kw * s.c * cout);
+      const weights = op === 'conv2d'
+        ? (rng() < 0.5 ? packFloatFilters(hwio.map((v) => v * rng.dyadic(16, 1)), win.kh * win.kw * s.c, cout)
+          : floatTensor(rng, win.kh * win.kw * s.c * roundUp(cout, 8), roundUp(cout, 8), true, 8))
+        : packBinaryWeightsByOutput(hwio, win.kh, win.kw, s.c, cout);
+      const relu = rng() < 0.5;
+      const extra = op === 'conv2d'
+        ? { bias: new Float32Array(cout).map(() => rng.dyadic(16, 1)) }
+        : { transform: transform(rng, win.kh * win.kw * s.c, cout, false) };
+      return { layer: { op, ...win, outChannels: cout, relu, weights, ...extra },
+        next: accumulate({ h: geo!.oh, w: geo!.ow, c: cout, bits: false }) };
+    }
+    case 'depthwiseConv2d': {
+      if (!float || !win) return null;
+      return { layer: { op, ...win, outChannels: s.c, relu: rng() < 0.5,
+        weights: floatTensor(rng, win.kh * win.kw * s.c, s.c, true), bias: new Float32Array(s.c).map(() => rng.dyadic(16, 1)) },
+        next: accumulate({ h: geo!.oh, w: geo!.ow, c: s.c, bits: false }) };
+    }
+    case 'bconv2d': {
+      if (float || !win || geo!.oh * geo!.ow * cout * win.kh * win.kw * s.c > 4 * MAX_LAYER_MACS) return null;
+      const bitsOut = rng() < 0.6;
+      const weights = packBinaryFilters(randomSigns(rng, win.kh * win.kw * s.c * cout), win.kh, win.kw, s.c, cout);
+      return { layer: { op, ...win, outChannels: cout, bitsOut, relu: !bitsOut && rng() < 0.5, weights,
+        transform: transform(rng, win.kh * win.kw * s.c, cout, bitsOut) },
+        next: bitsOut ? { h: geo!.oh, w: geo!.ow, c: cout, bits: true, exact: true, accumulated: false }
+          : { h: geo!.oh, w: geo!.ow, c: cout, bits: false, exact: true, accumulated: true } };
+    }
+    case 'bdense': {
+      if (float) return null;
+      const bitsOut = rng() < 0.5;
+      const weights = packBinaryFilters(randomSigns(rng, s.h * s.w * s.c * cout), s.h, s.w, s.c, cout);
+      return { layer: { op, outChannels: cout, bitsOut, relu: !bitsOut && rng() < 0.5, weights,
+        transform: transform(rng, s.h * s.w * s.c, cout, bitsOut) },
+        next: { h: 1, w: 1, c: cout, bits: bitsOut, exact: true, accumulated: !bitsOut } };
+    }
+    case 'dense': {
+      if (!float || s.h !== 1 || s.w !== 1 || s.c * cout > MAX_LAYER_MACS) return null;
+      return { layer: { op, outChannels: cout, relu: rng() < 0.3,
+        weights: floatTensor(rng, s.c * roundUp(cout, 8), roundUp(cout, 8), true, 8),
+        bias: new Float32Array(cout).map(() => rng.dyadic(16, 1)) },
+        next: accumulate({ h: 1, w: 1, c: cout, bits: false }) };
+    }
+    case 'packSigns': case 'packSignsAffine': {
+      if (!float || !s.exact) return null;
+      const extra = op === 'packSignsAffine'
+        ? { scale: new Float32Array(s.c).map(() => rng.dyadic(4, 2) || 0.5), shift: new Float32Array(s.c).map(() => rng.dyadic(8, 1)) }
+        : {};
+      return { layer: { op, ...extra }, next: { ...s, bits: true, exact: true, accumulated: false } };
+    }
+    case 'unpackSigns':
+      return float ? null : { layer: { op }, next: { ...s, bits: false, exact: true, accumulated: false } };
+    case 'maxPool2d': case 'maxPool2dBits': case 'avgPool2d': {
+      if (!win || float !== (op !== 'maxPool2dBits')) return null;
+      return { layer: { op, ...win }, next: { ...s, h: geo!.oh, w: geo!.ow, exact: op === 'avgPool2d' ? false : s.exact } };
+    }
+    case 'globalAvgPool':
+      return float ? { layer: { op }, next: { ...s, h: 1, w: 1, exact: false } } : null;
+    case 'scaleShift':
+      if (!float) return null;
+      return { layer: { op, relu: rng() < 0.5, scale: floatTensor(rng, s.c, s.c, false), shift: floatTensor(rng, s.c, s.c, false) },
+        next: accumulate({ ...s }) };
+    case 'relu': return float ? { layer: { op }, next: s } : null;
+    case 'softmax': return float ? { layer: { op }, next: { ...s, exact: false } } : null;
+    case 'flatten':
+      if (s.bits && s.c % 32 !== 0 && s.h * s.w !== 1) return null;
+      return { layer: { op }, next: { ...s, h: 1, w: 1, c: s.h * s.w * s.c } };
+  }
+}
+
+export interface RandomModel { model: BxnModelInput; input: () => Float32Array | Uint8Array }
+
+const ALL_OPS: OpName[] = ['conv2d', 'bconv2d', 'bdense', 'conv2dBinaryWeights', 'depthwiseConv2d', 'dense', 'packSigns',
+  'packSignsAffine', 'unpackSigns', 'maxPool2d', 'maxPool2dBits', 'avgPool2d', 'globalAvgPool', 'scaleShift', 'relu', 'softmax', 'flatten'];
+
+/** A random chain of 2..maxLayers layers, optionally starting with `first`; f32 out. */
+export function randomModel(rng: Rng, opts: { maxLayers?: number; ops?: OpName[]; first?: OpName[]; only?: boolean } = {}): RandomModel {
+  const ops = opts.ops ?? ALL_OPS;
+  const h = rng.int(1, 9), w = rng.int(1, 9), c = rng.pick([1, 2, 3, 8, 31, 33]);
+  let s: State = { h, w, c, bits: false, exact: true, accumulated: false };
+  const layers: LayerInput[] = [];
+  const target = opts.only ? 0 : rng.int(2, opts.maxLayers ?? 7);
+  for (const op of opts.first ?? []) {
+    const step = tryOp(rng, op, s);
+    if (!step) throw new Error(`randomModel: cannot place ${op} after ${JSON.stringify(s)}`);
+    layers.push(step.layer);
+    s = step.next;
+  }
+  for (let tries = 0; layers.length < target && tries < 200; tries++) {
+    const step = tryOp(rng, rng.pick(ops), s);
+    if (!step) continue;
+    layers.push(step.layer);
+    s = step.next;
+  }
+  if (s.bits) { layers.push({ op: 'unpackSigns' }); s = { ...s, bits: false }; }
+  const outputs = s.h * s.w * s.c;
+  const byteInput = rng() < 0.3;
+  const normalization = byteInput ? { scale: [1 / 64], offset: [-2] }
+    : rng.pick([null, { mean: [rng.dyadic(8, 1)], std: [rng.pick([0.5, 1, 2])] }, { scale: Array.from({ length: c }, () => rng.dyadic(4, 1)), offset: [0.125] }]);
+  const metadata: BxnMetadata = {
+    name: `random-${layers.length}`, producer: 'test/sdk.helpers.ts', inputShape: [h, w, c], normalization,
+    labels: rng() < 0.5 ? Array.from({ length: outputs }, (_, i) => `class ${i}`) : [],
+  };
+  const input = () => byteInput
+    ? new Uint8Array(h * w * c).map(() => rng.int(0, 255))
+    : new Float32Array(h * w * c).map(() => rng.dyadic(8, 2));
+  return { model: { metadata, layers }, input };
+}
+
+/** One op, wrapped so its input and output are what the op needs (pack before, unpack after). */
+export function singleOpModel(rng: Rng, op: OpName): RandomModel {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const bitsIn = ['bconv2d', 'bdense', 'unpackSigns', 'maxPool2dBits'].includes(op) || (op === 'flatten' && rng() < 0.5);
+    const first: OpName[] = bitsIn ? ['packSigns', op] : op === 'dense' ? ['flatten', op] : [op];
+    try {
+      return randomModel(rng, { first, only: true });
+    } catch { /* shape did not fit; draw again */ }
+  }
+  throw new Error(`singleOpModel: could not build ${op}`);
+}
+
+export { ALL_OPS };
+
+// ---- a ~200 KB model of realistic shape (load-time target, soak) ----
+export function model200k(rng: Rng): RandomModel {
+  const signs = (n: number) => randomSigns(rng, n);
+  const bconv = (cin: number, cout: number, stride: number, bitsOut: boolean): LayerInput => ({
+    op: 'bconv2d', kh: 3, kw: 3, stride, padding: 'same', outChannels: cout, bitsOut,
+    weights: packBinaryFilters(signs(9 * cin * cout), 3, 3, cin, cout), transform: transform(rng, 9 * cin, cout, bitsOut),
+  });
+  const layers: LayerInput[] = [
+    { op: 'conv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 64, relu: false,
+      weights: packFloatFilters(new Float32Array(27 * 64).map(() => rng.dyadic(16, 1)), 27, 64), bias: new Float32Array(64) },
+    { op: 'packSigns' },
+    bconv(64, 128, 2, true),
+    { op: 'maxPool2dBits', kh: 2, kw: 2, stride: 2, padding: 'valid' },
+    bconv(128, 256, 1, true),
+    bconv(256, 256, 2, false),
+    { op: 'globalAvgPool' },
+    { op: 'dense', outChannels: 100, weights: packFloatFilters(new Float32Array(256 * 100).map(() => rng.dyadic(16, 1)), 256, 100),
+      bias: new Float32Array(100) },
+    { op: 'softmax' },
+  ];
+  const metadata: BxnMetadata = {
+    name: 'model-200k', producer: 'test/sdk.helpers.ts', inputShape: [32, 32, 3],
+    normalization: { scale: [1 / 127.5], offset: [-1] }, labels: Array.from({ length: 100 }, (_, i) => `class ${i}`),
+  };
+  return { model: { metadata, layers }, input: () => new Uint8Array(32 * 32 * 3).map(() => rng.int(0, 255)) };
+}
+
+// ---- mutation fuzzing ----
+const INTERESTING = [0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 255, 256, 4095, 65535, 65536, 65537,
+  0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff];
+
+/**
+ * One mutant of a valid file. Most strategies re-seal the CRCs afterwards so the
+ * mutant reaches the structural and semantic validators instead of stopping at a checksum.
+ */
+export function mutate(rng: Rng, file: Uint8Array, seal: (b: Uint8Array) => Uint8Array): Uint8Array {
+  const b = file.slice();
+  const view = new DataView(b.buffer);
+  const strategy = rng.int(0, 9);
+  switch (strategy) {
+    case 0: // raw bit flips, checksums untouched
+      for (let k = rng.int(1, 4); k > 0; k--) b[rng.int(0, b.length - 1)] ^= 1 << rng.int(0, 7);
+      return b;
+    case 1: // truncation (sometimes re-sealed, which fixes nothing for most lengths)
+      return rng() < 0.5 ? b.subarray(0, rng.int(0, b.length - 1)) : seal(b.slice(0, rng.int(0, b.length - 1)));
+    case 2: { // random bytes anywhere, re-sealed
+      for (let k = rng.int(1, 8); k > 0; k--) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
+      return seal(b);
+    }
+    case 3: case 4: case 5: { // an interesting u32 at a 4-aligned offset in the first (structural) part of the file
+      const limit = Math.min(b.length - 4, 64 + 32 * 8 + 2048);
+      const at = rng.int(0, limit >> 2) << 2;
+      view.setUint32(at, rng() < 0.7 ? rng.pick(INTERESTING) : (view.getUint32(at, true) + rng.int(-3, 3)) >>> 0, true);
+      return seal(b);
+    }
+    case 6: { // a u16 or byte field nudged (kh, kw, stride, op, flags, encodings)
+      const at = rng.int(64, Math.min(b.length - 2, 2048));
+      if (rng() < 0.5) view.setUint16(at, rng.pick([0, 1, 2, 3, 16, 17, 64, 65, 65535]), true);
+      else b[at] = rng.pick([0, 1, 2, 3, 4, 7, 16, 17, 18, 64, 65, 255]);
+      return seal(b);
+    }
+    case 7: { // digits in the META JSON changed (shapes, normalisation)
+      for (let k = rng.int(1, 3); k > 0; k--) {
+        const at = rng.int(0, Math.min(b.length - 1, 1024));
+        if (b[at] >= 0x30 && b[at] <= 0x39) b[at] = rng.pick([0x30, 0x31, 0x39, 0x2d, 0x2e, 0x65]);
+      }
+      return seal(b);
+    }
+    case 8: { // a chunk duplicated over another place
+      const len = rng.int(1, 64);
+      const from = rng.int(0, Math.max(0, b.length - len));
+      const to = rng.int(0, Math.max(0, b.length - len));
+      b.copyWithin(to, from, from + len);
+      return seal(b);
+    }
+    default: { // bytes inserted or removed in the middle
+      const at = rng.int(0, b.length);
+      const grown = new Uint8Array(b.length + 16);
+      grown.set(b.subarray(0, at));
+      grown.set(b.subarray(at), at + 16);
+      return seal(rng() < 0.5 ? grown : b.slice(0, at).length + 16 <= b.length ? Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 16)]) : grown);
+    }
+  }
+}
+
+export interface FuzzCaps { maxWeightBytes: number; maxArenaBytes: number; maxMacs: number }
+export interface FuzzOutcome {
+  kind: 'loaded' | 'typed' | 'other' | 'trap';
+  code?: string;
+  ms: number;
+  memoryBytes: number;
+  /** Set when a loaded model misbehaves: output not finite where it must be, memory over the cap. */
+  problem?: string;
+  error?: unknown;
+}
+
+/**
+ * Load one mutant under caps and, if it loads, run it once. Typed errors (BxnFormatError)
+ * are the only acceptable failures; a WebAssembly.RuntimeError is a trap.
+ */
+export function tryMutant(
+  mutant: Uint8Array, kernels: BxnKernels, caps: FuzzCaps, rng: Rng,
+  load: typeof loadModelSync,
+): FuzzOutcome {
+  const t0 = performance.now();
+  let memoryBytes = 0;
+  try {
+    const model = load(mutant, kernels, caps);
+    const info = model.info();
+    memoryBytes = info.wasmMemoryBytes;
+    const input = new Float32Array(info.inputShape[0] * info.inputShape[1] * info.inputShape[2]).map(() => rng() * 4 - 2);
+    // Kernels must never write below the arena: static data and weights are checked around the run.
+    const memory = (model as unknown as { memory: WebAssembly.Memory }).memory;
+    const frozen = () => crc32(new Uint8Array(memory.buffer), 0, info.staticBytes + info.weightBytes);
+    const before = frozen();
+    const out = model.run(input);
+    let problem: string | undefined;
+    if (out.length !== info.outputLength) problem = `output length ${out.length} != ${info.outputLength}`;
+    // Memory may exceed the caps only by the kernels' static data and page rounding.
+    const bound = caps.maxWeightBytes + caps.maxArenaBytes + 65536 + 4096;
+    if (info.wasmMemoryBytes > bound) problem = `wasm memory ${info.wasmMemoryBytes} over ${bound}`;
+    if (info.weightBytes + info.arenaBytes + 65536 + 4096 < info.wasmMemoryBytes) problem = `memory accounting off: ${JSON.stringify(info)}`;
+    if (frozen() !== before) problem = 'a kernel wrote into the static data or weights region';
+    model.dispose();
+    return { kind: 'loaded', ms: performance.now() - t0, memoryBytes, problem };
+  } catch (e) {
+    const ms = performance.now() - t0;
+    if (e instanceof BxnFormatError) return { kind: 'typed', code: e.code, ms, memoryBytes };
+    if (e instanceof WebAssembly.RuntimeError) return { kind: 'trap', ms, memoryBytes, error: e };
+    return { kind: 'other', ms, memoryBytes, error: e };
+  }
+}
+
+/**
+ * A structure-aware mutant: one layer attribute or input dimension changed in the model
+ * spec, then written with valid checksums. Stride, padding and H/W changes keep most
+ * weight counts valid, so many of these load and drive the kernels through new geometry.
+ */
+export function mutateSpec(rng: Rng, spec: BxnModelInput): BxnModelInput {
+  const layers = spec.layers.map((l) => ({ ...l }));
+  const metadata = { ...spec.metadata, inputShape: [...spec.metadata.inputShape] as [number, number, number] };
+  const pickValue = () => rng.pick([0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32, 33, 64, 65, 255, 1000, 65535, 65536]);
+  if (rng() < 0.3) {
+    metadata.inputShape[rng.int(0, 2)] = rng() < 0.7 ? rng.int(1, 40) : pickValue();
+  } else {
+    const layer = layers[rng.int(0, layers.length - 1)];
+    switch (rng.int(0, 5)) {
+      case 0: layer.stride = rng.int(0, 5); break;
+      case 1: layer.padding = layer.padding === 'same' ? 'valid' : 'same'; break;
+      case 2: layer.kh = pickValue(); break;
+      case 3: layer.kw = pickValue(); break;
+      case 4: layer.outChannels = rng() < 0.5 ? pickValue() : (layer.outChannels ?? 0) + rng.int(-2, 2); break;
+      default: layer.op = rng.pick(ALL_OPS);
+    }
+  }
+  return { ...spec, metadata, layers };
+}

@@ -1,0 +1,147 @@
+/**
+ * Long mutation fuzz of the .bxn reader + runtime (issue 3). Mutants of random valid
+ * models are loaded under caps and, when they load, run once. Allowed outcomes:
+ * a BxnFormatError, or a load whose output and memory stay in bounds. Counted as
+ * failures: any other exception, a wasm trap, a mutant slower than --slow-ms, a hang.
+ *
+ * The loop runs in a worker; the main thread watches a shared progress counter and
+ * kills the worker if one mutant takes longer than --hang-ms (a real hang), records
+ * it, and resumes after that mutant. Mutant i depends only on (seed, i): replayable.
+ *
+ *   npm run fuzz -- [--mutants 100000] [--seed 1] [--backends simd,scalar,debug] [--json tools/results/fuzz.json]
+ *   replay mutant i:  node dist/fuzz.mjs --seed S --start i --mutants i+1 --backends simd
+ */
+import { writeFileSync } from 'node:fs';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { loadKernels, loadModelSync } from '../sdk/index.js';
+import { sealBxn, writeBxn } from '../sdk/format/index.js';
+import { makeRng, mutate, mutateSpec, randomModel, tryMutant, wasmBytes } from '../test/sdk.helpers.js';
+
+const CAPS = { maxWeightBytes: 4 << 20, maxArenaBytes: 4 << 20, maxMacs: 50_000_000 };
+const BASE_MODELS = 32;
+
+interface Job { backend: 'simd' | 'scalar' | 'debug'; seed: number; start: number; end: number; slowMs: number; skip: number[]; progress: SharedArrayBuffer }
+interface Tally {
+  loaded: number; typedErrors: number; otherErrors: number; traps: number; slow: number; problems: number;
+  maxMemoryBytes: number; slowestMs: number; codes: Record<string, number>; failures: string[];
+}
+
+const emptyTally = (): Tally => ({ loaded: 0, typedErrors: 0, otherErrors: 0, traps: 0, slow: 0, problems: 0, maxMemoryBytes: 0, slowestMs: 0, codes: {}, failures: [] });
+
+async function workerMain(job: Job) {
+  // 'debug' is the scalar build with kernel preconditions asserted: an assertion is an 'other' error.
+  const backend = job.backend === 'debug' ? 'scalar' : job.backend;
+  const kernels = await loadKernels({ wasm: { [backend]: wasmBytes(job.backend) }, backend });
+  const baseRng = makeRng(job.seed);
+  const specs = Array.from({ length: BASE_MODELS }, () => randomModel(baseRng, { maxLayers: 8 }).model);
+  const bases = specs.map((spec) => writeBxn(spec));
+  const progress = new Int32Array(job.progress);
+  const t = emptyTally();
+  for (let i = job.start; i < job.end; i++) {
+    Atomics.store(progress, 0, i);
+    if (i > job.start && i % 500 === 0) parentPort!.postMessage({ partial: t, upTo: i }); // kept if a later mutant hangs
+    if (job.skip.includes(i)) continue; // hung in an earlier worker; counted as a hang
+    const rng = makeRng((job.seed * 0x9e3779b1 + i) >>> 0);
+    // One in five mutants is structure-aware (a changed attribute, re-written); the rest are byte-level.
+    const mutant = i % 5 === 4 ? writeBxn(mutateSpec(rng, specs[i % BASE_MODELS])) : mutate(rng, bases[i % BASE_MODELS], sealBxn);
+    const r = tryMutant(mutant, kernels, CAPS, rng, loadModelSync);
+    t.slowestMs = Math.max(t.slowestMs, r.ms);
+    t.maxMemoryBytes = Math.max(t.maxMemoryBytes, r.memoryBytes);
+    if (r.ms > job.slowMs) { t.slow++; t.failures.push(`mutant ${i}: ${r.ms.toFixed(0)} ms`); }
+    if (r.kind === 'loaded') t.loaded++;
+    else if (r.kind === 'typed') { t.typedErrors++; t.codes[r.code!] = (t.codes[r.code!] ?? 0) + 1; }
+    else if (r.kind === 'trap') { t.traps++; t.failures.push(`mutant ${i}: trap ${(r.error as Error).message}`); }
+    else { t.otherErrors++; t.failures.push(`mutant ${i}: ${(r.error as Error)?.stack ?? r.error}`); }
+    if (r.problem) { t.problems++; t.failures.push(`mutant ${i}: ${r.problem}`); }
+    if (t.failures.length > 50) t.failures.length = 50;
+  }
+  Atomics.store(progress, 0, job.end);
+  parentPort!.postMessage({ tally: t });
+}
+
+function merge(a: Tally, b: Tally): Tally {
+  const codes = { ...a.codes };
+  for (const [k, v] of Object.entries(b.codes)) codes[k] = (codes[k] ?? 0) + v;
+  return {
+    loaded: a.loaded + b.loaded, typedErrors: a.typedErrors + b.typedErrors, otherErrors: a.otherErrors + b.otherErrors,
+    traps: a.traps + b.traps, slow: a.slow + b.slow, problems: a.problems + b.problems,
+    maxMemoryBytes: Math.max(a.maxMemoryBytes, b.maxMemoryBytes), slowestMs: Math.max(a.slowestMs, b.slowestMs),
+    codes, failures: [...a.failures, ...b.failures].slice(0, 50),
+  };
+}
+
+/**
+ * Run mutants [start, end) in a worker; resolve with its tally, or with the index it hung
+ * on plus the last partial tally it reported (mutants [start, upTo)).
+ */
+function runSegment(job: Omit<Job, 'progress'>, hangMs: number): Promise<{ tally: Tally } | { hungAt: number; partial: Tally; upTo: number }> {
+  const progress = new SharedArrayBuffer(4);
+  const view = new Int32Array(progress);
+  view[0] = job.start;
+  const worker = new Worker(new URL(import.meta.url), { workerData: { ...job, progress } });
+  return new Promise((resolve, reject) => {
+    let last = -1, since = Date.now();
+    let partial = emptyTally(), upTo = job.start;
+    const timer = setInterval(() => {
+      const now = Atomics.load(view, 0);
+      if (now !== last) { last = now; since = Date.now(); return; }
+      if (Date.now() - since > hangMs) {
+        clearInterval(timer);
+        void worker.terminate();
+        resolve({ hungAt: now, partial, upTo });
+      }
+    }, 250);
+    worker.on('message', (m: { tally: Tally } | { partial: Tally; upTo: number }) => {
+      if ('partial' in m) { partial = m.partial; upTo = m.upTo; return; }
+      clearInterval(timer);
+      void worker.terminate();
+      resolve({ tally: m.tally });
+    });
+    worker.once('error', (e) => { clearInterval(timer); reject(e); });
+  });
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const opt = (name: string, fallback: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+  };
+  const mutants = Number(opt('mutants', '100000'));
+  const first = Number(opt('start', '0'));
+  const seed = Number(opt('seed', '1'));
+  const backends = opt('backends', 'simd,scalar,debug').split(',') as ('simd' | 'scalar' | 'debug')[];
+  const json = opt('json', '');
+  const hangMs = Number(opt('hang-ms', '10000'));
+  const slowMs = Number(opt('slow-ms', '1000'));
+  const rows = [];
+  for (const backend of backends) {
+    const started = Date.now();
+    let tally = emptyTally();
+    const hangAt: number[] = [];
+    for (let start = first; start < mutants;) {
+      const r = await runSegment({ backend, seed, start, end: mutants, slowMs, skip: hangAt }, hangMs);
+      if ('tally' in r) { tally = merge(tally, r.tally); break; }
+      // Keep what the killed worker reported, and resume there, skipping the mutant that hung.
+      tally = merge(tally, r.partial);
+      hangAt.push(r.hungAt);
+      start = r.upTo;
+      if (hangAt.length > 20) break;
+    }
+    const hangs = hangAt.length;
+    const row = {
+      backend, seed, mutants: mutants - first, loaded: tally.loaded, typedErrors: tally.typedErrors, otherErrors: tally.otherErrors,
+      traps: tally.traps, hangs, maxMemoryBytes: tally.maxMemoryBytes, slowMutants: tally.slow, boundProblems: tally.problems,
+      slowestMs: Number(tally.slowestMs.toFixed(1)), elapsedSeconds: Math.round((Date.now() - started) / 1000),
+      caps: CAPS, errorCodes: tally.codes, hangAt, failures: tally.failures,
+    };
+    console.log(JSON.stringify(row, null, 1));
+    rows.push(row);
+  }
+  if (json) writeFileSync(json, JSON.stringify({ rows }, null, 2) + '\n');
+  const bad = rows.some((r) => r.otherErrors || r.traps || r.hangs || r.boundProblems || r.slowMutants);
+  process.exit(bad ? 1 : 0);
+}
+
+if (isMainThread) await main();
+else await workerMain(workerData as Job);
