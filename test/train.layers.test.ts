@@ -96,7 +96,7 @@ describe('export view', () => {
   it('lists sketchnet blocks as conv -> BN -> [maxpool] -> sign with binary levels', async () => {
     const { sketchNet } = await import('../tools/train/models.js');
     const { exportView } = await import('../tools/train/export-view.js');
-    const m = sketchNet({ variant: 'dabn', classes: 7, width: 0.25, seed: 1 });
+    const m = sketchNet({ variant: 'dabn', classes: 7, width: 0.25, seed: 1, blockOrder: 'conv-bn-pool-sign' });
     const v = exportView(m);
     const names = v.map((l) => `${l.name}:${l.className}`);
     const i = names.indexOf('conv2:BinaryConv2D');
@@ -107,5 +107,21 @@ describe('export view', () => {
     expect(c2.binary!.alpha.length).toBe(16);
     expect(Object.keys(v[i + 1].weights).sort()).toEqual(['beta', 'gamma', 'moving_mean', 'moving_variance']);
     expect(v.at(-2)!.className).toBe('Conv2D'); // float last conv
+  });
+
+  it("lists 'bn-sign-conv-pool' blocks as conv -> [ReLU] -> [maxpool] -> BN -> sign", async () => {
+    const { sketchNet } = await import('../tools/train/models.js');
+    const { exportView } = await import('../tools/train/export-view.js');
+    for (const convRelu of [false, true]) {
+      const names = exportView(sketchNet({ variant: 'xnor', classes: 7, width: 0.25, seed: 1, convRelu })) // default order
+        .map((l) => `${l.name}:${l.className}`);
+      const i = names.indexOf('conv2:BinaryConv2D');
+      expect(names.slice(i - 2, i)).toEqual(['bn1:BatchNormalization', 'act1:SignActivation']);
+      expect(names.slice(i, i + 5)).toEqual(['conv2:BinaryConv2D', ...(convRelu ? ['relu2:ReLU'] : []), 'pool2:MaxPooling2D', 'bn2:BatchNormalization', 'act2:SignActivation', ...(convRelu ? [] : ['conv3:BinaryConv2D'])]);
+    }
+    // float ignores the block order; an unknown order is an error
+    expect(sketchNet({ variant: 'float', classes: 7, width: 0.25, blockOrder: 'bn-sign-conv-pool' }).layers.length)
+      .toBe(sketchNet({ variant: 'float', classes: 7, width: 0.25 }).layers.length);
+    expect(() => sketchNet({ variant: 'dabn', classes: 7, width: 0.25, blockOrder: 'nope' as never })).toThrow(/blockOrder/);
   });
 });

@@ -5,9 +5,12 @@
 // and 1x1 convs). First conv always full precision; last conv selectable
 // (lastLayer 'float' = float weights on ReLU'd float inputs, the papers' choice;
 // 'binary' = binary weights on binary inputs, with a bias).
-// Per block, binary variants run conv -> BN -> [maxpool] -> sign. maxpool and sign
-// commute in the forward pass (sign is monotone), so the exporter may run
-// conv -> BN -> sign (threshold) -> maxpool on bits (AND of the -1 bits).
+// Binary blocks follow the authors' order BN -> sign -> conv -> [maxpool] (as a
+// chain: conv -> [maxpool] -> BN -> sign), so every sign sees a freshly
+// batch-normed map; the exporter runs conv (float out) -> maxpool -> BN+sign
+// (packSignsAffine). blockOrder 'conv-bn-pool-sign' keeps the older
+// conv -> BN -> [maxpool] -> sign, which the exporter runs as conv -> BN -> sign
+// (threshold) -> maxpool on bits (sign is monotone, so it commutes with max).
 //
 //  layer  kind              out         MACs (345 classes)
 //  conv1  5x5/2 float        14x14x32    0.16M
@@ -41,7 +44,24 @@ export interface ModelOptions {
   lastLayer?: 'float' | 'binary';
   seed?: number;
   inputShape?: [number, number, number];
+  /**
+   * sketchnet block order for binary variants (float ignores it):
+   *  'bn-sign-conv-pool' (default; the authors' Sketch-A-Net order): BN -> sign ->
+   *    conv -> [ReLU] -> [maxpool]; the BN re-centres the pooled map right before
+   *    the sign. As a chain this is conv -> [ReLU] -> [pool] -> BN -> sign.
+   *  'conv-bn-pool-sign' (the order before): conv -> BN -> [maxpool] -> sign. The
+   *    pool runs on batch-normed values, so ~94% of the sign inputs after a pool
+   *    are +1. It exports more compactly (BN + sign fold into the conv as a
+   *    threshold, the pool runs on bits) but trained ~2 points worse for both xnor
+   *    and dabn on QuickDraw-30 (see RECIPES in experiment-binarization.ts).
+   */
+  blockOrder?: BlockOrder;
+  /** With 'bn-sign-conv-pool': ReLU after each binary conv, as the authors do (default false). */
+  convRelu?: boolean;
 }
+
+export type BlockOrder = 'conv-bn-pool-sign' | 'bn-sign-conv-pool';
+export const BLOCK_ORDERS: readonly BlockOrder[] = ['conv-bn-pool-sign', 'bn-sign-conv-pool'];
 
 function seeds(seed: number) {
   let s = seed;
@@ -72,17 +92,30 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   let x = tf.layers.conv2d({ name: 'conv1', filters: ch(32), kernelSize: 5, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }).apply(inp) as tf.SymbolicTensor;
   x = bn('bn1').apply(x) as tf.SymbolicTensor;
   x = act(x, 'act1');
-  x = conv(x, 'conv2', ch(64), 3, 'same');
-  x = bn('bn2').apply(x) as tf.SymbolicTensor;
-  x = pool(x, 'pool2');
-  x = act(x, 'act2');
-  x = conv(x, 'conv3', ch(128), 3, 'same');
-  x = bn('bn3').apply(x) as tf.SymbolicTensor;
-  x = pool(x, 'pool3');
-  x = act(x, 'act3');
-  x = conv(x, 'conv4', ch(256), 3, 'valid');
-  x = bn('bn4').apply(x) as tf.SymbolicTensor;
-  x = act(x, 'act4');
+  const order = opts.blockOrder ?? 'bn-sign-conv-pool';
+  if (!BLOCK_ORDERS.includes(order)) throw new Error(`blockOrder must be one of ${BLOCK_ORDERS.join(' | ')}, got '${order}'`);
+  if (bin && order === 'bn-sign-conv-pool') {
+    // conv -> [ReLU] -> [pool] -> BN -> sign: the BN sits right before every sign.
+    const relu = (h: tf.SymbolicTensor, name: string) => (opts.convRelu ? tf.layers.reLU({ name }).apply(h) as tf.SymbolicTensor : h);
+    x = pool(relu(conv(x, 'conv2', ch(64), 3, 'same'), 'relu2'), 'pool2');
+    x = act(bn('bn2').apply(x) as tf.SymbolicTensor, 'act2');
+    x = pool(relu(conv(x, 'conv3', ch(128), 3, 'same'), 'relu3'), 'pool3');
+    x = act(bn('bn3').apply(x) as tf.SymbolicTensor, 'act3');
+    x = relu(conv(x, 'conv4', ch(256), 3, 'valid'), 'relu4');
+    x = act(bn('bn4').apply(x) as tf.SymbolicTensor, 'act4');
+  } else {
+    x = conv(x, 'conv2', ch(64), 3, 'same');
+    x = bn('bn2').apply(x) as tf.SymbolicTensor;
+    x = pool(x, 'pool2');
+    x = act(x, 'act2');
+    x = conv(x, 'conv3', ch(128), 3, 'same');
+    x = bn('bn3').apply(x) as tf.SymbolicTensor;
+    x = pool(x, 'pool3');
+    x = act(x, 'act3');
+    x = conv(x, 'conv4', ch(256), 3, 'valid');
+    x = bn('bn4').apply(x) as tf.SymbolicTensor;
+    x = act(x, 'act4');
+  }
   x = conv(x, 'conv5', ch(512), 1, 'valid');
   x = bn('bn5').apply(x) as tf.SymbolicTensor;
   if (bin && opts.lastLayer === 'binary') {
