@@ -1,35 +1,40 @@
-// bexnet <command> [options]: one entry point for the Node tools.
-const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<void> }> = {
-  bench: {
-    summary: 'bench kernels [--json FILE] [--quick]   kernel benchmark vs tfjs-backend-wasm',
-    run: async (argv) => {
-      if (argv[0] !== 'kernels') throw new UsageError(`bench: unknown benchmark '${argv[0] ?? ''}' (available: kernels)`);
-      process.argv = [process.argv[0], 'bench-kernels', ...argv.slice(1)];
-      await import(new URL('./bench-kernels.mjs', import.meta.url).href);
-    },
-  },
-};
+// bexnet <command> [options]: one entry point for the Node tools. A new command is
+// a file in tools/commands/ and a line in COMMANDS.
+import { parseArgs, UsageError } from './args.js';
+import type { Command } from './commands/command.js';
+import { trainCommand } from './commands/train.js';
+import { exportCommand } from './commands/export.js';
+import { inspectCommand } from './commands/inspect.js';
+import { benchCommand } from './commands/bench.js';
 
-class UsageError extends Error {}
+const COMMANDS: Command[] = [trainCommand, exportCommand, inspectCommand, benchCommand];
 
 function help(): string {
-  return ['usage: bexnet <command> [options]', '', 'commands:', ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
-    '', 'bexnet <command> --help shows a command\'s options.'].join('\n');
+  const w = Math.max(...COMMANDS.map((c) => c.name.length));
+  return ['usage: bexnet <command> [options]', '', 'commands:', ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    '', "bexnet <command> --help shows a command's options."].join('\n');
 }
 
 const [name, ...rest] = process.argv.slice(2);
+const command = COMMANDS.find((c) => c.name === name);
 if (!name || name === '--help' || name === '-h' || name === 'help') {
   console.log(help());
-} else if (!COMMANDS[name]) {
+} else if (!command) {
   console.error(`bexnet: unknown command '${name}'. Run 'bexnet --help'.`);
   process.exit(2);
-} else if (rest.includes('--help')) {
-  console.log(`usage: bexnet ${COMMANDS[name].summary}`);
+} else if (rest.includes('--help') || rest.includes('-h')) {
+  console.log(`usage: ${command.usage}`);
 } else {
   try {
-    await COMMANDS[name].run(rest);
+    // -o is the one short option (export); treat it as --o.
+    const argv = rest.map((a) => (a === '-o' ? '--o' : a));
+    const { options, positionals } = parseArgs(argv, command.options, command.positionals ?? 0);
+    await command.run(options, positionals);
+    process.exit(0); // worker threads and tfjs timers must not keep the process alive
   } catch (e) {
-    console.error(`bexnet ${name}: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(2);
+    const usage = e instanceof UsageError;
+    console.error(`bexnet ${name}: ${e instanceof Error ? e.message : String(e)}${usage ? ` (see 'bexnet ${name} --help')` : ''}`);
+    if (!usage && process.env.BEXNET_DEBUG) console.error(e);
+    process.exit(usage ? 2 : 1);
   }
 }

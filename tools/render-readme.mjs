@@ -28,7 +28,7 @@ const TABLES = {
     // The inner-loop strategies bconv2d chooses between, when the run measured them.
     const variants = ['popcnt8', 'harley-seal', 'popcnt64', 'mixed'].filter((v) => rows.some((r) => r.impl === `bconv-simd-dabn-${v}`));
     if (variants.length) {
-      out.push('', `| bconv2d inner loop, GMAC/s | ${variants.join(' | ')} |`, `|---|${variants.map(() => '---:').join('|')}|`);
+      out.push('', `| gathered bconv2d inner loop, GMAC/s | ${variants.join(' | ')} |`, `|---|${variants.map(() => '---:').join('|')}|`);
       for (const s of shapes) out.push(`| ${s} | ${variants.map((v) => fmt(get(s, `bconv-simd-dabn-${v}`).gmacs, 0)).join(' | ')} |`);
     }
     return out.join('\n');

@@ -1,6 +1,7 @@
 // Shared benchmark plumbing: argument parsing, timing, the --json result file.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgsOrExit as parseOrExit, type ArgSpec } from '../args.js';
 
 export interface Timing {
   medianMs: number;
@@ -45,30 +46,9 @@ export function timeInterleaved(fns: (() => void)[], { minRounds = 9, budgetMs =
   });
 }
 
-/** `--json FILE` and `--quick` style flags; anything else is an error. */
-export function parseArgs(argv: string[], allowed: Record<string, 'flag' | 'value'>): Record<string, string | boolean> {
-  const out: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    const kind = allowed[name];
-    if (!argv[i].startsWith('--') || !kind) throw new Error(`unknown argument '${argv[i]}' (allowed: ${Object.keys(allowed).map((k) => '--' + k).join(', ')})`);
-    if (kind === 'flag') out[name] = true;
-    else {
-      if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
-      out[name] = argv[++i];
-    }
-  }
-  return out;
-}
-
-/** parseArgs for a script's main: a bad argument prints one line and exits 2. */
-export function parseArgsOrExit(argv: string[], allowed: Record<string, 'flag' | 'value'>): Record<string, string | boolean> {
-  try {
-    return parseArgs(argv, allowed);
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    process.exit(2);
-  }
+/** `--json FILE` style options for benchmark scripts (tools/args.ts). */
+export function parseArgsOrExit(argv: string[], allowed: ArgSpec): Record<string, string | boolean> {
+  return parseOrExit(argv, allowed).options;
 }
 
 export function writeRows(file: string | undefined, rows: object[], extra: object = {}): void {

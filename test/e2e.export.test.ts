@@ -1,0 +1,57 @@
+// End to end: train a tiny sketchnet a few steps (float / xnor / dabn), export it
+// to .bxn, load it with the sdk (SIMD and scalar kernels) and compare with tfjs
+// predict on the same images: identical argmax on every sample, logits within 1e-4
+// of the logit range. Binary variants: the default 'bn-sign-conv-pool' block order
+// (float-output bconv2d -> [ReLU] -> maxPool2d -> BN + sign as one packSignsAffine),
+// with and without the conv ReLU, and the older 'conv-bn-pool-sign' order
+// (BN + sign folded into the bconv2d threshold, max-pool on bits).
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { setupBackend } from '../tools/train/backend';
+import { sketchNet, VARIANTS, type ModelOptions } from '../tools/train/models';
+import { train } from '../tools/train/trainer';
+import { loadQuickdraw } from '../tools/data/quickdraw';
+import { exportModel } from '../tools/export/export';
+import { nodeKernelOptions } from '../tools/node-kernels';
+import { loadModel } from '../sdk/index';
+
+await setupBackend({ quiet: true });
+const data = loadQuickdraw({ classes: 6 });
+const SAMPLES = 48;
+
+describe('export → sdk agrees with tfjs', () => {
+  const cases: { title: string; opts: Partial<ModelOptions>; variant: (typeof VARIANTS)[number]; ops?: string[] }[] = [
+    // default block order 'bn-sign-conv-pool' for the binary variants
+    ...VARIANTS.map((variant) => ({ title: variant, variant, opts: {}, ops: variant === 'float' ? [] : ['packSignsAffine', 'maxPool2d'] })),
+    ...(['xnor', 'dabn'] as const).flatMap((variant) => [
+      { title: `${variant} conv-bn-pool-sign`, variant, opts: { blockOrder: 'conv-bn-pool-sign' as const }, ops: ['maxPool2dBits'] },
+      { title: `${variant} bn-sign-conv-pool + conv ReLU`, variant, opts: { blockOrder: 'bn-sign-conv-pool' as const, convRelu: true }, ops: ['packSignsAffine', 'maxPool2d'] },
+    ]),
+  ];
+  for (const { title, variant, opts, ops } of cases) {
+    it(`sketchnet ${title}`, async () => {
+      const model = sketchNet({ variant, classes: data.classes.length, width: 0.25, seed: 3, ...opts });
+      await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 3, maxSteps: 4, evalEachEpoch: false });
+      const { bytes, layers } = exportModel(model, { labels: data.classes });
+      expect(layers.length).toBeGreaterThan(4);
+      for (const op of ops ?? []) expect(layers.map((l) => l.op), `${title}: exported ops`).toContain(op);
+      const x = data.test.x.subarray(0, SAMPLES * 784);
+      const want = tf.tidy(() => model.predict(tf.tensor4d(x, [SAMPLES, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array;
+      for (const backend of ['simd', 'scalar'] as const) {
+        const m = await loadModel(bytes, { ...nodeKernelOptions(), backend });
+        const n = data.classes.length;
+        let range = 0;
+        for (const v of want) range = Math.max(range, Math.abs(v));
+        for (let s = 0; s < SAMPLES; s++) {
+          const got = m.run(x.subarray(s * 784, (s + 1) * 784));
+          const ref = want.subarray(s * n, (s + 1) * n);
+          const argmax = (a: ArrayLike<number>) => Array.prototype.indexOf.call(a, Math.max(...Array.from(a)));
+          expect(argmax(got), `${variant}/${backend} sample ${s}`).toBe(argmax(ref));
+          for (let o = 0; o < n; o++) expect(Math.abs(got[o] - ref[o]), `${variant}/${backend} sample ${s} logit ${o}`).toBeLessThanOrEqual(1e-4 * range + 1e-5);
+        }
+        m.dispose();
+      }
+      model.dispose();
+    });
+  }
+});

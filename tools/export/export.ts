@@ -1,0 +1,278 @@
+// tfjs LayersModel (a chain, as tools/train builds them) → .bxn bytes.
+//
+// The exporter folds and packs, it never approximates silently:
+// - batch norm after a conv folds into that conv: float convs get scaled
+//   weights and a bias; binary convs get the output transform
+//   A' = s·A, B' = s·B, C' = s·C + β − s·μ (s = γ/√(var+ε)), whose sign is the
+//   next binary layer's input bit (a per-channel threshold; see ARCHITECTURE.md);
+// - max-pool between a conv and its activation moves after the activation
+//   (ReLU and sign are monotone, so they commute with max); on bits it is an AND;
+// - a batch norm that follows a pool (conv -> [ReLU] -> maxpool -> BN -> sign, the
+//   'bn-sign-conv-pool' block order) cannot fold into the conv (max does not commute
+//   with a negative scale): the conv keeps a float output, the pool runs on floats,
+//   and BN + sign become one packSignsAffine (bit = s·x + t < 0);
+// - every packed weight keeps the exact training convention (±1 masks, α/β).
+// Anything the format cannot express (residual adds, unequal strides, float
+// inputs into a +1-padded binary conv) is an ExportError naming the layer.
+import type * as tf from '@tensorflow/tfjs';
+import { writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
+import type { BxnMetadata } from '../../sdk/format/model.js';
+import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, type Padding } from '../../sdk/layout.js';
+import { exportView, type LayerView } from '../train/export-view.js';
+
+export class ExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExportError';
+  }
+}
+
+export type FloatEncoding = 'f32' | 'f16' | 'int8';
+
+export interface ExportOptions {
+  name?: string;
+  labels?: string[];
+  normalization?: BxnMetadata['normalization'];
+  /** Encoding of float conv/dense weights (the last layer); a float layer feeding a sign stays f32. Default f32. */
+  floatEncoding?: FloatEncoding;
+  producer?: string;
+}
+
+/** One line of the export report: what a training layer group became. */
+export interface ExportedLayer {
+  from: string[];
+  op: LayerInput['op'];
+  shape: string;
+  bytes: number;
+  /** Relative L2 error of the stored weights vs the latent float weights, where weights exist. */
+  quantError: number | null;
+}
+
+export interface ExportResult {
+  bytes: Uint8Array;
+  layers: ExportedLayer[];
+}
+
+interface State { h: number; w: number; c: number; dtype: 'f32' | 'bits' }
+
+const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v as number, v as number]);
+
+function relError(ref: ArrayLike<number>, got: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < ref.length; i++) { num += (ref[i] - got[i]) ** 2; den += ref[i] ** 2; }
+  return den > 0 ? Math.sqrt(num / den) : 0;
+}
+
+/** Batch norm in inference form as per-channel y = s·x + t. */
+function bnAffine(v: LayerView): { s: Float32Array; t: Float32Array } {
+  const mean = v.weights.moving_mean.values, variance = v.weights.moving_variance.values;
+  const n = mean.length;
+  const gamma = v.weights.gamma?.values ?? new Float32Array(n).fill(1);
+  const beta = v.weights.beta?.values ?? new Float32Array(n);
+  const eps = (v.config.epsilon as number) ?? 1e-3;
+  const s = new Float32Array(n), t = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s[i] = gamma[i] / Math.sqrt(variance[i] + eps);
+    t[i] = beta[i] - s[i] * mean[i];
+  }
+  return { s, t };
+}
+
+/** Stored form of packed float weights (panels of 8 outputs, `channels` = Cout rounded up to 8) and its encoding error. */
+function floatTensor(panels: Float32Array, channels: number, enc: FloatEncoding): { tensor: TensorInput; bytes: number; quantError: number } {
+  if (enc === 'f32') return { tensor: panels, bytes: panels.byteLength, quantError: 0 };
+  if (enc === 'f16') {
+    const decoded = Float32Array.from(panels, (x) => f16ToF32(f32ToF16(x)));
+    return { tensor: { encoding: 'f16', data: panels }, bytes: 2 * panels.length, quantError: relError(panels, decoded) };
+  }
+  const { q, scales } = quantizeInt8(panels, channels, PANEL);
+  const decoded = Float32Array.from(q, (v, i) => v * scales[int8ScaleIndex(i, q.length, channels, PANEL)]);
+  return { tensor: { encoding: 'int8', q, scales, lanes: PANEL }, bytes: q.length + 4 * channels, quantError: relError(panels, decoded) };
+}
+
+export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): ExportResult {
+  const views = exportView(model);
+  const inputShape = model.inputs[0].shape.slice(1) as number[];
+  if (inputShape.length !== 3 || inputShape.some((d) => !(d > 0))) throw new ExportError(`input shape must be [H, W, C], got [${inputShape}]`);
+  let st: State = { h: inputShape[0], w: inputShape[1], c: inputShape[2], dtype: 'f32' };
+  const layers: LayerInput[] = [];
+  const report: ExportedLayer[] = [];
+  const floatEnc = opts.floatEncoding ?? 'f32';
+  const emit = (from: string[], layer: LayerInput, next: State, bytes: number, quantError: number | null) => {
+    layers.push(layer);
+    report.push({ from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError });
+    st = next;
+  };
+
+  let i = 0;
+  const peek = (cls: string | string[]) => {
+    const v = views[i];
+    return v && (Array.isArray(cls) ? cls : [cls]).includes(v.className) ? v : undefined;
+  };
+  const take = (cls: string | string[]) => {
+    const v = peek(cls);
+    if (v) i++;
+    return v;
+  };
+  const isRelu = (v: LayerView | undefined) => !!v && (v.className === 'ReLU' || (v.className === 'Activation' && v.config.activation === 'relu'));
+
+  while (i < views.length) {
+    const v = views[i];
+    if (v.inbound.length > 1) throw new ExportError(`layer '${v.name}' (${v.className}) has ${v.inbound.length} inputs; .bxn v1 runs chains only (no residual adds)`);
+    switch (v.className) {
+      case 'InputLayer':
+        i++;
+        break;
+      case 'Conv2D':
+      case 'BinaryConv2D':
+      case 'Dense':
+      case 'BinaryDense': {
+        i++;
+        const bn = take('BatchNormalization');
+        const pool = take('MaxPooling2D');
+        const actView = isRelu(views[i]) ? views[i++] : take('SignActivation');
+        const act: 'relu' | 'sign' | null = actView ? (actView.className === 'SignActivation' ? 'sign' : 'relu') : null;
+        const from = [v, bn, pool, actView].filter((x): x is LayerView => !!x).map((x) => x.name);
+        convGroup(v, bn, act, from);
+        if (pool) poolLayer(pool, from);
+        if (act === 'sign' && st.dtype === 'f32') emit([actView!.name], { op: 'packSigns' }, { ...st, dtype: 'bits' }, 0, null);
+        break;
+      }
+      case 'MaxPooling2D':
+        i++;
+        poolLayer(v, [v.name]);
+        break;
+      case 'SignActivation':
+        i++;
+        if (st.dtype === 'bits') break; // already ±1
+        emit([v.name], { op: 'packSigns' }, { ...st, dtype: 'bits' }, 0, null);
+        break;
+      case 'ReLU':
+      case 'Activation':
+        if (!isRelu(v)) throw new ExportError(`layer '${v.name}': activation '${v.config.activation}' is not supported (relu only)`);
+        i++;
+        if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': ReLU on binary values`);
+        emit([v.name], { op: 'relu' }, st, 0, null);
+        break;
+      case 'BatchNormalization': {
+        i++;
+        if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': batch norm on binary values without a preceding conv`);
+        const { s, t } = bnAffine(v);
+        if (s.length !== st.c) throw new ExportError(`layer '${v.name}' has ${s.length} channels, its input has ${st.c}`);
+        // Batch norm directly followed by sign (sketchnet's 'bn-sign-conv-pool' blocks):
+        // one packSignsAffine, bit = (s·x + t) < 0.
+        const sign = take('SignActivation');
+        if (sign) {
+          emit([v.name, sign.name], { op: 'packSignsAffine', scale: s, shift: t }, { ...st, dtype: 'bits' }, 8 * s.length, null);
+          break;
+        }
+        const relu = isRelu(views[i]);
+        if (relu) i++;
+        emit([v.name], { op: 'scaleShift', scale: s, shift: t, relu }, st, 8 * s.length, null);
+        break;
+      }
+      case 'Flatten':
+        i++;
+        if (st.h * st.w === 1) break; // already [1, 1, C]
+        emit([v.name], { op: 'flatten' }, { h: 1, w: 1, c: st.h * st.w * st.c, dtype: st.dtype }, 0, null);
+        break;
+      case 'GlobalAveragePooling2D':
+        i++;
+        if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': average pooling on binary values`);
+        emit([v.name], { op: 'globalAvgPool' }, { h: 1, w: 1, c: st.c, dtype: 'f32' }, 0, null);
+        break;
+      default:
+        throw new ExportError(`layer '${v.name}' (${v.className}) is not supported by the exporter`);
+    }
+  }
+
+  function poolLayer(p: LayerView, from: string[]) {
+    const [kh, kw] = pair(p.config.poolSize);
+    const [sh, sw] = pair(p.config.strides ?? p.config.poolSize);
+    if (sh !== sw) throw new ExportError(`layer '${p.name}': strides ${sh}x${sw} (kernels take one stride)`);
+    const padding = (p.config.padding as Padding) ?? 'valid';
+    const g = convGeometry(st.h, st.w, kh, kw, sh, padding);
+    emit(from, { op: st.dtype === 'bits' ? 'maxPool2dBits' : 'maxPool2d', kh, kw, stride: sh, padding }, { h: g.outH, w: g.outW, c: st.c, dtype: st.dtype }, 0, null);
+  }
+
+  function convGroup(v: LayerView, bn: LayerView | undefined, act: 'relu' | 'sign' | null, from: string[]) {
+    const dense = v.className === 'Dense' || v.className === 'BinaryDense';
+    const binary = v.binary;
+    const kernel = v.weights.kernel;
+    const cout = kernel.shape[kernel.shape.length - 1];
+    const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(cout).fill(1), t: new Float32Array(cout) };
+    if (s.length !== cout) throw new ExportError(`layer '${bn!.name}' has ${s.length} channels, '${v.name}' outputs ${cout}`);
+    let kh = 1, kw = 1, stride = 1, padding: Padding = 'valid';
+    if (!dense) {
+      [kh, kw] = pair(v.config.kernelSize);
+      const [sh, sw] = pair(v.config.strides ?? 1);
+      if (sh !== sw) throw new ExportError(`layer '${v.name}': strides ${sh}x${sw} (kernels take one stride)`);
+      stride = sh;
+      padding = v.config.padding as Padding;
+      const dil = pair(v.config.dilationRate ?? 1);
+      if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
+    } else if (st.h * st.w !== 1) {
+      // A dense layer right after Flatten of an [H, W, C] map: a conv whose kernel covers the map.
+      if (!binary) throw new ExportError(`layer '${v.name}': float dense on an ${st.h}x${st.w} map needs a Flatten before it`);
+    }
+    const cin = dense ? kernel.shape[0] / (st.h * st.w) : kernel.shape[2];
+    if (cin !== st.c) throw new ExportError(`layer '${v.name}' expects ${cin} input channels, the chain gives ${st.c}`);
+    const g = dense ? { outH: 1, outW: 1 } : convGeometry(st.h, st.w, kh, kw, stride, padding);
+    const out: State = { h: g.outH, w: g.outW, c: cout, dtype: 'f32' };
+
+    if (!binary) {
+      if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float weights on binary inputs (binarize the weights too, or remove the sign before it)`);
+      // Fold the batch norm: w' = w·s (per output channel), b' = b·s + t.
+      const bias = v.weights.bias?.values;
+      const w = Float32Array.from(kernel.values, (x, j) => x * s[j % cout]);
+      const b = Float32Array.from({ length: cout }, (_, o) => (bias ? bias[o] : 0) * s[o] + t[o]);
+      const rows = kernel.values.length / cout;
+      // A float layer whose output is binarized keeps f32: its rounding would move
+      // values across the sign threshold, and such layers (the first) are small.
+      const enc = act === 'sign' ? 'f32' : floatEnc;
+      const { tensor, bytes, quantError } = floatTensor(packFloatFilters(w, rows, cout), roundUp(cout, PANEL), enc);
+      const op = dense ? 'dense' : 'conv2d';
+      emit(from, { op, kh, kw, stride, padding, outChannels: cout, relu: act === 'relu', weights: tensor, bias: b }, out, bytes + 4 * cout, quantError);
+      return;
+    }
+
+    // Binary weights: the training mask (±1) and per-filter α/β.
+    const A = binary.A.map((a, o) => a * s[o]);
+    const B = binary.B.map((b, o) => b * s[o]);
+    const C = binary.C.map((c, o) => c * s[o] + t[o]);
+    const transform = new Float32Array([...A, ...B, ...C]);
+    const stored = binary.signs.map((m, j) => (m > 0 ? binary.alpha[j % cout] : binary.beta[j % cout]));
+    const qErr = relError(kernel.values, stored);
+    const bitsOut = act === 'sign';
+    if (!binary.binaryInput) {
+      if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float-input binary-weight layer after a sign`);
+      if (dense) throw new ExportError(`layer '${v.name}': float-input binary dense is not supported (use a 1x1 conv)`);
+      if (bitsOut) throw new ExportError(`layer '${v.name}': conv2dBinaryWeights has float output only; add the sign as its own layer`);
+      const wbits = packBinaryWeightsByOutput(binary.signs, kh, kw, cin, cout);
+      emit(from, { op: 'conv2dBinaryWeights', kh, kw, stride, padding, outChannels: cout, relu: act === 'relu', weights: wbits, transform },
+        out, wbits.byteLength + transform.byteLength, qErr);
+      return;
+    }
+    if (st.dtype !== 'bits') throw new ExportError(`layer '${v.name}' binarizes its inputs with +1 padding, but its input is float (put a SignActivation before it)`);
+    const op = dense ? 'bdense' : 'bconv2d';
+    const fkh = dense ? st.h : kh, fkw = dense ? st.w : kw;
+    const wbits = packBinaryFilters(binary.signs, fkh, fkw, st.c, cout);
+    emit(from, { op, kh, kw, stride, padding, outChannels: cout, relu: act === 'relu', bitsOut, weights: wbits, transform },
+      { ...out, dtype: bitsOut ? 'bits' : 'f32' }, wbits.byteLength + transform.byteLength, qErr);
+  }
+
+  if (st.dtype !== 'f32' || st.h * st.w !== 1) throw new ExportError(`the model must end in float logits [1, 1, N]; it ends in ${st.h}x${st.w}x${st.c} ${st.dtype}`);
+  const labels = opts.labels ?? [];
+  if (labels.length && labels.length !== st.c) throw new ExportError(`${labels.length} labels for ${st.c} outputs`);
+  const bytes = writeBxn({
+    metadata: {
+      name: opts.name ?? model.name,
+      producer: opts.producer ?? 'bexnet tools/export',
+      inputShape: inputShape as [number, number, number],
+      normalization: opts.normalization ?? null,
+      labels,
+    },
+    layers,
+  });
+  return { bytes, layers: report };
+}
