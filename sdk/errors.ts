@@ -27,24 +27,21 @@ export const FORMAT_ERROR_CODES = [
 ] as const;
 export type BxnFormatErrorCode = (typeof FORMAT_ERROR_CODES)[number];
 
-export class BxnFormatError extends Error {
-  readonly code: BxnFormatErrorCode;
-  constructor(code: BxnFormatErrorCode, message: string) {
+/** An Error with a stable machine-readable `code` (the message is for people). */
+abstract class CodedError<C extends string> extends Error {
+  constructor(readonly code: C, message: string) {
     super(message);
-    this.name = 'BxnFormatError';
-    this.code = code;
   }
+}
+
+export class BxnFormatError extends CodedError<BxnFormatErrorCode> {
+  readonly name = 'BxnFormatError';
 }
 
 export type BxnInputErrorCode = 'wrong_type' | 'wrong_length' | 'non_finite' | 'bad_argument';
 
-export class BxnInputError extends Error {
-  readonly code: BxnInputErrorCode;
-  constructor(code: BxnInputErrorCode, message: string) {
-    super(message);
-    this.name = 'BxnInputError';
-    this.code = code;
-  }
+export class BxnInputError extends CodedError<BxnInputErrorCode> {
+  readonly name = 'BxnInputError';
 }
 
 export type BxnRuntimeErrorCode =
@@ -57,11 +54,6 @@ export type BxnRuntimeErrorCode =
   | 'out_of_memory'      // memory.grow failed
   | 'disposed';
 
-export class BxnRuntimeError extends Error {
-  readonly code: BxnRuntimeErrorCode;
-  constructor(code: BxnRuntimeErrorCode, message: string) {
-    super(message);
-    this.name = 'BxnRuntimeError';
-    this.code = code;
-  }
+export class BxnRuntimeError extends CodedError<BxnRuntimeErrorCode> {
+  readonly name = 'BxnRuntimeError';
 }

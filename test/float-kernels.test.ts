@@ -29,7 +29,7 @@ function shapes(): Shape[] {
 }
 
 /** |a − b| ≤ tol·scale elementwise, with the index and seed in the message. */
-function expectClose(got: Float32Array, want: ArrayLike<number>, scale: ArrayLike<number> | number, tol: number, where: string) {
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number> | number, tol: number, where: string) {
   expect(got.length, where).toBe(want.length);
   for (let i = 0; i < got.length; i++) {
     const s = typeof scale === 'number' ? scale : scale[i];

@@ -43,7 +43,8 @@ for (const variant of VARIANTS) {
   const model = sketchNet({ variant, classes, seed: 1 });
   console.log(`\n== ${variant}: training (${model.countParams().toLocaleString()} parameters)`);
   await trainParallel(model, data, {
-    epochs, batchSize: 128, learningRate: 2e-3, seed: 1, workers: 2,
+    // Learning rates as tuned in tools/train/experiment-binarization.ts (RECIPES).
+    epochs, batchSize: 128, learningRate: variant === 'float' ? 2e-3 : 5e-3, seed: 1, workers: 2,
     onProgress: (p) => { if (p.phase === 'epoch') console.log(`  epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toFixed(3)}  test ${((p.testAcc ?? 0) * 100).toFixed(1)}%  ${p.imagesPerSec.toFixed(0)} img/s`); },
   });
   const trainSec = (performance.now() - t0) / 1000;

@@ -1,19 +1,12 @@
 // Seeded PRNG for tests: every random case is replayable. The base seed comes
 // from BEXNET_SEED (default fixed) and is printed in every failure message.
 
+import { mulberry32 } from '../../tools/data/prng';
+
 export const BASE_SEED = Number(process.env.BEXNET_SEED ?? 20261127) >>> 0;
 
-/** mulberry32: small, fast, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the same generator the data splits use. */
+export const rng = mulberry32;
 
 /** Uniform floats in [lo, hi). */
 export function uniform(rand: () => number, n: number, lo = -1, hi = 1): Float32Array {

@@ -17,7 +17,7 @@ export const trainCommand: Command = {
   usage: `bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR
   [--classes N]       use N evenly spaced classes (default: all)
   [--batch N]         batch size (default 128)
-  [--lr X]            Adam learning rate, cosine decay (default 2e-3)
+  [--lr X]            Adam learning rate, cosine decay (default 2e-3 float, 5e-3 binary)
   [--seed N]          weights init and shuffle seed (default 1)
   [--workers 1|2]     data-parallel worker threads (default 2 on the wasm backend)
   [--last-layer float|binary]  last layer precision for binary models (default float)
@@ -35,7 +35,7 @@ Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at t
     const variant: Variant = binarize === 'none' ? 'float' : binarize;
     const classes = o.classes === undefined ? undefined : intOption(o, 'classes', 0, 2);
     const batchSize = intOption(o, 'batch', 128);
-    const learningRate = numberOption(o, 'lr', 2e-3);
+    const learningRate = numberOption(o, 'lr', binarize === 'none' ? 2e-3 : 5e-3); // tuned: tools/train/experiment-binarization.ts
     const seed = intOption(o, 'seed', 1, 0);
     const lastLayer = choiceOption(o, 'last-layer', ['float', 'binary'] as const, 'float');
     const width = numberOption(o, 'width', 1);

@@ -72,14 +72,22 @@ function bn(name: string) {
   return tf.layers.batchNormalization({ name, momentum: 0.9, epsilon: 1e-3 });
 }
 
-export function sketchNet(opts: ModelOptions): tf.LayersModel {
-  const { variant, classes } = opts;
+/** What every model builder starts from: widths, a seed stream, the variant, the input. */
+function modelBasics(opts: ModelOptions) {
   const wm = opts.width ?? 1;
-  const ch = (c: number) => Math.max(8, Math.round(c * wm));
-  const next = seeds(opts.seed ?? 1);
-  const bin = variant !== 'float';
-  const q = variant as Quantizer;
-  const inp = tf.input({ shape: opts.inputShape ?? [28, 28, 1], name: 'image' });
+  return {
+    variant: opts.variant,
+    classes: opts.classes,
+    ch: (c: number) => Math.max(8, Math.round(c * wm)),
+    next: seeds(opts.seed ?? 1),
+    bin: opts.variant !== 'float',
+    q: opts.variant as Quantizer,
+    inp: tf.input({ shape: opts.inputShape ?? [28, 28, 1], name: 'image' }),
+  };
+}
+
+export function sketchNet(opts: ModelOptions): tf.LayersModel {
+  const { variant, classes, ch, next, bin, q, inp } = modelBasics(opts);
   const act = (x: tf.SymbolicTensor, name: string) =>
     (bin ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
@@ -130,13 +138,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
 }
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
-  const { variant, classes } = opts;
-  const wm = opts.width ?? 1;
-  const ch = (c: number) => Math.max(8, Math.round(c * wm));
-  const next = seeds(opts.seed ?? 1);
-  const bin = variant !== 'float';
-  const q = variant as Quantizer;
-  const inp = tf.input({ shape: opts.inputShape ?? [28, 28, 1], name: 'image' });
+  const { variant, classes, ch, next, bin, q, inp } = modelBasics(opts);
   let id = 0;
   const n = (p: string) => `${p}${++id}`;
   const S = (l: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => l.apply(x) as tf.SymbolicTensor;

@@ -45,6 +45,6 @@ for (const variant of variants) {
   model.dispose();
 }
 console.table(rows.map(({ history, ...r }) => r));
-for (const { history, ...r } of rows) console.log('RESULT ' + JSON.stringify({ classes, epochs, batchSize, ...r }));
+for (const { history, ...r } of rows) console.log('RESULT ' + JSON.stringify({ classes, batchSize, ...r }));
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ backend: info.name, classes, batchSize, lr, seed, rows }, null, 2));
 process.exit(0);
