@@ -35,6 +35,16 @@ const TABLES = {
   },
 };
 
+TABLES.binarization = (data) => {
+  const pct = (v) => (v == null ? '–' : `${(100 * v).toFixed(1)}%`);
+  const out = ['| dataset | model | variant | top-1 (mean) | per seed | .bxn | tfjs float | smaller | epochs |', '|---|---|---|---:|---|---:|---:|---:|---:|'];
+  for (const r of data.rows) {
+    out.push(`| ${r.dataset} | ${r.model} | ${r.variant} | ${pct(r.top1)} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${r.bxnBytes ?? '–'} | ${r.floatBytes} | ${r.bxnBytes ? fmt(r.floatBytes / r.bxnBytes, 1) + '×' : '–'} | ${r.epochs} |`);
+  }
+  out.push('', `Training throughput ${fmt(data.trainImagesPerSec, 0)} images/s on the ${data.backend} backend.`);
+  return out.join('\n');
+};
+
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {
     const file = `${root}tools/results/${name}.json`;
