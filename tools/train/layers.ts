@@ -70,11 +70,8 @@ export class SignActivation extends tf.layers.Layer {
   }
 }
 
-export interface BinaryConv2DArgs {
-  filters: number;
-  kernelSize: number | number[];
-  strides?: number | number[];
-  padding?: 'same' | 'valid';
+/** Options shared by BinaryConv2D and BinaryDense. */
+interface BinaryLayerArgs {
   quantizer?: Quantizer;
   /** Input is ±1 (after SignActivation): pad with +1. Default true. */
   binaryInput?: boolean;
@@ -84,6 +81,13 @@ export interface BinaryConv2DArgs {
   name?: string;
   trainable?: boolean;
   inputShape?: number[];
+}
+
+export interface BinaryConv2DArgs extends BinaryLayerArgs {
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: 'same' | 'valid';
 }
 
 /** Shared kernel handling of BinaryConv2D and BinaryDense. */
@@ -223,16 +227,8 @@ export class BinaryConv2D extends BinaryBase {
   }
 }
 
-export interface BinaryDenseArgs {
+export interface BinaryDenseArgs extends BinaryLayerArgs {
   units: number;
-  quantizer?: Quantizer;
-  binaryInput?: boolean;
-  useBias?: boolean;
-  kernelInitializer?: InitName;
-  seed?: number;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: number[];
 }
 
 /** Dense with binarized weights (kernel [in, out], filters = output units). */
