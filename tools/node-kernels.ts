@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import type { KernelOptions } from '../sdk/index.js';
 
 /** Finds build/ from the source tree (tools/) or from a bundle in dist/. */
-function buildFile(name: string): Uint8Array {
+export function buildFile(name: string): Uint8Array<ArrayBuffer> {
   for (const rel of ['../build/', '../../build/']) {
     try {
-      return readFileSync(fileURLToPath(new URL(`${rel}${name}`, import.meta.url)));
+      return new Uint8Array(readFileSync(fileURLToPath(new URL(`${rel}${name}`, import.meta.url))));
     } catch { /* try the next location */ }
   }
   throw new Error(`build/${name} not found: run \`npm run build\` first`);

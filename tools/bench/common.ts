@@ -1,27 +1,12 @@
-// Shared benchmark plumbing: argument parsing, timing, the --json result file.
-import { writeFileSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseArgsOrExit as parseOrExit, type ArgSpec } from '../args.js';
+// Shared benchmark plumbing: round-robin timing, the --json result file, kernel builds and a bump arena.
+import { writeFileSync } from 'node:fs';
+import { buildFile } from '../node-kernels.js';
 
 export interface Timing {
   medianMs: number;
   minMs: number;
   maxMs: number;
   runs: number;
-}
-
-/** Times `fn` after warm-up: at least `minRuns` runs and about `budgetMs` in total. */
-export function time(fn: () => void, { minRuns = 7, budgetMs = 1500, warmup = 2 } = {}): Timing {
-  for (let i = 0; i < warmup; i++) fn();
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < minRuns || (performance.now() - start < budgetMs && samples.length < 1000)) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return { medianMs: samples[samples.length >> 1], minMs: samples[0], maxMs: samples[samples.length - 1], runs: samples.length };
 }
 
 /**
@@ -46,11 +31,6 @@ export function timeInterleaved(fns: (() => void)[], { minRounds = 9, budgetMs =
   });
 }
 
-/** `--json FILE` style options for benchmark scripts (tools/args.ts). */
-export function parseArgsOrExit(argv: string[], allowed: ArgSpec): Record<string, string | boolean> {
-  return parseOrExit(argv, allowed).options;
-}
-
 export function writeRows(file: string | undefined, rows: object[], extra: object = {}): void {
   if (!file) return;
   writeFileSync(file, JSON.stringify({ ...extra, rows }, null, 1) + '\n');
@@ -59,8 +39,7 @@ export function writeRows(file: string | undefined, rows: object[], extra: objec
 
 /** A kernel build's exports, loaded from build/ (Node only: tools, not the sdk). */
 export function loadBuild(name: 'simd' | 'scalar'): Record<string, any> {
-  const path = fileURLToPath(new URL(`../build/bexnet.${name}.wasm`, import.meta.url));
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(buildFile(`bexnet.${name}.wasm`)), {
     env: { abort: () => { throw new Error('wasm abort'); } },
   });
   return inst.exports as Record<string, any>;

@@ -4,10 +4,11 @@
 // 3×3 stride-1 same layers, plus the in-process XOR+popcount ceiling.
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { parseArgsOrExit, timeInterleaved, writeRows, loadBuild, Arena } from './common';
+import { parseArgsOrExit } from '../args.js';
+import { timeInterleaved, writeRows, loadBuild, Arena } from './common';
 import { convGeometry, packBinaryFilters, packSigns, packFloatFilters } from '../../sdk/layout';
 
-const args = parseArgsOrExit(process.argv.slice(2), { json: 'value', quick: 'flag', variants: 'flag' });
+const args = parseArgsOrExit(process.argv.slice(2), { json: 'value', quick: 'flag', variants: 'flag' }).options;
 const SHAPES = [
   { h: 56, c: 64, cout: 64, k: 3 },
   { h: 28, c: 128, cout: 128, k: 3 },
