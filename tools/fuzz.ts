@@ -12,6 +12,7 @@
  *   replay mutant i:  node dist/fuzz.mjs --seed S --start i --mutants i+1 --backends simd
  */
 import { writeFileSync } from 'node:fs';
+import { parseArgsOrExit } from './args.js';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadKernels, loadModelSync } from '../sdk/index.js';
 import { sealBxn, writeBxn } from '../sdk/format/index.js';
@@ -102,11 +103,8 @@ function runSegment(job: Omit<Job, 'progress'>, hangMs: number): Promise<{ tally
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-  };
+  const { options } = parseArgsOrExit(process.argv.slice(2), { mutants: 'value', start: 'value', seed: 'value', backends: 'value', json: 'value', 'hang-ms': 'value', 'slow-ms': 'value' });
+  const opt = (name: string, fallback: string) => (typeof options[name] === 'string' ? (options[name] as string) : fallback);
   const mutants = Number(opt('mutants', '100000'));
   const first = Number(opt('start', '0'));
   const seed = Number(opt('seed', '1'));

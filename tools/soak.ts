@@ -6,6 +6,7 @@
  *   npm run soak -- [--runs 100000] [--backends simd,scalar] [--json tools/results/soak.json]
  */
 import { writeFileSync } from 'node:fs';
+import { parseArgsOrExit } from './args.js';
 import { loadKernels, loadModelSync } from '../sdk/index.js';
 import { writeBxn } from '../sdk/format/index.js';
 import { makeRng, model200k, wasmBytes } from '../test/sdk.helpers.js';
@@ -17,11 +18,8 @@ const settledHeap = () => {
 };
 
 async function main() {
-  const args = process.argv.slice(2);
-  const opt = (name: string, fallback: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-  };
+  const { options } = parseArgsOrExit(process.argv.slice(2), { runs: 'value', backends: 'value', json: 'value' });
+  const opt = (name: string, fallback: string) => (typeof options[name] === 'string' ? (options[name] as string) : fallback);
   const runs = Number(opt('runs', '100000'));
   const backends = opt('backends', 'simd,scalar').split(',') as ('simd' | 'scalar')[];
   const json = opt('json', '');
