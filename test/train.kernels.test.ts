@@ -1,9 +1,12 @@
 // The wasm training kernels (tools/train/wasm-kernels.ts) against the pure-JS cpu
 // backend on the same data: conv gradients for same/valid, stride 1/2, 1x1 and
-// the dense-like valid conv, plus the BatchNorm gradient override.
+// the dense-like valid conv, odd channel counts, plus the BatchNorm gradient
+// override; and assembly/training.ts's SIMD weight gradient against its reference.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '../tools/train/backend.js';
+import { KernelHarness } from './support/wasm.js';
+import { BASE_SEED, rng, uniform } from './support/rng.js';
 
 beforeAll(async () => {
   await setupBackend({ quiet: true, prefer: 'wasm' });
@@ -21,17 +24,19 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
 }
 
 describe('wasm conv gradients equal the cpu backend', () => {
-  const cases: [number, number, number, number, number, 'same' | 'valid'][] = [
-    // H, W, k, ci->co via (ci, co), stride, pad
-    [7, 7, 3, 1, 1, 'same'], [8, 6, 3, 1, 2, 'same'], [9, 9, 3, 1, 2, 'valid'], [6, 6, 1, 1, 1, 'valid'],
-    [3, 3, 3, 1, 1, 'valid'], [5, 4, 5, 1, 2, 'same'], [4, 4, 2, 1, 1, 'same'],
+  const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
+    // H, W, k, ci, co, stride, pad
+    [7, 7, 3, 3, 5, 1, 'same'], [8, 6, 3, 3, 5, 2, 'same'], [9, 9, 3, 3, 5, 2, 'valid'], [6, 6, 1, 3, 5, 1, 'valid'],
+    [3, 3, 3, 3, 5, 1, 'valid'], [5, 4, 5, 3, 5, 2, 'same'], [4, 4, 2, 3, 5, 1, 'same'],
+    [9, 7, 3, 17, 9, 1, 'valid'], [6, 6, 3, 1, 33, 1, 'same'], [5, 5, 3, 8, 16, 1, 'valid'], [11, 10, 3, 6, 7, 2, 'valid'],
   ];
-  for (const [H, W, k, , s, pad] of cases) {
-    it(`${H}x${W} k${k} s${s} ${pad}`, async () => {
-      const xv = Array.from({ length: 2 * H * W * 3 }, (_, i) => Math.sin(i * 1.7));
-      const wv = Array.from({ length: k * k * 3 * 5 }, (_, i) => Math.cos(i * 0.9));
+  for (const [H, W, k, ci, co, s, pad] of cases) {
+    it(`${H}x${W} k${k} ${ci}->${co} s${s} ${pad} (seed ${BASE_SEED})`, async () => {
+      const rand = rng(BASE_SEED ^ (H * 131 + k * 17 + ci * 7 + co));
+      const xv = uniform(rand, 2 * H * W * ci);
+      const wv = uniform(rand, k * k * ci * co);
       const run = () => {
-        const x = tf.tensor4d(xv, [2, H, W, 3]), w = tf.tensor4d(wv, [k, k, 3, 5]);
+        const x = tf.tensor4d(xv, [2, H, W, ci]), w = tf.tensor4d(wv, [k, k, ci, co]);
         const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)).sum());
         return g([x, w]).map((t) => t.dataSync());
       };
@@ -98,4 +103,34 @@ describe('strided input gradient (matmul + col2im) on a first-layer shape', () =
     expect(maxAbsDiff(w, c)).toBeLessThan(1e-3);
     await tf.setBackend('wasm');
   });
+});
+
+describe('convFilterGrad (assembly/training.ts): SIMD equals the reference', () => {
+  const k = new KernelHarness('train');
+  // n, h, w, c, cout, kh, kw, stride, padTop, padLeft, outH, outW
+  const cases = [
+    [1, 5, 5, 1, 1, 3, 3, 1, 0, 0, 3, 3], [2, 7, 6, 3, 5, 3, 3, 1, 1, 1, 7, 6], [3, 9, 9, 17, 9, 3, 3, 2, 0, 0, 4, 4],
+    [2, 16, 16, 32, 64, 3, 3, 1, 0, 0, 14, 14], [5, 3, 3, 129, 33, 3, 3, 1, 0, 0, 1, 1], [4, 1, 1, 200, 7, 1, 1, 1, 0, 0, 1, 1],
+    [2, 28, 28, 1, 32, 5, 5, 2, 1, 1, 14, 14], [1, 8, 5, 4, 8, 2, 4, 1, 1, 2, 8, 5], [40, 4, 4, 6, 10, 3, 3, 1, 0, 0, 2, 2],
+  ];
+  for (const [n, h, w, c, cout, kh, kw, s, pt, pl, oh, ow] of cases) {
+    it(`n${n} ${h}x${w}x${c} -> ${oh}x${ow}x${cout} k${kh}x${kw} s${s} pad ${pt},${pl} (seed ${BASE_SEED})`, () => {
+      k.reset();
+      const rand = rng(BASE_SEED ^ (n * 1009 + c * 31 + cout));
+      const x = k.put(uniform(rand, n * h * w * c)), dy = k.put(uniform(rand, n * oh * ow * cout));
+      const dwBytes = kh * kw * c * cout * 4;
+      const ref = k.output(dwBytes), got = k.output(dwBytes);
+      const scratch = k.output(k.exports.convFilterGradScratchBytes(n, c, oh, ow, cout, kh, kw, s));
+      k.exports.convFilterGradReference(x, n, h, w, c, dy, oh, ow, cout, kh, kw, s, pt, pl, ref);
+      k.exports.convFilterGrad(x, n, h, w, c, dy, oh, ow, cout, kh, kw, s, pt, pl, got, scratch);
+      k.checkGuards();
+      const a = k.f32(ref, dwBytes / 4), b = k.f32(got, dwBytes / 4);
+      // Summation order differs (blocked over images): relative tolerance on the magnitude.
+      const terms = n * oh * ow;
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst).toBeLessThan(1e-5 * terms + 1e-6);
+      expect(a.some((v) => v !== 0)).toBe(true);
+    });
+  }
 });

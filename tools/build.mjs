@@ -15,9 +15,13 @@ mkdirSync(join(root, 'build'), { recursive: true });
 for (const target of ['simd', 'scalar', 'debug']) {
   run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
 }
+// Training-only kernels (tools/train/wasm-kernels.ts), kept out of the sdk's wasm.
+run(bin('asc'), ['assembly/training.ts', '--config', 'asconfig.json', '--target', 'train']);
 // -O3 again with binaryen's newest passes; features must match what asc emitted.
 run(bin('wasm-opt'), ['-O3', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals',
   'build/bexnet.simd.wasm', '-o', 'build/bexnet.simd.wasm']);
+run(bin('wasm-opt'), ['-O3', '--enable-simd', '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals',
+  'build/bexnet.train.wasm', '-o', 'build/bexnet.train.wasm']);
 run(bin('wasm-opt'), ['-O3', '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals',
   'build/bexnet.scalar.wasm', '-o', 'build/bexnet.scalar.wasm']);
 
@@ -43,6 +47,6 @@ await build({
   bundle: true, platform: 'neutral', format: 'esm', target: 'es2020', minify: true, sourcemap: true, logLevel: 'warning',
 });
 
-for (const f of ['simd', 'scalar', 'debug']) {
+for (const f of ['simd', 'scalar', 'debug', 'train']) {
   console.log(`build/bexnet.${f}.wasm ${statSync(join(root, 'build', `bexnet.${f}.wasm`)).size} bytes`);
 }

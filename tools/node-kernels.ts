@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KernelOptions } from '../sdk/index.js';
 
-/** Finds build/ from the source tree (tools/) or from a bundle in dist/. */
+/** Finds build/ from the source tree (tools/), a bundle in dist/, or run-ts's cache. */
 export function buildFile(name: string): Uint8Array<ArrayBuffer> {
-  for (const rel of ['../build/', '../../build/']) {
+  for (let rel = '../'; rel.length <= 5 * 3; rel += '../') {
     try {
-      return new Uint8Array(readFileSync(fileURLToPath(new URL(`${rel}${name}`, import.meta.url))));
+      return new Uint8Array(readFileSync(fileURLToPath(new URL(`${rel}build/${name}`, import.meta.url))));
     } catch { /* try the next location */ }
   }
   throw new Error(`build/${name} not found: run \`npm run build\` first`);
