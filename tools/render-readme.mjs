@@ -37,11 +37,17 @@ const TABLES = {
 
 TABLES.binarization = (data) => {
   const pct = (v) => (v == null ? '–' : `${(100 * v).toFixed(1)}%`);
-  const out = ['| dataset | model | variant | top-1 (mean) | per seed | .bxn | tfjs float | smaller | epochs |', '|---|---|---|---:|---|---:|---:|---:|---:|'];
+  const kb = (b) => (b == null ? '–' : `${fmt(b / 1024, 1)} KiB`);
+  const ratio = (a, b) => (a && b ? `${fmt(a / b, 1)}×` : '–');
+  const out = [
+    '| dataset | variant | last layer | top-1 mean ± std | per seed | tfjs float model | .bxn (f32 last) | smaller | .bxn (int8 last) | smaller | epochs |',
+    '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const r of data.rows) {
-    out.push(`| ${r.dataset} | ${r.model} | ${r.variant} | ${pct(r.top1)} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${r.bxnBytes ?? '–'} | ${r.floatBytes} | ${r.bxnBytes ? fmt(r.floatBytes / r.bxnBytes, 1) + '×' : '–'} | ${r.epochs} |`);
+    const std = r.top1Seeds?.length > 1 ? ` ± ${(100 * r.top1Std).toFixed(1)}` : '';
+    out.push(`| ${r.dataset} | ${r.variant} | ${r.lastLayer ?? 'float'} | ${pct(r.top1)}${std} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${kb(r.floatBytes)} | ${kb(r.bxnBytes)} | ${ratio(r.floatBytes, r.bxnBytes)} | ${kb(r.bxnBytesInt8Last)} | ${ratio(r.floatBytes, r.bxnBytesInt8Last)} | ${r.epochs} |`);
   }
-  out.push('', `Training throughput ${fmt(data.trainImagesPerSec, 0)} images/s on the ${data.backend} backend.`);
+  out.push('', `Training throughput ${fmt(data.trainImagesPerSec, 0)} images/s over the whole run (${data.backend}), ${fmt(data.wallSeconds / 60, 0)} min wall time.`);
   return out.join('\n');
 };
 

@@ -5,23 +5,28 @@
 // worker threads of one process, see tools/train/parallel.ts).
 //
 //   node tools/train/run-ts.mjs tools/train/experiment-binarization.ts \
-//     [--epochs 12] [--seeds 1,2,3] [--variants float,xnor,dabn] [--classes 345]
-//     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick]
+//     [--epochs 8] [--seeds 1,2,3] [--variants float,xnor,dabn] [--classes 345]
+//     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick] [--binary-last]
 //     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu 0|1]
 //
 // --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
-// Writes {"rows":[{dataset, model, variant, top1, top1Seeds, bxnBytes, floatBytes,
-// epochs, seeds, ...}], trainImagesPerSec, backend} to --json.
+// --binary-last: one more DABN job (first seed) whose last layer is binary too
+//   (the size-oriented variant; the papers keep the last layer float).
+// Writes {"rows":[{dataset, model, variant, lastLayer, top1, top1Seeds, bxnBytes,
+// bxnBytesInt8Last, floatBytes, epochs, seeds, ...}], trainImagesPerSec, backend} to --json.
 // floatBytes: model.json + weights.bin of the trained tfjs model as saved by
 // tools/train/file-io.ts (binary variants keep float latent weights, so the size
 // is that of the float model of the same architecture). bxnBytes: size of the
-// .bxn written by tools/export's exportModel, or null when it cannot export.
+// .bxn written by tools/export's exportModel with f32 float layers;
+// bxnBytesInt8Last: the same with the float last layer stored int8 (what the
+// quickstart ships); null when the model cannot be exported.
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { choiceOption, intOption, parseArgsOrExit, UsageError } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
@@ -56,99 +61,106 @@ export const RECIPES: Record<Variant, { lr: number; grad?: WeightGrad }> = {
   dabn: { lr: 5e-3, grad: 'authors' },
 };
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
-const flag = (name: string) => process.argv.includes(`--${name}`);
-
+type LastLayer = 'float' | 'binary';
 interface JobResult {
-  variant: Variant; seed: number; top1: number; trainImages: number; bxnBytes: number | null; floatBytes: number; imagesPerSec: number; seconds: number;
+  variant: Variant; lastLayer: LastLayer; seed: number; top1: number; trainImages: number;
+  bxnBytes: number | null; bxnBytesInt8Last: number | null; floatBytes: number; imagesPerSec: number; seconds: number;
   backend: string; history: { epoch: number; loss: number; acc: number; testAcc?: number }[];
 }
 
 /** Binary block layout, shared by every binary variant (same architecture; float ignores it). */
 export const ARCH: { blockOrder: BlockOrder; convRelu: boolean } = { blockOrder: 'bn-sign-conv-pool', convRelu: false };
 
-const quick = flag('quick');
-const blockOrder = arg('block-order', ARCH.blockOrder) as BlockOrder;
-const convRelu = arg('conv-relu', ARCH.convRelu ? '1' : '0') === '1';
-if (!BLOCK_ORDERS.includes(blockOrder)) { console.error(`unknown block order '${blockOrder}' (expected ${BLOCK_ORDERS.join(' | ')})`); process.exit(2); }
-const classes = Number(arg('classes', quick ? '20' : '345'));
-const epochs = Number(arg('epochs', quick ? '2' : '12'));
-const batchSize = Number(arg('batch', '128'));
-const seeds = arg('seeds', quick ? '1' : '1,2,3').split(',').map(Number);
-const variants = arg('variants', VARIANTS.join(',')).split(',') as Variant[];
-for (const v of variants) if (!VARIANTS.includes(v)) { console.error(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`); process.exit(2); }
-if (!(epochs >= 1) || !(classes >= 2) || !(batchSize >= 1) || seeds.some((s) => !Number.isInteger(s))) {
-  console.error('bad arguments: --epochs >= 1, --classes >= 2, --batch >= 1, --seeds integers'); process.exit(2);
+const { options: o } = parseArgsOrExit(process.argv.slice(2), {
+  epochs: 'value', seeds: 'value', variants: 'value', classes: 'value', batch: 'value', jobs: 'value', out: 'value',
+  json: 'value', quick: 'flag', 'binary-last': 'flag', 'block-order': 'value', 'conv-relu': 'value', job: 'value',
+});
+const quick = o.quick === true, binaryLast = o['binary-last'] === true;
+let classes = 0, epochs = 0, batchSize = 0, parallel = 0, seeds: number[] = [], variants: Variant[] = [];
+let blockOrder: BlockOrder = ARCH.blockOrder, convRelu = ARCH.convRelu;
+try {
+  classes = intOption(o, 'classes', quick ? 20 : 345, 2);
+  epochs = intOption(o, 'epochs', quick ? 2 : 8);
+  batchSize = intOption(o, 'batch', 128);
+  parallel = intOption(o, 'jobs', 2);
+  seeds = String(o.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
+  if (seeds.some((v) => !Number.isInteger(v))) throw new UsageError(`--seeds must be integers separated by commas, got '${o.seeds}'`);
+  variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
+  for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
+  blockOrder = choiceOption(o, 'block-order', BLOCK_ORDERS, ARCH.blockOrder);
+  convRelu = choiceOption(o, 'conv-relu', ['0', '1'] as const, ARCH.convRelu ? '1' : '0') === '1';
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(2);
 }
 
-async function runJob(variant: Variant, seed: number, outDir: string): Promise<JobResult> {
+async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outDir: string): Promise<JobResult> {
   const info = await setupBackend({ quiet: true });
   tf.enableProdMode();
   const recipe = RECIPES[variant];
   if (variant !== 'float') quantizerConfig.grad[variant] = recipe.grad!;
   const data = loadQuickdraw({ classes });
-  const model = sketchNet({ variant, classes, seed, blockOrder, convRelu });
+  const model = sketchNet({ variant, classes, seed, blockOrder, convRelu, lastLayer });
+  const tag = `${variant}${lastLayer === 'binary' ? ' binary-last' : ''} seed ${seed}`;
   const r = await train(model, data, {
     epochs, batchSize, learningRate: recipe.lr, schedule: 'cosine', seed, evalEachEpoch: false,
     onProgress: (p) => {
-      if (p.phase === 'epoch') console.error(`[${variant} seed ${seed}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
+      if (p.phase === 'epoch') console.error(`[${tag}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
     },
   });
   const top1 = r.testAcc ?? (await import('./trainer.js')).evaluate(model, data);
-  const floatBytes = await saveModel(model, join(outDir, `${variant}-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe } });
-  // .bxn size from tools/export when it can export this model (null otherwise).
-  let bxnBytes: number | null = null;
+  const floatBytes = await saveModel(model, join(outDir, `${variant}-${lastLayer}-last-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe } });
+  // .bxn sizes from tools/export when it can export this model (null otherwise).
+  let bxnBytes: number | null = null, bxnBytesInt8Last: number | null = null;
   try {
     const { exportModel } = await import('../export/export.js');
     bxnBytes = exportModel(model).bytes.byteLength;
+    bxnBytesInt8Last = exportModel(model, { floatEncoding: 'int8' }).bytes.byteLength;
   } catch (e) {
-    console.error(`[${variant} seed ${seed}] no .bxn size: ${(e as Error).message}`);
+    console.error(`[${tag}] no .bxn size: ${(e as Error).message}`);
   }
-  return { variant, seed, top1, bxnBytes, trainImages: data.train.n * r.epochs, floatBytes, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, history: r.history };
+  return { variant, lastLayer, seed, top1, bxnBytes, bxnBytesInt8Last, trainImages: data.train.n * r.epochs, floatBytes, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, history: r.history };
 }
 
-const job = arg('job', '');
+const job = typeof o.job === 'string' ? o.job : '';
 if (job) {
-  // Child: one variant x seed; result as JSON on the last stdout line.
-  const [variant, seed] = job.split(':');
-  const res = await runJob(variant as Variant, Number(seed), arg('out', tmpdir()));
+  // Child: one variant x last layer x seed; result as JSON on the last stdout line.
+  const [variant, lastLayer, seed] = job.split(':');
+  const res = await runJob(variant as Variant, lastLayer as LastLayer, Number(seed), typeof o.out === 'string' ? o.out : tmpdir());
   console.log(JSON.stringify(res));
   process.exit(0);
 }
 
-const outDir = arg('out', join(tmpdir(), `bexnet-experiment-${process.pid}`));
+const outDir = typeof o.out === 'string' ? o.out : join(tmpdir(), `bexnet-experiment-${process.pid}`);
 mkdirSync(outDir, { recursive: true });
-const jsonFile = arg('json', '');
-const parallel = Math.max(1, Number(arg('jobs', '2')));
+const jsonFile = typeof o.json === 'string' ? o.json : '';
 const self = fileURLToPath(import.meta.url);
-const queue = variants.flatMap((v) => seeds.map((s) => [v, s] as const));
+const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, 'float', s] as [Variant, LastLayer, number]));
+if (binaryLast) queue.push(['dabn', 'binary', seeds[0]]);
 const total = queue.length;
 console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 const t0 = performance.now();
 const results: JobResult[] = [];
 
-function spawnJob(variant: Variant, seed: number): Promise<JobResult> {
-  const args = [self, '--job', `${variant}:${seed}`, '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0'];
+function spawnJob(variant: Variant, lastLayer: LastLayer, seed: number): Promise<JobResult> {
+  const args = [self, '--job', `${variant}:${lastLayer}:${seed}`, '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0'];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('exit', (code) => {
       const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`job ${variant}:${seed} exited with ${code}`));
-      try { resolve(JSON.parse(last)); } catch { reject(new Error(`job ${variant}:${seed}: no result`)); }
+      if (code !== 0) return reject(new Error(`job ${variant}:${lastLayer}:${seed} exited with ${code}`));
+      try { resolve(JSON.parse(last)); } catch { reject(new Error(`job ${variant}:${lastLayer}:${seed}: no result`)); }
     });
   });
 }
 
 async function worker() {
   for (let next = queue.shift(); next; next = queue.shift()) {
-    const r = await spawnJob(next[0], next[1]);
+    const r = await spawnJob(next[0], next[1], next[2]);
     results.push(r);
-    console.error(`done ${results.length}/${total}: ${r.variant} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+    console.error(`done ${results.length}/${total}: ${r.variant}${r.lastLayer === 'binary' ? ' (binary last layer)' : ''} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
   }
 }
 await Promise.all(Array.from({ length: Math.min(parallel, total) }, worker));
@@ -156,13 +168,15 @@ const wall = (performance.now() - t0) / 1000;
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
-const rows = variants.map((variant) => {
-  const rs = seeds.map((s) => results.find((r) => r.variant === variant && r.seed === s)!);
+const groups: [Variant, LastLayer, number[]][] = variants.map((v) => [v, 'float', seeds]);
+if (binaryLast) groups.push(['dabn', 'binary', [seeds[0]]]);
+const rows = groups.map(([variant, lastLayer, ss]) => {
+  const rs = ss.map((s) => results.find((r) => r.variant === variant && r.lastLayer === lastLayer && r.seed === s)!);
   const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
   return {
-    dataset: `quickdraw-${classes}`, model: 'sketchnet', variant,
+    dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer,
     top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
-    bxnBytes: rs[0].bxnBytes, floatBytes: rs[0].floatBytes, epochs, seeds,
+    bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs, seeds: ss,
     lr: RECIPES[variant].lr, weightGrad: RECIPES[variant].grad ?? null, blockOrder, convRelu,
   };
 });
@@ -175,9 +189,9 @@ const out = {
   batchSize, schedule: 'adam, cosine decay to 0', wallSeconds: +wall.toFixed(0),
   command: `node tools/train/run-ts.mjs tools/train/experiment-binarization.ts ${process.argv.slice(2).join(' ')}`.trim(),
 };
-console.log('| variant | top-1 mean | per seed | std | tfjs bytes | .bxn bytes |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.variant} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} |`);
+console.log('| variant | last layer | top-1 mean | per seed | std | tfjs bytes | .bxn bytes | .bxn, int8 last |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.variant} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(out, null, 2) + '\n');
 process.exit(0);
