@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '../tools/train/backend.js';
+import { useTrainingForwardConv } from '../tools/train/wasm-kernels.js';
 import { KernelHarness } from './support/wasm.js';
 import { BASE_SEED, rng, uniform } from './support/rng.js';
 
@@ -66,6 +67,33 @@ describe('wasm conv gradients equal the cpu backend', () => {
       expect(g[i]).toBeCloseTo(fd, 1);
     }
   });
+});
+
+describe('training forward Conv2D (our conv2d) equals the cpu backend', () => {
+  const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
+    // N, H, k, ci, co, stride, pad
+    [3, 9, 3, 17, 9, 1, 'valid'], [2, 8, 3, 3, 33, 2, 'same'], [2, 28, 5, 1, 32, 2, 'same'], [4, 3, 3, 128, 20, 1, 'valid'], [1, 7, 1, 5, 7, 1, 'valid'],
+  ];
+  for (const [N, H, k, ci, co, s, pad] of cases) {
+    it(`${N}x${H}x${H}x${ci} k${k} -> ${co} s${s} ${pad} (seed ${BASE_SEED})`, async () => {
+      const rand = rng(BASE_SEED ^ (N * 7919 + H * 31 + ci * 7 + co));
+      const xv = uniform(rand, N * H * H * ci), wv = uniform(rand, k * k * ci * co);
+      const run = () => tf.conv2d(tf.tensor4d(xv, [N, H, H, ci]), tf.tensor4d(wv, [k, k, ci, co]), s, pad).dataSync();
+      await tf.setBackend('wasm');
+      const shipped = run();
+      const before = useTrainingForwardConv(true);
+      try {
+        const ours = run();
+        const cpu = await on('cpu', run);
+        expect(maxAbsDiff(ours, cpu)).toBeLessThan(1e-4 * k * k * ci);
+        expect(maxAbsDiff(ours, shipped)).toBeLessThan(1e-4 * k * k * ci);
+      } finally {
+        await tf.setBackend('wasm');
+        useTrainingForwardConv(before);
+      }
+      expect(useTrainingForwardConv(false)).toBe(false); // restored
+    });
+  }
 });
 
 describe('wasm MaxPoolGrad (JS kernel) equals the cpu backend', () => {

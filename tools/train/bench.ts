@@ -14,6 +14,7 @@ function arg(name: string, def: string): string {
 }
 
 import { trainParallel } from './parallel.js';
+import { useTrainingForwardConv } from './wasm-kernels.js';
 
 const info = await setupBackend();
 tf.enableProdMode();
@@ -39,6 +40,7 @@ if (workers > 0) {
   console.log(JSON.stringify({ backend: info.name, simd: info.simd, workers, model, variant, batch, classes, params: m.countParams(), steps, imagesPerSec: +(steps * batch / sec).toFixed(1), msPerStep: +(sec * 1000 / steps).toFixed(1) }));
   process.exit(0);
 }
+useTrainingForwardConv(true);
 const vars = trainableVariables(m);
 const opt = tf.train.adam(1e-3);
 const xs = tf.randomUniform([batch, 28, 28, 1]);

@@ -8,6 +8,7 @@ import { setupBackend } from './backend.js';
 import './layers.js';
 import { constrainLatentWeights } from './layers.js';
 import { lossAndAcc, trainableVariables } from './trainer.js';
+import { useTrainingForwardConv } from './wasm-kernels.js';
 
 interface Init {
   rank: number; workers: number;
@@ -19,6 +20,7 @@ interface Init {
 const init = workerData as Init;
 const port = parentPort!;
 await setupBackend({ quiet: true, prefer: 'wasm' });
+useTrainingForwardConv(true); // this thread only trains
 tf.enableProdMode();
 const model = await tf.models.modelFromJSON(JSON.parse(init.modelJSON));
 model.setWeights(init.weights.map((w, i) => tf.tensor(w, model.weights[i].shape as number[])));

@@ -5,6 +5,7 @@ import type { Dataset, Split } from '../data/dataset.js';
 import { mulberry32, permutation } from '../data/prng.js';
 import { saveModel } from './file-io.js';
 import { constrainLatentWeights } from './layers.js';
+import { useTrainingForwardConv } from './wasm-kernels.js';
 
 export interface Progress {
   phase: 'batch' | 'epoch';
@@ -100,6 +101,15 @@ export function lrAt(base: number, schedule: 'cosine' | 'constant', step: number
 }
 
 export async function train(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
+  const before = useTrainingForwardConv(true);
+  try {
+    return await trainLoop(model, data, opts);
+  } finally {
+    useTrainingForwardConv(before);
+  }
+}
+
+async function trainLoop(model: tf.LayersModel, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
   const batchSize = opts.batchSize ?? 128;
   const baseLr = opts.learningRate ?? 2e-3;
   const schedule = opts.schedule ?? 'cosine';
