@@ -1,39 +1,54 @@
 // Quick convergence check: sketchnet float / xnor / dabn on a QuickDraw subset.
 //   flock /tmp/bexnet-cpu.lock node tools/train/run-ts.mjs tools/train/quick-experiment.ts \
 //     [--classes 20] [--epochs 8] [--batch 64] [--lr 2e-3] [--seed 1] [--out DIR] [--json FILE]
-//     [--variants float,xnor,dabn] [--lr-xnor X] [--lr-dabn X] [--grad-xnor exact|authors] [--grad-dabn exact|authors]
+//     [--variants float,xnor,dabn] [--lr-float X] [--lr-xnor X] [--lr-dabn X] [--grad-xnor exact|authors] [--grad-dabn exact|authors]
 //     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu]
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { choiceOption, intOption, numberOption, parseArgsOrExit, UsageError } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
-import { sketchNet, VARIANTS, type BlockOrder, type Variant } from './models.js';
-import { quantizerConfig, type WeightGrad } from './quantizers.js';
+import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
+import { quantizerConfig } from './quantizers.js';
 import { train } from './trainer.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
+const { options: o } = parseArgsOrExit(process.argv.slice(2), {
+  classes: 'value', epochs: 'value', batch: 'value', lr: 'value', seed: 'value', out: 'value', json: 'value', variants: 'value',
+  'lr-float': 'value', 'lr-xnor': 'value', 'lr-dabn': 'value', 'grad-xnor': 'value', 'grad-dabn': 'value',
+  'block-order': 'value', 'conv-relu': 'flag',
+});
+const GRADS = ['exact', 'authors'] as const;
+let cfg;
+try {
+  cfg = {
+    classes: intOption(o, 'classes', 20, 2), epochs: intOption(o, 'epochs', 8), batchSize: intOption(o, 'batch', 64),
+    lr: numberOption(o, 'lr', 2e-3), seed: intOption(o, 'seed', 1, 0),
+    variants: String(o.variants ?? VARIANTS.join(',')).split(',').map((v) => choiceOption({ variants: v }, 'variants', VARIANTS)),
+    gradXnor: choiceOption(o, 'grad-xnor', GRADS, quantizerConfig.grad.xnor), gradDabn: choiceOption(o, 'grad-dabn', GRADS, quantizerConfig.grad.dabn),
+    blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, 'bn-sign-conv-pool'),
+    lrOf: Object.fromEntries(VARIANTS.map((v) => [v, numberOption(o, `lr-${v}`, numberOption(o, 'lr', 2e-3))])) as Record<Variant, number>,
+  };
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  console.error(`error: ${e.message}`);
+  process.exit(2);
 }
+const { classes, epochs, batchSize, lr, seed, variants, blockOrder, lrOf } = cfg;
+const out = typeof o.out === 'string' ? o.out : '', jsonFile = typeof o.json === 'string' ? o.json : '';
+const convRelu = o['conv-relu'] === true;
+quantizerConfig.grad.xnor = cfg.gradXnor;
+quantizerConfig.grad.dabn = cfg.gradDabn;
 const info = await setupBackend();
 tf.enableProdMode();
-const classes = Number(arg('classes', '20')), epochs = Number(arg('epochs', '8'));
-const batchSize = Number(arg('batch', '64')), lr = Number(arg('lr', '2e-3')), seed = Number(arg('seed', '1'));
-const out = arg('out', ''), jsonFile = arg('json', '');
 const t0 = performance.now();
 const data = loadQuickdraw({ classes });
 console.log(`quickdraw ${classes} classes: ${data.train.n} train / ${data.test.n} test, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 const rows = [];
-const variants = arg('variants', VARIANTS.join(',')).split(',') as Variant[];
-quantizerConfig.grad.xnor = arg('grad-xnor', quantizerConfig.grad.xnor) as WeightGrad;
-quantizerConfig.grad.dabn = arg('grad-dabn', quantizerConfig.grad.dabn) as WeightGrad;
-const blockOrder = arg('block-order', 'bn-sign-conv-pool') as BlockOrder;
-const convRelu = process.argv.includes('--conv-relu');
 console.log(`block order ${blockOrder}${convRelu ? ' + conv ReLU' : ''}`);
 console.log(`weight gradients: xnor ${quantizerConfig.grad.xnor}, dabn ${quantizerConfig.grad.dabn}`);
 for (const variant of variants) {
-  const vlr = Number(arg(`lr-${variant}`, String(lr)));
+  const vlr = lrOf[variant];
   const model = sketchNet({ variant, classes, seed, blockOrder, convRelu });
   const r = await train(model, data, {
     epochs, batchSize, learningRate: vlr, seed, checkpointDir: out ? join(out, variant) : undefined,
