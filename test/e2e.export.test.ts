@@ -27,7 +27,13 @@ describe('export → sdk agrees with tfjs', () => {
       { title: `${variant} conv-bn-pool-sign`, variant, opts: { blockOrder: 'conv-bn-pool-sign' as const }, ops: ['maxPool2dBits'] },
       { title: `${variant} bn-sign-conv-pool + conv ReLU`, variant, opts: { blockOrder: 'bn-sign-conv-pool' as const, convRelu: true }, ops: ['packSignsAffine', 'maxPool2d'] },
     ]),
+    // binary weights on float inputs: every binary conv (weights-only), and only conv4-conv5 (a hybrid)
+    { title: 'dabn weights-only', variant: 'dabn', opts: { floatInputs: 'all' }, ops: ['conv2dBinaryWeights', 'scaleShift'] },
+    { title: 'xnor float inputs to conv4, conv5', variant: 'xnor', opts: { floatInputs: ['conv4', 'conv5'] }, ops: ['conv2dBinaryWeights', 'bconv2d', 'packSignsAffine'] },
   ];
+  it('floatInputs names only binary sketchnet convs', () => {
+    expect(() => sketchNet({ variant: 'dabn', classes: 3, floatInputs: ['conv1'] })).toThrow(/'conv1' is not a binary sketchnet conv/);
+  });
   for (const { title, variant, opts, ops } of cases) {
     it(`sketchnet ${title}`, async () => {
       const model = sketchNet({ variant, classes: data.classes.length, width: 0.25, seed: 3, ...opts });

@@ -40,16 +40,18 @@ TABLES.binarization = (data) => {
   const kb = (b) => (b == null ? '–' : `${fmt(b / 1024, 1)} KiB`);
   const ratio = (a, b) => (a && b ? `${fmt(a / b, 1)}×` : '–');
   const out = [
-    '| dataset | variant | last layer | top-1 mean ± std | per seed | tfjs float model | .bxn (f32 last) | smaller | .bxn (int8 last) | smaller | epochs |',
-    '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| dataset | variant | inputs | last layer | top-1 mean ± std | per seed | tfjs float model | .bxn (f32 last) | smaller | .bxn (int8 last) | smaller | epochs |',
+    '|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of data.rows) {
     const std = r.top1Seeds?.length > 1 ? ` ± ${(100 * r.top1Std).toFixed(1)}` : '';
-    out.push(`| ${r.dataset} | ${r.variant} | ${r.lastLayer ?? 'float'} | ${pct(r.top1)}${std} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${kb(r.floatBytes)} | ${kb(r.bxnBytes)} | ${ratio(r.floatBytes, r.bxnBytes)} | ${kb(r.bxnBytesInt8Last)} | ${ratio(r.floatBytes, r.bxnBytesInt8Last)} | ${r.epochs} |`);
+    out.push(`| ${r.dataset} | ${r.variant} | ${r.inputs ?? (r.variant === 'float' ? 'float' : 'binary')} | ${r.lastLayer ?? 'float'} | ${pct(r.top1)}${std} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${kb(r.floatBytes)} | ${kb(r.bxnBytes)} | ${ratio(r.floatBytes, r.bxnBytes)} | ${kb(r.bxnBytesInt8Last)} | ${ratio(r.floatBytes, r.bxnBytesInt8Last)} | ${r.epochs} |`);
   }
   out.push('', `Training throughput ${fmt(data.trainImagesPerSec, 0)} images/s over the whole run (${data.backend}), ${fmt(data.wallSeconds / 60, 0)} min wall time.`);
   return out.join('\n');
 };
+
+TABLES.binarization_weights = TABLES.binarization;
 
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {

@@ -6,13 +6,15 @@
 //
 //   node tools/train/run-ts.mjs tools/train/experiment-binarization.ts \
 //     [--epochs 8] [--seeds 1,2,3] [--variants float,xnor,dabn] [--classes 345]
-//     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick] [--binary-last]
+//     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick] [--binary-last] [--float-inputs]
 //     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu 0|1]
 //
 // --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
 // --binary-last: one more DABN job (first seed) whose last layer is binary too
 //   (the size-oriented variant; the papers keep the last layer float).
-// Writes {"rows":[{dataset, model, variant, lastLayer, top1, top1Seeds, bxnBytes,
+// --float-inputs: binary variants binarize weights only (every binary conv keeps
+//   float, ReLU'd inputs): isolates the weight binarization DABN changes.
+// Writes {"rows":[{dataset, model, variant, lastLayer, inputs, top1, top1Seeds, bxnBytes,
 // bxnBytesInt8Last, floatBytes, epochs, seeds, ...}], trainImagesPerSec, backend} to --json.
 // floatBytes: model.json + weights.bin of the trained tfjs model as saved by
 // tools/train/file-io.ts (binary variants keep float latent weights, so the size
@@ -63,7 +65,7 @@ export const RECIPES: Record<Variant, { lr: number; grad?: WeightGrad }> = {
 
 type LastLayer = 'float' | 'binary';
 interface JobResult {
-  variant: Variant; lastLayer: LastLayer; seed: number; top1: number; trainImages: number;
+  variant: Variant; lastLayer: LastLayer; inputs: 'binary' | 'float'; seed: number; top1: number; trainImages: number;
   bxnBytes: number | null; bxnBytesInt8Last: number | null; floatBytes: number; imagesPerSec: number; seconds: number;
   backend: string; history: { epoch: number; loss: number; acc: number; testAcc?: number }[];
 }
@@ -73,9 +75,10 @@ export const ARCH: { blockOrder: BlockOrder; convRelu: boolean } = { blockOrder:
 
 const { options: o } = parseArgsOrExit(process.argv.slice(2), {
   epochs: 'value', seeds: 'value', variants: 'value', classes: 'value', batch: 'value', jobs: 'value', out: 'value',
-  json: 'value', quick: 'flag', 'binary-last': 'flag', 'block-order': 'value', 'conv-relu': 'value', job: 'value',
+  json: 'value', quick: 'flag', 'binary-last': 'flag', 'float-inputs': 'flag', 'block-order': 'value', 'conv-relu': 'value', job: 'value',
 });
-const quick = o.quick === true, binaryLast = o['binary-last'] === true;
+const quick = o.quick === true, binaryLast = o['binary-last'] === true, floatInputs = o['float-inputs'] === true;
+const inputs = floatInputs ? 'float' as const : 'binary' as const;
 let classes = 0, epochs = 0, batchSize = 0, parallel = 0, seeds: number[] = [], variants: Variant[] = [];
 let blockOrder: BlockOrder = ARCH.blockOrder, convRelu = ARCH.convRelu;
 try {
@@ -100,8 +103,8 @@ async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outD
   const recipe = RECIPES[variant];
   if (variant !== 'float') quantizerConfig.grad[variant] = recipe.grad!;
   const data = loadQuickdraw({ classes });
-  const model = sketchNet({ variant, classes, seed, blockOrder, convRelu, lastLayer });
-  const tag = `${variant}${lastLayer === 'binary' ? ' binary-last' : ''} seed ${seed}`;
+  const model = sketchNet({ variant, classes, seed, blockOrder, convRelu, lastLayer, floatInputs: floatInputs ? 'all' : [] });
+  const tag = `${variant}${lastLayer === 'binary' ? ' binary-last' : ''}${floatInputs ? ' float-inputs' : ''} seed ${seed}`;
   const r = await train(model, data, {
     epochs, batchSize, learningRate: recipe.lr, schedule: 'cosine', seed, evalEachEpoch: false,
     onProgress: (p) => {
@@ -119,7 +122,7 @@ async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outD
   } catch (e) {
     console.error(`[${tag}] no .bxn size: ${(e as Error).message}`);
   }
-  return { variant, lastLayer, seed, top1, bxnBytes, bxnBytesInt8Last, trainImages: data.train.n * r.epochs, floatBytes, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, history: r.history };
+  return { variant, lastLayer, inputs, seed, top1, bxnBytes, bxnBytesInt8Last, trainImages: data.train.n * r.epochs, floatBytes, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, history: r.history };
 }
 
 const job = typeof o.job === 'string' ? o.job : '';
@@ -138,12 +141,12 @@ const self = fileURLToPath(import.meta.url);
 const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, 'float', s] as [Variant, LastLayer, number]));
 if (binaryLast) queue.push(['dabn', 'binary', seeds[0]]);
 const total = queue.length;
-console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
+console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}${floatInputs ? ', binary weights on float inputs' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 const t0 = performance.now();
 const results: JobResult[] = [];
 
 function spawnJob(variant: Variant, lastLayer: LastLayer, seed: number): Promise<JobResult> {
-  const args = [self, '--job', `${variant}:${lastLayer}:${seed}`, '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0'];
+  const args = [self, '--job', `${variant}:${lastLayer}:${seed}`, ...(floatInputs ? ['--float-inputs'] : []), '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0'];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -174,7 +177,7 @@ const rows = groups.map(([variant, lastLayer, ss]) => {
   const rs = ss.map((s) => results.find((r) => r.variant === variant && r.lastLayer === lastLayer && r.seed === s)!);
   const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
   return {
-    dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer,
+    dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer, inputs: variant === 'float' ? 'float' : inputs,
     top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
     bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs, seeds: ss,
     lr: RECIPES[variant].lr, weightGrad: RECIPES[variant].grad ?? null, blockOrder, convRelu,
@@ -189,9 +192,9 @@ const out = {
   batchSize, schedule: 'adam, cosine decay to 0', wallSeconds: +wall.toFixed(0),
   command: `node tools/train/run-ts.mjs tools/train/experiment-binarization.ts ${process.argv.slice(2).join(' ')}`.trim(),
 };
-console.log('| variant | last layer | top-1 mean | per seed | std | tfjs bytes | .bxn bytes | .bxn, int8 last |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.variant} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
+console.log('| variant | inputs | last layer | top-1 mean | per seed | std | tfjs bytes | .bxn bytes | .bxn, int8 last |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.variant} | ${r.inputs} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(out, null, 2) + '\n');
 process.exit(0);

@@ -58,6 +58,13 @@ export interface ModelOptions {
   blockOrder?: BlockOrder;
   /** With 'bn-sign-conv-pool': ReLU after each binary conv, as the authors do (default false). */
   convRelu?: boolean;
+  /**
+   * sketchnet binary convs whose inputs stay float (ReLU instead of sign, zero
+   * padding; weights still binary), by layer name ('conv2' ... 'conv5', and
+   * 'conv6' with a binary last layer), or 'all' for weights-only binarization.
+   * HBN chooses this list per layer. Default: none (every binary conv gets ±1 inputs).
+   */
+  floatInputs?: 'all' | string[];
 }
 
 export type BlockOrder = 'conv-bn-pool-sign' | 'bn-sign-conv-pool';
@@ -88,47 +95,54 @@ function modelBasics(opts: ModelOptions) {
 
 export function sketchNet(opts: ModelOptions): tf.LayersModel {
   const { variant, classes, ch, next, bin, q, inp } = modelBasics(opts);
-  const act = (x: tf.SymbolicTensor, name: string) =>
-    (bin ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
+  const BINARY_CONVS = ['conv2', 'conv3', 'conv4', 'conv5', 'conv6'];
+  const fi = opts.floatInputs ?? [];
+  for (const n of fi === 'all' ? [] : fi) {
+    if (!BINARY_CONVS.includes(n)) throw new Error(`floatInputs: '${n}' is not a binary sketchnet conv (${BINARY_CONVS.join(', ')})`);
+  }
+  const floatIn = (conv: string) => fi === 'all' || fi.includes(conv);
+  // The activation feeding binary conv `into`: sign, or ReLU where its input stays float.
+  const act = (x: tf.SymbolicTensor, name: string, into: string) =>
+    (bin && !floatIn(into) ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
     (bin
-      ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, binaryInput: true, seed: next() })
+      ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, binaryInput: !floatIn(name), seed: next() })
       : tf.layers.conv2d({ name, filters, kernelSize: k, padding, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) })
     ).apply(x) as tf.SymbolicTensor;
   const pool = (x: tf.SymbolicTensor, name: string) => tf.layers.maxPooling2d({ name, poolSize: 2, strides: 2 }).apply(x) as tf.SymbolicTensor;
 
   let x = tf.layers.conv2d({ name: 'conv1', filters: ch(32), kernelSize: 5, strides: 2, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }).apply(inp) as tf.SymbolicTensor;
   x = bn('bn1').apply(x) as tf.SymbolicTensor;
-  x = act(x, 'act1');
+  x = act(x, 'act1', 'conv2');
   const order = opts.blockOrder ?? 'bn-sign-conv-pool';
   if (!BLOCK_ORDERS.includes(order)) throw new Error(`blockOrder must be one of ${BLOCK_ORDERS.join(' | ')}, got '${order}'`);
   if (bin && order === 'bn-sign-conv-pool') {
     // conv -> [ReLU] -> [pool] -> BN -> sign: the BN sits right before every sign.
     const relu = (h: tf.SymbolicTensor, name: string) => (opts.convRelu ? tf.layers.reLU({ name }).apply(h) as tf.SymbolicTensor : h);
     x = pool(relu(conv(x, 'conv2', ch(64), 3, 'same'), 'relu2'), 'pool2');
-    x = act(bn('bn2').apply(x) as tf.SymbolicTensor, 'act2');
+    x = act(bn('bn2').apply(x) as tf.SymbolicTensor, 'act2', 'conv3');
     x = pool(relu(conv(x, 'conv3', ch(128), 3, 'same'), 'relu3'), 'pool3');
-    x = act(bn('bn3').apply(x) as tf.SymbolicTensor, 'act3');
+    x = act(bn('bn3').apply(x) as tf.SymbolicTensor, 'act3', 'conv4');
     x = relu(conv(x, 'conv4', ch(256), 3, 'valid'), 'relu4');
-    x = act(bn('bn4').apply(x) as tf.SymbolicTensor, 'act4');
+    x = act(bn('bn4').apply(x) as tf.SymbolicTensor, 'act4', 'conv5');
   } else {
     x = conv(x, 'conv2', ch(64), 3, 'same');
     x = bn('bn2').apply(x) as tf.SymbolicTensor;
     x = pool(x, 'pool2');
-    x = act(x, 'act2');
+    x = act(x, 'act2', 'conv3');
     x = conv(x, 'conv3', ch(128), 3, 'same');
     x = bn('bn3').apply(x) as tf.SymbolicTensor;
     x = pool(x, 'pool3');
-    x = act(x, 'act3');
+    x = act(x, 'act3', 'conv4');
     x = conv(x, 'conv4', ch(256), 3, 'valid');
     x = bn('bn4').apply(x) as tf.SymbolicTensor;
-    x = act(x, 'act4');
+    x = act(x, 'act4', 'conv5');
   }
   x = conv(x, 'conv5', ch(512), 1, 'valid');
   x = bn('bn5').apply(x) as tf.SymbolicTensor;
   if (bin && opts.lastLayer === 'binary') {
-    x = new SignActivation({ name: 'act5' }).apply(x) as tf.SymbolicTensor;
-    x = new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, binaryInput: true, useBias: true, seed: next() }).apply(x) as tf.SymbolicTensor;
+    x = act(x, 'act5', 'conv6');
+    x = new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, binaryInput: !floatIn('conv6'), useBias: true, seed: next() }).apply(x) as tf.SymbolicTensor;
   } else {
     x = tf.layers.reLU({ name: 'act5' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
