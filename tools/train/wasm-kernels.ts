@@ -295,5 +295,5 @@ export function registerWasmTrainingKernels(): string[] {
     // A shipped kernel's setupFunc already ran at backend init.
     tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: shipped?.setupFunc, kernelFunc: f as unknown as tf.KernelFunc });
   }
-  return kernels.map((k) => k[2]);
+  return [...kernels.map((k) => k[2]), 'Conv2D (bexnet conv2d while training)'];
 }
