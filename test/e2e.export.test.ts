@@ -30,6 +30,8 @@ describe('export → sdk agrees with tfjs', () => {
     // binary weights on float inputs: every binary conv (weights-only), and only conv4-conv5 (a hybrid)
     { title: 'dabn weights-only', variant: 'dabn', opts: { floatInputs: 'all' }, ops: ['conv2dBinaryWeights', 'scaleShift'] },
     { title: 'xnor float inputs to conv4, conv5', variant: 'xnor', opts: { floatInputs: ['conv4', 'conv5'] }, ops: ['conv2dBinaryWeights', 'bconv2d', 'packSignsAffine'] },
+    { title: 'dabn last layer binary weights on float inputs', variant: 'dabn', opts: { lastLayer: 'binary', floatInputs: ['conv6'] }, ops: ['conv2dBinaryWeights', 'bconv2d'] },
+    { title: 'xnor binary last layer', variant: 'xnor', opts: { lastLayer: 'binary' }, ops: ['bconv2d'] },
   ];
   it('floatInputs names only binary sketchnet convs', () => {
     expect(() => sketchNet({ variant: 'dabn', classes: 3, floatInputs: ['conv1'] })).toThrow(/'conv1' is not a binary sketchnet conv/);

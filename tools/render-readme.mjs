@@ -52,6 +52,7 @@ TABLES.binarization = (data) => {
 };
 
 TABLES.binarization_weights = TABLES.binarization;
+TABLES.binarization_last = TABLES.binarization;
 
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {

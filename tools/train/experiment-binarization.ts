@@ -12,6 +12,8 @@
 // --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
 // --binary-last: one more DABN job (first seed) whose last layer is binary too
 //   (the size-oriented variant; the papers keep the last layer float).
+// --last-layer float|binary|binary-weights: the last layer of every binary job
+//   (default float; binary-weights = binary weights on float, ReLU'd inputs).
 // --float-inputs: binary variants binarize weights only (every binary conv keeps
 //   float, ReLU'd inputs): isolates the weight binarization DABN changes.
 // Writes {"rows":[{dataset, model, variant, lastLayer, inputs, top1, top1Seeds, bxnBytes,
@@ -63,7 +65,8 @@ export const RECIPES: Record<Variant, { lr: number; grad?: WeightGrad }> = {
   dabn: { lr: 5e-3, grad: 'authors' },
 };
 
-type LastLayer = 'float' | 'binary';
+const LAST_LAYERS = ['float', 'binary', 'binary-weights'] as const;
+type LastLayer = (typeof LAST_LAYERS)[number];
 interface JobResult {
   variant: Variant; lastLayer: LastLayer; inputs: 'binary' | 'float'; seed: number; top1: number; trainImages: number;
   bxnBytes: number | null; bxnBytesInt8Last: number | null; floatBytes: number; imagesPerSec: number; seconds: number;
@@ -75,12 +78,12 @@ export const ARCH: { blockOrder: BlockOrder; convRelu: boolean } = { blockOrder:
 
 const { options: o } = parseArgsOrExit(process.argv.slice(2), {
   epochs: 'value', seeds: 'value', variants: 'value', classes: 'value', batch: 'value', jobs: 'value', out: 'value',
-  json: 'value', quick: 'flag', 'binary-last': 'flag', 'float-inputs': 'flag', 'block-order': 'value', 'conv-relu': 'value', job: 'value',
+  json: 'value', quick: 'flag', 'binary-last': 'flag', 'float-inputs': 'flag', 'last-layer': 'value', 'block-order': 'value', 'conv-relu': 'value', job: 'value',
 });
 const quick = o.quick === true, binaryLast = o['binary-last'] === true, floatInputs = o['float-inputs'] === true;
 const inputs = floatInputs ? 'float' as const : 'binary' as const;
 let classes = 0, epochs = 0, batchSize = 0, parallel = 0, seeds: number[] = [], variants: Variant[] = [];
-let blockOrder: BlockOrder = ARCH.blockOrder, convRelu = ARCH.convRelu;
+let blockOrder: BlockOrder = ARCH.blockOrder, convRelu = ARCH.convRelu, lastLayerAll: LastLayer = 'float';
 try {
   classes = intOption(o, 'classes', quick ? 20 : 345, 2);
   epochs = intOption(o, 'epochs', quick ? 2 : 8);
@@ -91,6 +94,7 @@ try {
   variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
   for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
   blockOrder = choiceOption(o, 'block-order', BLOCK_ORDERS, ARCH.blockOrder);
+  lastLayerAll = choiceOption(o, 'last-layer', LAST_LAYERS, 'float');
   convRelu = choiceOption(o, 'conv-relu', ['0', '1'] as const, ARCH.convRelu ? '1' : '0') === '1';
 } catch (e) {
   console.error(`error: ${(e as Error).message}`);
@@ -103,8 +107,11 @@ async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outD
   const recipe = RECIPES[variant];
   if (variant !== 'float') quantizerConfig.grad[variant] = recipe.grad!;
   const data = loadQuickdraw({ classes });
-  const model = sketchNet({ variant, classes, seed, blockOrder, convRelu, lastLayer, floatInputs: floatInputs ? 'all' : [] });
-  const tag = `${variant}${lastLayer === 'binary' ? ' binary-last' : ''}${floatInputs ? ' float-inputs' : ''} seed ${seed}`;
+  const model = sketchNet({
+    variant, classes, seed, blockOrder, convRelu, lastLayer: lastLayer === 'float' ? 'float' : 'binary',
+    floatInputs: floatInputs ? 'all' : lastLayer === 'binary-weights' ? ['conv6'] : [],
+  });
+  const tag = `${variant}${lastLayer === 'float' ? '' : ` ${lastLayer}-last`}${floatInputs ? ' float-inputs' : ''} seed ${seed}`;
   const r = await train(model, data, {
     epochs, batchSize, learningRate: recipe.lr, schedule: 'cosine', seed, evalEachEpoch: false,
     onProgress: (p) => {
@@ -138,7 +145,8 @@ const outDir = typeof o.out === 'string' ? o.out : join(tmpdir(), `bexnet-experi
 mkdirSync(outDir, { recursive: true });
 const jsonFile = typeof o.json === 'string' ? o.json : '';
 const self = fileURLToPath(import.meta.url);
-const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, 'float', s] as [Variant, LastLayer, number]));
+const lastOf = (v: Variant): LastLayer => (v === 'float' ? 'float' : lastLayerAll);
+const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, lastOf(v), s] as [Variant, LastLayer, number]));
 if (binaryLast) queue.push(['dabn', 'binary', seeds[0]]);
 const total = queue.length;
 console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}${floatInputs ? ', binary weights on float inputs' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
@@ -163,7 +171,7 @@ async function worker() {
   for (let next = queue.shift(); next; next = queue.shift()) {
     const r = await spawnJob(next[0], next[1], next[2]);
     results.push(r);
-    console.error(`done ${results.length}/${total}: ${r.variant}${r.lastLayer === 'binary' ? ' (binary last layer)' : ''} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+    console.error(`done ${results.length}/${total}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
   }
 }
 await Promise.all(Array.from({ length: Math.min(parallel, total) }, worker));
@@ -171,7 +179,7 @@ const wall = (performance.now() - t0) / 1000;
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
-const groups: [Variant, LastLayer, number[]][] = variants.map((v) => [v, 'float', seeds]);
+const groups: [Variant, LastLayer, number[]][] = variants.map((v) => [v, lastOf(v), seeds]);
 if (binaryLast) groups.push(['dabn', 'binary', [seeds[0]]]);
 const rows = groups.map(([variant, lastLayer, ss]) => {
   const rs = ss.map((s) => results.find((r) => r.variant === variant && r.lastLayer === lastLayer && r.seed === s)!);
