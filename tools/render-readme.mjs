@@ -35,7 +35,8 @@ const TABLES = {
   },
 };
 
-TABLES.binarization = (data) => {
+// The side runs (weights-only, last layer) shared the machine with each other: no throughput line.
+const binarizationTable = (data, withThroughput) => {
   const pct = (v) => (v == null ? '–' : `${(100 * v).toFixed(1)}%`);
   const kb = (b) => (b == null ? '–' : `${fmt(b / 1024, 1)} KiB`);
   const ratio = (a, b) => (a && b ? `${fmt(a / b, 1)}×` : '–');
@@ -47,12 +48,13 @@ TABLES.binarization = (data) => {
     const std = r.top1Seeds?.length > 1 ? ` ± ${(100 * r.top1Std).toFixed(1)}` : '';
     out.push(`| ${r.dataset} | ${r.variant} | ${r.inputs ?? (r.variant === 'float' ? 'float' : 'binary')} | ${r.lastLayer ?? 'float'} | ${pct(r.top1)}${std} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${kb(r.floatBytes)} | ${kb(r.bxnBytes)} | ${ratio(r.floatBytes, r.bxnBytes)} | ${kb(r.bxnBytesInt8Last)} | ${ratio(r.floatBytes, r.bxnBytesInt8Last)} | ${r.epochs} |`);
   }
-  out.push('', `Training throughput ${fmt(data.trainImagesPerSec, 0)} images/s over the whole run (${data.backend}), ${fmt(data.wallSeconds / 60, 0)} min wall time.`);
+  if (withThroughput) out.push('', `Training throughput ${fmt(data.trainImagesPerSec, 0)} images/s over the whole run (${data.backend}), ${fmt(data.wallSeconds / 60, 0)} min wall time.`);
   return out.join('\n');
 };
 
-TABLES.binarization_weights = TABLES.binarization;
-TABLES.binarization_last = TABLES.binarization;
+TABLES.binarization = (data) => binarizationTable(data, true);
+TABLES.binarization_weights = (data) => binarizationTable(data, false);
+TABLES.binarization_last = (data) => binarizationTable(data, false);
 
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {
