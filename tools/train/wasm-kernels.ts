@@ -19,6 +19,8 @@
 // Tensors are copied into that module's memory and back (~1 ms per call
 // against 10-50 ms of compute). Dilated convolutions are not supported.
 import * as tf from '@tensorflow/tfjs';
+import { packFloatFilters } from '../../sdk/layout.js';
+import { Arena } from '../bench/common.js';
 import { buildFile } from '../node-kernels.js';
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
@@ -70,13 +72,10 @@ function convInfo(xShape: number[], filterShape: number[], attrs: Record<string,
   return info;
 }
 
-/** Byte offsets of `sizes` laid out from heapBase (16-byte aligned); grows memory to fit. */
+/** Byte offsets of `sizes` laid out from heapBase (a fresh bump arena per call; memory only grows). */
 function layout(k: TrainExports, ...sizes: number[]): number[] {
-  let top = k.heapBase();
-  const offs = sizes.map((b) => { const o = top; top = (top + b + 15) & ~15; return o; });
-  const have = k.memory.buffer.byteLength;
-  if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
-  return offs;
+  const arena = new Arena(k);
+  return sizes.map((b) => arena.alloc(b));
 }
 
 function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
@@ -102,19 +101,15 @@ function stride1InputGrad(k: TrainExports, args: KernelArgs, info: tf.backend_ut
   const { inputs: { dy, filter }, backend } = args;
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co,
     filterHeight: kh, filterWidth: kw } = info;
-  // conv2d's weight panels [ceil(C/8), kh, kw, Co, 8]: dx's output channels are C.
+  // The filter rotated 180° with its channel axes swapped, [kh, kw, Co, C]: dx's output channels are C.
   const w = heap(backend, filter);
   const panels = Math.ceil(C / 8);
-  const packed = new Float32Array(panels * kh * kw * Co * 8);
-  for (let ky = 0; ky < kh; ky++) {
-    for (let kx = 0; kx < kw; kx++) {
-      const src = ((kh - 1 - ky) * kw + (kw - 1 - kx)) * C * Co;
-      for (let c = 0; c < C; c++) {
-        const dst = ((((c >> 3) * kh + ky) * kw + kx) * Co) * 8 + (c & 7);
-        for (let o = 0; o < Co; o++) packed[dst + o * 8] = w[src + c * Co + o];
-      }
-    }
+  const rotated = new Float32Array(kh * kw * Co * C);
+  for (let t = 0; t < kh * kw; t++) {
+    const src = (kh * kw - 1 - t) * C * Co;
+    for (let c = 0; c < C; c++) for (let o = 0; o < Co; o++) rotated[(t * Co + o) * C + c] = w[src + c * Co + o];
   }
+  const packed = packFloatFilters(rotated, kh * kw * Co, C);
   const dys = heap(backend, dy);
   const imgIn = Ho * Wo * Co, imgOut = H * W * C;
   const [pdy, pw, pb, pdx, pscr] = layout(k, dys.byteLength, packed.byteLength, panels * 32, N * imgOut * 4,
@@ -145,7 +140,7 @@ function stridedInputGrad(k: TrainExports, args: KernelArgs, info: tf.backend_ut
   const w = heap(backend, filter);
   const wT = new Float32Array(K * Co);
   for (let r = 0; r < K; r++) for (let o = 0; o < Co; o++) wT[o * K + r] = w[r * Co + o];
-  const packed = packPanels(wT, 1, 1, Co, K);
+  const packed = packFloatFilters(wT, Co, K);
   const dys = heap(backend, dy);
   const [pdy, pw, pb, pcols, pdx] = layout(k, dys.byteLength, packed.byteLength, panels * 32, P * K * 4, N * H * W * C * 4);
   const mem = new Float32Array(k.memory.buffer);
@@ -191,16 +186,6 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   return stridedInputGrad(ownKernels(), args, info);
 }
 
-/** conv2d's weight panels [ceil(Co/8), kh, kw, C, 8] from a TF filter [kh, kw, C, Co]. */
-function packPanels(w: Float32Array, kh: number, kw: number, C: number, Co: number): Float32Array {
-  const taps = kh * kw * C;
-  const packed = new Float32Array(Math.ceil(Co / 8) * taps * 8);
-  for (let t = 0; t < taps; t++) {
-    for (let o = 0; o < Co; o++) packed[((o >> 3) * taps + t) * 8 + (o & 7)] = w[t * Co + o];
-  }
-  return packed;
-}
-
 let shippedConv2D: tf.KernelConfig | null = null;
 
 function conv2DForward(args: KernelArgs): TensorInfo {
@@ -216,7 +201,7 @@ function conv2DForward(args: KernelArgs): TensorInfo {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co,
     filterHeight: kh, filterWidth: kw, strideHeight: s } = info;
   const xs = heap(backend, x);
-  const packed = packPanels(heap(backend, filter), kh, kw, C, Co);
+  const packed = packFloatFilters(heap(backend, filter), kh * kw * C, Co);
   const imgIn = H * W * C, imgOut = Ho * Wo * Co;
   const [px, pw, pb, py, pscr] = layout(k, xs.byteLength, packed.byteLength, Math.ceil(Co / 8) * 32, N * imgOut * 4,
     k.conv2dScratchBytes(C, kh, kw, s, Ho, Wo, Co));
