@@ -78,6 +78,29 @@ function layout(k: TrainExports, ...sizes: number[]): number[] {
   return sizes.map((b) => arena.alloc(b));
 }
 
+/**
+ * Our conv2d on every image of `input` [n, h, w, c] with weights already in
+ * panels (packFloatFilters), no bias, zero padding: a new [n, outH, outW, co] tensor.
+ */
+function conv2dImages(k: TrainExports, backend: WasmBackend, input: TensorInfo, panels: Float32Array,
+  n: number, h: number, w: number, c: number, co: number, kh: number, kw: number, stride: number,
+  padTop: number, padLeft: number, outH: number, outW: number): TensorInfo {
+  const xs = heap(backend, input);
+  const imgIn = h * w * c, imgOut = outH * outW * co, biasFloats = Math.ceil(co / 8) * 8;
+  const [px, pw, pb, py, pscr] = layout(k, xs.byteLength, panels.byteLength, biasFloats * 4, n * imgOut * 4,
+    k.conv2dScratchBytes(c, kh, kw, stride, outH, outW, co));
+  const mem = new Float32Array(k.memory.buffer);
+  mem.set(xs, px >> 2);
+  mem.set(panels, pw >> 2);
+  mem.fill(0, pb >> 2, (pb >> 2) + biasFloats);
+  for (let b = 0; b < n; b++) {
+    k.conv2d(px + b * imgIn * 4, h, w, c, pw, pb, co, kh, kw, stride, padTop, padLeft, outH, outW, 0, py + b * imgOut * 4, pscr);
+  }
+  const out = backend.makeOutput([n, outH, outW, co], 'float32');
+  heap(backend, out).set(new Float32Array(k.memory.buffer, py, n * imgOut));
+  return out;
+}
+
 function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const { inputs: { x, dy }, backend, attrs } = args;
   const info = convInfo(x.shape, attrs.filterShape as number[], attrs);
@@ -103,28 +126,13 @@ function stride1InputGrad(k: TrainExports, args: KernelArgs, info: tf.backend_ut
     filterHeight: kh, filterWidth: kw } = info;
   // The filter rotated 180° with its channel axes swapped, [kh, kw, Co, C]: dx's output channels are C.
   const w = heap(backend, filter);
-  const panels = Math.ceil(C / 8);
   const rotated = new Float32Array(kh * kw * Co * C);
   for (let t = 0; t < kh * kw; t++) {
     const src = (kh * kw - 1 - t) * C * Co;
     for (let c = 0; c < C; c++) for (let o = 0; o < Co; o++) rotated[(t * Co + o) * C + c] = w[src + c * Co + o];
   }
-  const packed = packFloatFilters(rotated, kh * kw * Co, C);
-  const dys = heap(backend, dy);
-  const imgIn = Ho * Wo * Co, imgOut = H * W * C;
-  const [pdy, pw, pb, pdx, pscr] = layout(k, dys.byteLength, packed.byteLength, panels * 32, N * imgOut * 4,
-    k.conv2dScratchBytes(Co, kh, kw, 1, H, W, C));
-  const mem = new Float32Array(k.memory.buffer);
-  mem.set(dys, pdy >> 2);
-  mem.set(packed, pw >> 2);
-  mem.fill(0, pb >> 2, (pb >> 2) + panels * 8);
-  const pt = kh - 1 - info.padInfo.top, pl = kw - 1 - info.padInfo.left;
-  for (let b = 0; b < N; b++) {
-    k.conv2d(pdy + b * imgIn * 4, Ho, Wo, Co, pw, pb, C, kh, kw, 1, pt, pl, H, W, 0, pdx + b * imgOut * 4, pscr);
-  }
-  const out = backend.makeOutput([N, H, W, C], 'float32');
-  heap(backend, out).set(new Float32Array(k.memory.buffer, pdx, N * imgOut));
-  return out;
+  return conv2dImages(k, backend, dy, packFloatFilters(rotated, kh * kw * Co, C), N, Ho, Wo, Co, C, kh, kw, 1,
+    kh - 1 - info.padInfo.top, kw - 1 - info.padInfo.left, H, W);
 }
 
 /**
@@ -197,24 +205,10 @@ function conv2DForward(args: KernelArgs): TensorInfo {
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.strideHeight !== info.strideWidth || attrs.dataFormat === 'NCHW') {
     return (shippedConv2D!.kernelFunc as unknown as KFunc)(args);
   }
-  const k = ownKernels();
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: Co,
     filterHeight: kh, filterWidth: kw, strideHeight: s } = info;
-  const xs = heap(backend, x);
-  const packed = packFloatFilters(heap(backend, filter), kh * kw * C, Co);
-  const imgIn = H * W * C, imgOut = Ho * Wo * Co;
-  const [px, pw, pb, py, pscr] = layout(k, xs.byteLength, packed.byteLength, Math.ceil(Co / 8) * 32, N * imgOut * 4,
-    k.conv2dScratchBytes(C, kh, kw, s, Ho, Wo, Co));
-  const mem = new Float32Array(k.memory.buffer);
-  mem.set(xs, px >> 2);
-  mem.set(packed, pw >> 2);
-  mem.fill(0, pb >> 2, (pb >> 2) + Math.ceil(Co / 8) * 8);
-  for (let b = 0; b < N; b++) {
-    k.conv2d(px + b * imgIn * 4, H, W, C, pw, pb, Co, kh, kw, s, info.padInfo.top, info.padInfo.left, Ho, Wo, 0, py + b * imgOut * 4, pscr);
-  }
-  const out = backend.makeOutput([N, Ho, Wo, Co], 'float32');
-  heap(backend, out).set(new Float32Array(k.memory.buffer, py, N * imgOut));
-  return out;
+  return conv2dImages(ownKernels(), backend, x, packFloatFilters(heap(backend, filter), kh * kw * C, Co), N, H, W, C, Co, kh, kw, s,
+    info.padInfo.top, info.padInfo.left, Ho, Wo);
 }
 
 /**
