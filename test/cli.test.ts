@@ -24,6 +24,16 @@ describe('bexnet CLI', () => {
     }
   });
 
+  it('quickstart: a bad option value is one line and exit 2, not a stack trace', () => {
+    const qs = new URL('../dist/quickstart.mjs', import.meta.url).pathname;
+    for (const args of [['--epochs', '0'], ['--classes', 'many'], ['--bogus']]) {
+      const r = spawnSync(process.execPath, [qs, ...args], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: /);
+    }
+  });
+
   it('bad arguments: one line, exit 2', () => {
     for (const args of [
       ['frobnicate'],

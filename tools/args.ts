@@ -34,14 +34,20 @@ export function parseArgs(argv: string[], allowed: ArgSpec, maxPositionals = 0):
   return { options, positionals };
 }
 
-/** For scripts: a bad argument prints one line and exits 2. */
-export function parseArgsOrExit(argv: string[], allowed: ArgSpec, maxPositionals = 0): Args {
+/** For scripts: a UsageError thrown by `read` prints one line and exits 2; other errors pass through. */
+export function orExit<T>(read: () => T): T {
   try {
-    return parseArgs(argv, allowed, maxPositionals);
+    return read();
   } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`error: ${e.message}`);
     process.exit(2);
   }
+}
+
+/** For scripts: a bad argument prints one line and exits 2. */
+export function parseArgsOrExit(argv: string[], allowed: ArgSpec, maxPositionals = 0): Args {
+  return orExit(() => parseArgs(argv, allowed, maxPositionals));
 }
 
 /** A positive integer option, or the default. */

@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { intOption, parseArgsOrExit } from './args.js';
+import { intOption, orExit, parseArgsOrExit } from './args.js';
 import { timeInterleaved, writeRows } from './bench/common.js';
 import { table, kb } from './commands/command.js';
 import { loadQuickdraw } from './data/quickdraw.js';
@@ -22,7 +22,7 @@ import { evaluate } from './train/trainer.js';
 import { loadModel } from '../sdk/index.js';
 
 const { options: o } = parseArgsOrExit(process.argv.slice(2), { classes: 'value', epochs: 'value', json: 'value', out: 'value' });
-const classes = intOption(o, 'classes', 40, 2), epochs = intOption(o, 'epochs', 12);
+const { classes, epochs } = orExit(() => ({ classes: intOption(o, 'classes', 40, 2), epochs: intOption(o, 'epochs', 12) }));
 const out = typeof o.out === 'string' ? o.out : 'quickstart-out';
 const started = performance.now();
 

@@ -6,7 +6,7 @@
 // --profile: one step under tf.profile, kernels by total time (--shapes: print the
 // input shapes of kernels whose name matches REGEX).
 import * as tf from '@tensorflow/tfjs';
-import { choiceOption, intOption, parseArgsOrExit, UsageError } from '../args.js';
+import { choiceOption, intOption, orExit, parseArgsOrExit } from '../args.js';
 import { writeRows } from '../bench/common.js';
 import { setupBackend } from './backend.js';
 import { constrainLatentWeights } from './layers.js';
@@ -19,18 +19,11 @@ const { options: o } = parseArgsOrExit(process.argv.slice(2), {
   model: 'value', variant: 'value', batch: 'value', steps: 'value', classes: 'value', workers: 'value',
   profile: 'flag', shapes: 'value', json: 'value',
 });
-let opts;
-try {
-  opts = {
-    model: choiceOption(o, 'model', MODELS, 'sketchnet'), variant: choiceOption(o, 'variant', VARIANTS, 'dabn'),
-    batch: intOption(o, 'batch', 128), steps: intOption(o, 'steps', 20), classes: intOption(o, 'classes', 345, 2),
-    workers: intOption(o, 'workers', 0, 0),
-  };
-} catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`error: ${e.message}`);
-  process.exit(2);
-}
+const opts = orExit(() => ({
+  model: choiceOption(o, 'model', MODELS, 'sketchnet'), variant: choiceOption(o, 'variant', VARIANTS, 'dabn'),
+  batch: intOption(o, 'batch', 128), steps: intOption(o, 'steps', 20), classes: intOption(o, 'classes', 345, 2),
+  workers: intOption(o, 'workers', 0, 0),
+}));
 const { model, variant, batch, steps, classes, workers } = opts;
 
 const info = await setupBackend();

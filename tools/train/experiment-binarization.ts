@@ -30,7 +30,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { choiceOption, intOption, parseArgsOrExit, UsageError } from '../args.js';
+import { choiceOption, intOption, orExit, parseArgsOrExit, UsageError } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
@@ -82,24 +82,19 @@ const { options: o } = parseArgsOrExit(process.argv.slice(2), {
 });
 const quick = o.quick === true, binaryLast = o['binary-last'] === true, floatInputs = o['float-inputs'] === true;
 const inputs = floatInputs ? 'float' as const : 'binary' as const;
-let classes = 0, epochs = 0, batchSize = 0, parallel = 0, seeds: number[] = [], variants: Variant[] = [];
-let blockOrder: BlockOrder = ARCH.blockOrder, convRelu = ARCH.convRelu, lastLayerAll: LastLayer = 'float';
-try {
-  classes = intOption(o, 'classes', quick ? 20 : 345, 2);
-  epochs = intOption(o, 'epochs', quick ? 2 : 8);
-  batchSize = intOption(o, 'batch', 128);
-  parallel = intOption(o, 'jobs', 2);
-  seeds = String(o.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
+const { classes, epochs, batchSize, parallel, seeds, variants, blockOrder, lastLayerAll, convRelu } = orExit(() => {
+  const seeds = String(o.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
   if (seeds.some((v) => !Number.isInteger(v))) throw new UsageError(`--seeds must be integers separated by commas, got '${o.seeds}'`);
-  variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
+  const variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
   for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
-  blockOrder = choiceOption(o, 'block-order', BLOCK_ORDERS, ARCH.blockOrder);
-  lastLayerAll = choiceOption(o, 'last-layer', LAST_LAYERS, 'float');
-  convRelu = choiceOption(o, 'conv-relu', ['0', '1'] as const, ARCH.convRelu ? '1' : '0') === '1';
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  process.exit(2);
-}
+  return {
+    classes: intOption(o, 'classes', quick ? 20 : 345, 2), epochs: intOption(o, 'epochs', quick ? 2 : 8),
+    batchSize: intOption(o, 'batch', 128), parallel: intOption(o, 'jobs', 2), seeds, variants,
+    blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, ARCH.blockOrder),
+    lastLayerAll: choiceOption(o, 'last-layer', LAST_LAYERS, 'float'),
+    convRelu: choiceOption(o, 'conv-relu', ['0', '1'] as const, ARCH.convRelu ? '1' : '0') === '1',
+  };
+});
 
 async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outDir: string): Promise<JobResult> {
   const info = await setupBackend({ quiet: true });

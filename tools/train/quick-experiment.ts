@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { choiceOption, intOption, numberOption, parseArgsOrExit, UsageError } from '../args.js';
+import { choiceOption, intOption, numberOption, orExit, parseArgsOrExit } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
@@ -19,21 +19,14 @@ const { options: o } = parseArgsOrExit(process.argv.slice(2), {
   'block-order': 'value', 'conv-relu': 'flag',
 });
 const GRADS = ['exact', 'authors'] as const;
-let cfg;
-try {
-  cfg = {
-    classes: intOption(o, 'classes', 20, 2), epochs: intOption(o, 'epochs', 8), batchSize: intOption(o, 'batch', 64),
-    lr: numberOption(o, 'lr', 2e-3), seed: intOption(o, 'seed', 1, 0),
-    variants: String(o.variants ?? VARIANTS.join(',')).split(',').map((v) => choiceOption({ variants: v }, 'variants', VARIANTS)),
-    gradXnor: choiceOption(o, 'grad-xnor', GRADS, quantizerConfig.grad.xnor), gradDabn: choiceOption(o, 'grad-dabn', GRADS, quantizerConfig.grad.dabn),
-    blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, 'bn-sign-conv-pool'),
-    lrOf: Object.fromEntries(VARIANTS.map((v) => [v, numberOption(o, `lr-${v}`, numberOption(o, 'lr', 2e-3))])) as Record<Variant, number>,
-  };
-} catch (e) {
-  if (!(e instanceof UsageError)) throw e;
-  console.error(`error: ${e.message}`);
-  process.exit(2);
-}
+const cfg = orExit(() => ({
+  classes: intOption(o, 'classes', 20, 2), epochs: intOption(o, 'epochs', 8), batchSize: intOption(o, 'batch', 64),
+  lr: numberOption(o, 'lr', 2e-3), seed: intOption(o, 'seed', 1, 0),
+  variants: String(o.variants ?? VARIANTS.join(',')).split(',').map((v) => choiceOption({ variants: v }, 'variants', VARIANTS)),
+  gradXnor: choiceOption(o, 'grad-xnor', GRADS, quantizerConfig.grad.xnor), gradDabn: choiceOption(o, 'grad-dabn', GRADS, quantizerConfig.grad.dabn),
+  blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, 'bn-sign-conv-pool'),
+  lrOf: Object.fromEntries(VARIANTS.map((v) => [v, numberOption(o, `lr-${v}`, numberOption(o, 'lr', 2e-3))])) as Record<Variant, number>,
+}));
 const { classes, epochs, batchSize, lr, seed, variants, blockOrder, lrOf } = cfg;
 const out = typeof o.out === 'string' ? o.out : '', jsonFile = typeof o.json === 'string' ? o.json : '';
 const convRelu = o['conv-relu'] === true;
