@@ -12,38 +12,11 @@ import type { BxnModelInput, LayerInput, TensorInput } from '../sdk/format/write
 import { BxnFormatError } from '../sdk/errors.js';
 import { crc32 } from '../sdk/format/crc32.js';
 import type { BxnKernels, loadModelSync } from '../sdk/index.js';
+import { randomSource, type RandomSource } from '../sdk/prng.js';
 
-/** xoshiro128** seeded through splitmix32; `rng()` in [0, 1). Print the seed on failure. */
-export function makeRng(seed: number) {
-  let s = seed >>> 0;
-  const split = () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = split(), b = split(), c = split(), d = split();
-  const next = () => {
-    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
-    const t = b << 9;
-    c ^= a; d ^= b; b ^= c; a ^= d; c ^= t; d = rotl(d, 11);
-    return result / 4294967296;
-  };
-  const rng = next as Rng;
-  rng.int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
-  rng.pick = (items) => items[Math.floor(next() * items.length)];
-  rng.dyadic = (denominator, maxAbs) => Math.round((next() * 2 - 1) * maxAbs * denominator) / denominator || 0; // no -0
-  return rng;
-}
-const rotl = (x: number, k: number) => (x << k) | (x >>> (32 - k));
-export interface Rng {
-  (): number;
-  int(lo: number, hi: number): number;
-  pick<T>(items: readonly T[]): T;
-  /** A multiple of 1/denominator in [−maxAbs, maxAbs]: exact in f16, f32 and f64. */
-  dyadic(denominator: number, maxAbs: number): number;
-}
+/** The sdk's PRNG with test draws; print the seed on failure. */
+export const makeRng = (seed: number): Rng => randomSource(seed);
+export type Rng = RandomSource;
 
 // ---- kernel wasm (Node only: tests and tools) ----
 const buildDir = fileURLToPath(new URL('../build/', import.meta.url));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BinaryConv2D, BinaryDense, SignActivation, samePads } from '../tools/train/layers.js';
 import { loadModel, saveModel } from '../tools/train/file-io.js';
-import { mulberry32 } from '../tools/data/prng.js';
+import { mulberry32 } from '../sdk/prng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bexnet-layers-'));
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binarize, dabnLevels, dabnSplitBruteForce, quantizeWeights, signSTE, xnorLevels, centreAndClamp, centreAndClampJS, levelsJS, quantizerConfig } from '../tools/train/quantizers.js';
-import { mulberry32 } from '../tools/data/prng.js';
+import { mulberry32 } from '../sdk/prng.js';
 
 const SEED = Number(process.env.BEXNET_SEED ?? 20240601);
 

@@ -1,7 +1,7 @@
 // Seeded PRNG for tests: every random case is replayable. The base seed comes
 // from BEXNET_SEED (default fixed) and is printed in every failure message.
 
-import { mulberry32 } from '../../tools/data/prng';
+import { mulberry32 } from '../../sdk/prng.js';
 
 export const BASE_SEED = Number(process.env.BEXNET_SEED ?? 20261127) >>> 0;
 

@@ -1,5 +1,5 @@
 // In-memory image classification datasets: NHWC float32 images in [0, 1].
-import { hashString, mulberry32, permutation } from './prng.js';
+import { hashString, mulberry32, permutation } from '../../sdk/prng.js';
 
 export interface Split {
   /** n * h * w * c floats, row-major per image (NHWC). */

@@ -1,5 +1,5 @@
 export * from './dataset.js';
-export * from './prng.js';
+export * from '../../sdk/prng.js';
 export { loadQuickdraw, quickdrawCategories, readQuickdrawCategory, type QuickdrawOptions } from './quickdraw.js';
 export { loadMnist, readMnistDigit } from './mnist.js';
 import type { Dataset } from './dataset.js';

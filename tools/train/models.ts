@@ -27,6 +27,7 @@
 // with its own identity shortcut; downsampling shortcuts are avgpool + float 1x1
 // conv + BN (kept float, as is common practice).
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../sdk/prng.js';
 import { BinaryConv2D, BinaryDense, SignActivation } from './layers.js';
 import type { Quantizer } from './quantizers.js';
 
@@ -70,9 +71,10 @@ export interface ModelOptions {
 export type BlockOrder = 'conv-bn-pool-sign' | 'bn-sign-conv-pool';
 export const BLOCK_ORDERS: readonly BlockOrder[] = ['conv-bn-pool-sign', 'bn-sign-conv-pool'];
 
+/** Initializer seeds: a stream of 31-bit integers from the sdk's PRNG. */
 function seeds(seed: number) {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2147483648);
+  const rng = mulberry32(seed);
+  return () => Math.floor(rng() * 2147483648);
 }
 
 function bn(name: string) {

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Dataset } from '../data/dataset.js';
-import { mulberry32, permutation } from '../data/prng.js';
+import { mulberry32, permutation } from '../../sdk/prng.js';
 import { saveModel } from './file-io.js';
 import { evaluate, lrAt, trainableVariables, type TrainOptions, type TrainResult } from './trainer.js';
 

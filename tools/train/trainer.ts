@@ -2,7 +2,7 @@
 // constraints after each step, progress callback, per-epoch checkpoints.
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Split } from '../data/dataset.js';
-import { mulberry32, permutation } from '../data/prng.js';
+import { mulberry32, permutation } from '../../sdk/prng.js';
 import { saveModel } from './file-io.js';
 import { constrainLatentWeights } from './layers.js';
 import { useTrainingForwardConv } from './wasm-kernels.js';

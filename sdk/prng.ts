@@ -1,5 +1,8 @@
-// Seeded PRNG for data splits and shuffles: mulberry32 (32-bit state, uniform
-// doubles in [0, 1)). Small, fast and identical on every JS engine.
+/**
+ * The one seeded PRNG of bexnet: mulberry32 (32-bit state, uniform doubles in [0, 1)).
+ * Data splits, shuffles, training seeds, test data and fuzzers all draw from it, so a
+ * seed means the same stream everywhere. Small, fast and identical on every JS engine.
+ */
 export type Rng = () => number;
 
 export function mulberry32(seed: number): Rng {
@@ -38,4 +41,23 @@ export function permutation(n: number, rng: Rng): Int32Array {
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   return shuffleInPlace(p, rng);
+}
+
+/** mulberry32 with the draws tests and fuzzers need. */
+export interface RandomSource {
+  (): number;
+  /** An integer in [lo, hi]. */
+  int(lo: number, hi: number): number;
+  pick<T>(items: readonly T[]): T;
+  /** A multiple of 1/denominator in [−maxAbs, maxAbs]: exact in f16, f32 and f64. */
+  dyadic(denominator: number, maxAbs: number): number;
+}
+
+export function randomSource(seed: number): RandomSource {
+  const next = mulberry32(seed);
+  const rng = next as RandomSource;
+  rng.int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
+  rng.pick = (items) => items[Math.floor(next() * items.length)];
+  rng.dyadic = (denominator, maxAbs) => Math.round((next() * 2 - 1) * maxAbs * denominator) / denominator || 0; // no -0
+  return rng;
 }
