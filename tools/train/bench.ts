@@ -1,6 +1,6 @@
 // Training-throughput benchmark: images/s of full training steps (forward,
 // backward, Adam, latent constraints) for a reference model on random 28x28 data.
-//   node tools/train/run-ts.mjs tools/train/bench.ts [--model sketchnet] [--variant dabn]
+//   npm run train:bench -- [--model sketchnet] [--variant dabn]
 //        [--batch 128] [--steps 20] [--classes 345] [--workers N] [--profile [--shapes REGEX]] [--json FILE]
 // --workers N: data-parallel worker threads (tools/train/parallel.ts), else this thread.
 // --profile: one step under tf.profile, kernels by total time (--shapes: print the

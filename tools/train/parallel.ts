@@ -8,31 +8,20 @@
 // Same options and result as train() (tools/train/trainer.ts). The model passed in
 // is updated with the final weights.
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { entryUrl } from '../entries.mjs';
 import type { Dataset } from '../data/dataset.js';
 import { mulberry32, permutation } from '../../sdk/prng.js';
 import { saveModel } from './file-io.js';
 import { evaluate, lrAt, trainableVariables, type TrainOptions, type TrainResult } from './trainer.js';
 
-/** The worker script: a built parallel-worker.mjs beside this module, else built now with esbuild. */
-async function workerScript(): Promise<URL> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'parallel-worker.mjs');
-  if (existsSync(sibling)) return pathToFileURL(sibling);
-  let root = process.cwd();
-  while (!existsSync(join(root, 'tools/train/parallel-worker.ts'))) {
-    const up = dirname(root);
-    if (up === root) throw new Error('cannot find tools/train/parallel-worker.ts (run from the repository)');
-    root = up;
-  }
-  const out = join(root, 'node_modules/.cache/bexnet/parallel-worker.mjs');
-  mkdirSync(dirname(out), { recursive: true });
-  const { build } = await import('esbuild');
-  await build({ entryPoints: [join(root, 'tools/train/parallel-worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'warning' });
-  return pathToFileURL(resolve(out));
+/** The worker bundle (dist/train-worker.mjs, built by `npm run build`). */
+function workerScript(): URL {
+  const url = entryUrl('train-worker');
+  if (!existsSync(url)) throw new Error(`${fileURLToPath(url)} not found: run \`npm run build\` first`);
+  return url;
 }
 
 type Msg = { type: string; loss?: number; acc?: number; n?: number; values?: Float32Array[]; ms?: number; applyMs?: number };
@@ -67,7 +56,7 @@ export async function trainParallel(model: tf.LayersModel, data: Dataset, opts: 
   new Int32Array(labels).set(split.y);
   const paramCount = trainableVariables(model).reduce((s, v) => s + v.size, 0);
   const grads = new SharedArrayBuffer(workers * paramCount * 4);
-  const script = await workerScript();
+  const script = workerScript();
   const modelJSON = JSON.stringify(model.toJSON(null, false));
   const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
   const reps: Replica[] = [];
