@@ -32,11 +32,12 @@ function randomizeWeights(model: tf.LayersModel, seed: number) {
   const rng = mulberry32(seed);
   model.setWeights(model.weights.map((w) => {
     const name = w.originalName;
-    const values = Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => {
+    const shape = w.shape as number[];
+    const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
       const u = rng() * 2 - 1;
       return name.endsWith('moving_variance') ? 0.05 + rng() : name.endsWith('gamma') ? u * 1.5 : 0.8 * u;
     });
-    return tf.tensor(values, w.shape);
+    return tf.tensor(values, shape);
   }));
 }
 
