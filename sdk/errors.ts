@@ -28,19 +28,20 @@ export const FORMAT_ERROR_CODES = [
 export type BxnFormatErrorCode = (typeof FORMAT_ERROR_CODES)[number];
 
 /** An Error with a stable machine-readable `code` (the message is for people). */
-abstract class CodedError<C extends string> extends Error {
+/** Base of every bexnet error (instanceof BxnError: a typed error with a stable code). */
+export abstract class BxnError<C extends string = string> extends Error {
   constructor(readonly code: C, message: string) {
     super(message);
   }
 }
 
-export class BxnFormatError extends CodedError<BxnFormatErrorCode> {
+export class BxnFormatError extends BxnError<BxnFormatErrorCode> {
   readonly name = 'BxnFormatError';
 }
 
 export type BxnInputErrorCode = 'wrong_type' | 'wrong_length' | 'non_finite' | 'bad_argument';
 
-export class BxnInputError extends CodedError<BxnInputErrorCode> {
+export class BxnInputError extends BxnError<BxnInputErrorCode> {
   readonly name = 'BxnInputError';
 }
 
@@ -52,8 +53,10 @@ export type BxnRuntimeErrorCode =
   | 'bad_source'
   | 'kernel_abort'       // the kernel module called abort (debug build assertion)
   | 'out_of_memory'      // memory.grow failed
+  | 'kernel_trap'        // a kernel trapped inside run() (e.g. memory access out of bounds): a bug, please report
+  | 'non_finite_output'  // classify(): the model produced NaN on this input (f32 overflow)
   | 'disposed';
 
-export class BxnRuntimeError extends CodedError<BxnRuntimeErrorCode> {
+export class BxnRuntimeError extends BxnError<BxnRuntimeErrorCode> {
   readonly name = 'BxnRuntimeError';
 }

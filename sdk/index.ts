@@ -1,21 +1,30 @@
 /**
- * bexnet runtime: load a .bxn model, plan one arena, run it on the wasm kernels.
+ * bexnet runtime: load a .bxn model, plan one arena, run it on the kernels.
  * Per inference the work in TypeScript is: normalise the input into the arena,
  * call the planned kernel steps, copy the logits out. Nothing is allocated.
+ * What each op does at load and run time comes from its descriptor (ops.ts).
  */
-import { BxnFormatError, BxnInputError, BxnRuntimeError } from './errors.js';
+import { BxnError, BxnFormatError, BxnInputError, BxnRuntimeError } from './errors.js';
 import { decodeTensorInto } from './format/decode.js';
-import { align16, words } from './format/layout.js';
-import { DEFAULT_LIMITS, type BxnLayer, type BxnLimits, type BxnModel, type Shape } from './format/model.js';
-import { readBxn } from './format/reader.js';
-import type { OpName } from './format/spec.js';
+import { resolveLimits, type BxnLayer, type BxnLimits, type BxnModel, type Shape } from './format/model.js';
+import { privateCopy, readTrustedCopy } from './format/reader.js';
+import type { TensorRole } from './format/spec.js';
+import { align16, wordsFor } from './layout.js';
+import { opOf, type Kernel, type OpName } from './ops.js';
 import { planArena, type BufferRequest } from './plan.js';
-import { kernelImports, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelOptions } from './wasm.js';
+import {
+  checkKernels, checkProvider, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
+  type KernelProvider,
+} from './wasm.js';
 
 export * from './errors.js';
 export { readBxn } from './format/reader.js';
 export { writeBxn } from './format/writer.js';
-export { loadKernels, simdSupported, type Backend, type BackendChoice, type BxnKernels, type KernelOptions, type WasmSource } from './wasm.js';
+export { OPS, type OpDescriptor, type OpName } from './ops.js';
+export {
+  kernelsFromModule, kernelsFromProvider, loadKernels, simdSupported, type Backend, type BackendChoice, type BxnKernels,
+  type KernelMemory, type KernelOptions, type KernelProvider, type WasmSource,
+} from './wasm.js';
 export type { BxnLimits, BxnMetadata, BxnModel, Shape } from './format/model.js';
 
 export type ModelSource = ArrayBuffer | ArrayBufferView | URL | Response;
@@ -38,6 +47,8 @@ export interface LayerInfo {
   input: Shape;
   output: Shape;
   macs: number;
+  /** Logical parameters of the layer (the op descriptor's count). */
+  params: number;
   /** Decoded weight bytes this layer reads. */
   weightBytes: number;
   /** Bytes of the layer's output activation. */
@@ -64,6 +75,8 @@ export interface ModelInfo {
   weightBytes: number;
   /** The planned activation + scratch arena. */
   arenaBytes: number;
+  /** run()'s logits and classify()'s probabilities (JS memory, counted against maxArenaBytes). */
+  outputArrayBytes: number;
   /** Total wasm linear memory. */
   wasmMemoryBytes: number;
   /** wasmMemoryBytes − weightBytes − arenaBytes: kernel static data plus page rounding. */
@@ -77,298 +90,263 @@ export interface ModelInfo {
 export interface LayerProfile { index: number; kind: OpName; ms: number }
 export interface Profile { totalMs: number; layers: LayerProfile[] }
 
-/** The kernel functions the sdk calls (EXPORTS.md). All arguments are i32. */
-type Kernel = (...args: number[]) => number;
-
-const KERNELS_BY_OP: Record<OpName, string[]> = {
-  conv2d: ['conv2d', 'conv2dScratchBytes'],
-  bconv2d: ['bconv2d', 'bconv2dScratchBytes', 'bconv2dPackedBytes', 'bconv2dPackWeights'],
-  bdense: ['bconv2d', 'bconv2dScratchBytes', 'bconv2dPackedBytes', 'bconv2dPackWeights'],
-  conv2dBinaryWeights: ['conv2dBinaryWeights', 'conv2dBinaryWeightsScratchBytes'],
-  depthwiseConv2d: ['depthwiseConv2d', 'depthwiseConv2dScratchBytes'],
-  dense: ['dense'],
-  packSigns: ['packSigns'],
-  packSignsAffine: ['packSignsAffine'],
-  unpackSigns: ['unpackSigns'],
-  maxPool2d: ['maxPool2d'],
-  maxPool2dBits: ['maxPool2dBits'],
-  avgPool2d: ['avgPool2d'],
-  globalAvgPool: ['globalAvgPool'],
-  scaleShift: ['scaleShift'],
-  relu: ['relu'],
-  softmax: ['softmax'],
-  flatten: [],
-};
-
-/** Ops whose kernel may write its output over its input (EXPORTS.md), plus the no-op flatten. */
-const IN_PLACE = new Set<OpName>(['scaleShift', 'relu', 'softmax', 'flatten']);
-
 const PAGE = 65536;
 const now: () => number =
   typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : () => Date.now();
 
-const bytesOf = (s: Shape) => s.h * s.w * (s.dtype === 'bits' ? words(s.c) : s.c) * 4;
+const isArrayBuffer = (v: unknown): v is ArrayBuffer =>
+  ['[object ArrayBuffer]', '[object SharedArrayBuffer]'].includes(Object.prototype.toString.call(v));
+
+const bytesOf = (s: Shape) => s.h * s.w * (s.dtype === 'bits' ? wordsFor(s.c) : s.c) * 4;
 
 /** Load a model: bytes, or a URL/Response where fetch exists. */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<BexnetModel> {
-  const [bytes, kernels] = await Promise.all([sourceBytes(source, 'the model'), options.kernels ?? loadKernels(options)]);
-  const parsed = readBxn(bytes, options);
-  const instance = await WebAssembly.instantiate(kernels.module, kernelImports(kernels.module));
-  return new BexnetModel(parsed, kernels.backend, instance, options);
+  if (options === null || typeof options !== 'object')
+    throw new BxnInputError('bad_argument', `options must be an object like { kernels } or { wasm: { simd, scalar } }, got ${options === null ? 'null' : typeof options}`);
+  const limits = resolveLimits(options);
+  const kernelsPromise = options.kernels !== undefined ? Promise.resolve(checkKernels(options.kernels)) : loadKernels(options);
+  // Bytes are copied before the first await; fetched bytes are private already.
+  const local = ArrayBuffer.isView(source) || isArrayBuffer(source) ? privateCopy(source as ArrayBuffer | ArrayBufferView) : null;
+  const [bytes, kernels] = await Promise.all([local ?? sourceBytes(source, 'the model'), kernelsPromise]);
+  // Everything below reads the private copy: the caller's buffer may change during the await.
+  const parsed = readTrustedCopy(bytes, limits);
+  const provider = checkProvider(await kernels.instantiate());
+  return new BexnetModel(parsed, kernels.backend, provider, limits);
 }
 
 /**
- * Synchronous load from bytes with already compiled kernels. For engines that allow
- * synchronous instantiation (Node, Deno, workers); browsers' main threads may not.
+ * Synchronous load from bytes with already prepared kernels (loadKernels()). For engines that
+ * allow synchronous instantiation (Node, Deno, workers); browsers' main threads may not.
  */
-export function loadModelSync(bytes: ArrayBuffer | ArrayBufferView, kernels: BxnKernels, limits: BxnLimits = {}): BexnetModel {
-  const parsed = readBxn(bytes, limits);
-  const instance = new WebAssembly.Instance(kernels.module, kernelImports(kernels.module));
-  return new BexnetModel(parsed, kernels.backend, instance, limits);
+export function loadModelSync(bytes: ArrayBuffer | ArrayBufferView, kernels: BxnKernels, limits?: BxnLimits): BexnetModel {
+  const k = checkKernels(kernels);
+  const caps = resolveLimits(limits);
+  const parsed = readTrustedCopy(privateCopy(bytes), caps);
+  const instance = k.instantiateSync ? k.instantiateSync() : k.instantiate();
+  if (instance instanceof Promise || typeof (instance as { then?: unknown }).then === 'function')
+    throw new BxnInputError('bad_argument', 'these kernels instantiate asynchronously only; use loadModel(bytes, { kernels })');
+  return new BexnetModel(parsed, k.backend, checkProvider(instance), caps);
+}
+
+/** The weights region: where each tensor (decoded) and each repacked binary filter lives. */
+interface WeightsLayout {
+  /** Address of tensor i in file layout (decoded), when some layer reads it as is. */
+  tensorAt: number[];
+  rawUse: boolean[];
+  /** Repacked filters, keyed by tensor and filter geometry (a shared tensor is packed once). */
+  packings: Map<string, { tensor: number; c: number; kh: number; kw: number; cout: number; bytes: number; at: number; pack: string }>;
+  /** Per layer: its packing key for the repacked role. */
+  layerPacking: (string | undefined)[];
+  weightBytes: number;
+  /** File-layout filters wait in the arena while they are packed. */
+  stagingBytes: number;
+}
+
+/** The arena plan: buffer b of the plan at bufferAt(b). */
+interface BufferPlan {
+  /** value 0 is the input; layer i reads value i and writes value i + 1. */
+  valueBuffer: number[];
+  scratchBuffer: number[];
+  stagingBuffer: number;
+  offsets: number[];
+  arenaBytes: number;
+}
+
+/** Names the kernels export beyond the ops': the heap base and packing (bad_wasm when missing). */
+function kernelResolver(exports: Readonly<Record<string, unknown>>): (name: string) => Kernel {
+  return (name) => {
+    const f = exports[name];
+    if (typeof f !== 'function') throw new BxnRuntimeError('bad_wasm', `the kernel module has no export '${name}'`);
+    return f as Kernel;
+  };
+}
+
+function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBase: number): WeightsLayout {
+  const rawUse = model.tensors.map(() => false);
+  const packings: WeightsLayout['packings'] = new Map();
+  const layerPacking: (string | undefined)[] = [];
+  for (const layer of model.layers) {
+    const repack = opOf(layer).repack;
+    for (const [role, index] of Object.entries(layer.tensors) as [TensorRole, number][]) {
+      if (!repack || repack.role !== role) { rawUse[index] = true; continue; }
+      const { c, kh, kw, cout } = repack.geometry(layer);
+      const key = `${index}:${c}:${kh}:${kw}:${cout}`;
+      layerPacking[layer.index] = key;
+      if (packings.has(key)) continue;
+      const bytes = kernel(repack.packedBytes)(c, kh, kw, cout);
+      if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0x7fffffff)
+        throw new BxnRuntimeError('bad_wasm', `layer ${layer.index}: ${repack.packedBytes} returned ${bytes}`);
+      packings.set(key, { tensor: index, c, kh, kw, cout, bytes, at: 0, pack: repack.pack });
+    }
+  }
+  const tensorAt: number[] = [];
+  let weightBytes = 0;
+  for (const t of model.tensors) {
+    tensorAt.push(heapBase + weightBytes);
+    if (rawUse[t.index]) weightBytes += align16(t.count * 4);
+  }
+  let stagingBytes = 0;
+  for (const p of packings.values()) {
+    p.at = heapBase + weightBytes;
+    weightBytes += align16(p.bytes);
+    stagingBytes = Math.max(stagingBytes, model.tensors[p.tensor].count * 4);
+  }
+  return { tensorAt, rawUse, packings, layerPacking, weightBytes, stagingBytes };
+}
+
+/** Activations, scratch and the load-time staging buffer with their lifetimes, planned into one arena. */
+function planBuffers(layers: BxnLayer[], stagingBytes: number): BufferPlan {
+  // Step i is layer i; the input is written at step 0, the output read after the last step.
+  const L = layers.length;
+  const valueBuffer: number[] = [0];
+  const requests: BufferRequest[] = [{ bytes: bytesOf(layers[0].input), firstStep: 0, lastStep: 0 }];
+  const scratchBuffer: number[] = [];
+  for (const [i, layer] of layers.entries()) {
+    if (opOf(layer).inPlace) {
+      valueBuffer.push(valueBuffer[i]); // same bytes; extend its life
+    } else {
+      valueBuffer.push(requests.length);
+      requests.push({ bytes: bytesOf(layer.output), firstStep: i, lastStep: i });
+    }
+    const consumerStep = i + 1 < L ? i + 1 : L; // the last output lives past the last step
+    requests[valueBuffer[i + 1]].lastStep = Math.max(requests[valueBuffer[i + 1]].lastStep, consumerStep);
+    scratchBuffer.push(requests.length);
+    requests.push({ bytes: layer.scratchBytes, firstStep: i, lastStep: i });
+  }
+  // The staging buffer lives only at load time (step −1), so it shares bytes with activations.
+  const stagingBuffer = requests.length;
+  requests.push({ bytes: stagingBytes, firstStep: -1, lastStep: -1 });
+  const { offsets, arenaBytes } = planArena(requests);
+  return { valueBuffer, scratchBuffer, stagingBuffer, offsets, arenaBytes };
+}
+
+/** Grow memory once, to exactly what the plan needs. */
+function growMemory(memory: KernelMemory, needed: number): void {
+  const pages = Math.ceil(needed / PAGE) - memory.buffer.byteLength / PAGE;
+  if (pages <= 0) return;
+  try { memory.grow(pages); } catch {
+    throw new BxnRuntimeError('out_of_memory', `cannot grow wasm memory to ${needed} bytes`);
+  }
+  if (memory.buffer.byteLength < needed) throw new BxnRuntimeError('out_of_memory', `wasm memory did not grow to ${needed} bytes`);
+}
+
+/** Decode tensors into the weights region; repack binary filters through the staging buffer. */
+function fillWeights(model: BxnModel, w: WeightsLayout, buffer: ArrayBuffer, staging: number, kernel: (name: string) => Kernel): void {
+  model.tensors.forEach((t, i) => { if (w.rawUse[i]) decodeTensorInto(model.bytes, t, buffer, w.tensorAt[i]); });
+  for (const p of w.packings.values()) {
+    decodeTensorInto(model.bytes, model.tensors[p.tensor], buffer, staging);
+    kernel(p.pack)(staging, p.c, p.kh, p.kw, p.cout, p.at);
+  }
+}
+
+/** Normalisation as x' = (x·mul + add) / div per channel, so both forms are exact as written. */
+function normalisation(model: BxnModel): { mul: Float64Array; add: Float64Array; div: Float64Array } {
+  const C = model.metadata.inputShape[2];
+  const norm = model.metadata.normalization;
+  const perChannel = (v: number[], c: number) => (v.length === 1 ? v[0] : v[c]);
+  const mul = new Float64Array(C).fill(1), add = new Float64Array(C), div = new Float64Array(C).fill(1);
+  for (let c = 0; c < C; c++) {
+    if (norm && 'mean' in norm) { add[c] = -perChannel(norm.mean, c); div[c] = perChannel(norm.std, c); }
+    if (norm && 'scale' in norm) { mul[c] = perChannel(norm.scale, c); add[c] = perChannel(norm.offset, c); }
+  }
+  return { mul, add, div };
+}
+
+/** Release an ArrayBuffer's bytes now where the engine can (transfer detaches it). */
+function release(a: Float32Array): void {
+  if (typeof structuredClone !== 'function' || a.buffer.byteLength === 0) return;
+  try { structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] }); } catch { /* not transferable here: left to the GC */ }
 }
 
 export class BexnetModel {
   readonly metadata: BxnModel['metadata'];
   readonly backend: Backend;
-  private memory: WebAssembly.Memory | null;
+  private memory: KernelMemory | null;
   private readonly layers: BxnLayer[];
   private readonly steps: (() => void)[];
   private readonly layerInfo: LayerInfo[];
   private inputView: Float32Array;
   private outputView: Float32Array;
-  private readonly logits: Float32Array;
-  private readonly probabilities: Float32Array;
-  private readonly normMul: Float64Array;
-  private readonly normAdd: Float64Array;
-  private readonly normDiv: Float64Array;
+  private logits: Float32Array;
+  private probabilities: Float32Array;
+  private readonly norm: { mul: Float64Array; add: Float64Array; div: Float64Array };
   private readonly endsInSoftmax: boolean;
   private readonly sizes: { staticBytes: number; weightBytes: number; arenaBytes: number; params: number; macs: number; version: string };
 
-  /** Use loadModel(); the constructor expects a validated model. */
-  constructor(model: BxnModel, backend: Backend, instance: WebAssembly.Instance, limits: BxnLimits = {}) {
+  /** Use loadModel(); the constructor expects a validated model (readBxn) and resolved caps. */
+  constructor(model: BxnModel, backend: Backend, provider: KernelProvider, limits?: BxnLimits) {
+    const caps = resolveLimits(limits);
     this.metadata = model.metadata;
     this.backend = backend;
     this.layers = model.layers;
-    const exports = instance.exports as Record<string, unknown>;
-    const memory = exports.memory;
-    if (!(memory instanceof WebAssembly.Memory)) throw new BxnRuntimeError('bad_wasm', "the kernel module does not export 'memory'");
-    const kernel = (name: string): Kernel => {
-      const f = exports[name];
-      if (typeof f !== 'function') throw new BxnRuntimeError('bad_wasm', `the kernel module has no export '${name}'`);
-      return f as Kernel;
-    };
-    for (const layer of model.layers) for (const name of KERNELS_BY_OP[layer.op]) kernel(name);
+    const { memory } = checkProvider(provider);
+    const kernel = kernelResolver(provider.exports);
+    for (const layer of model.layers) for (const name of opOf(layer).kernels) kernel(name);
     const heapBase = kernel('heapBase')();
     if (!Number.isInteger(heapBase) || heapBase < 0 || heapBase % 16 !== 0 || heapBase > memory.buffer.byteLength)
       throw new BxnRuntimeError('bad_wasm', `heapBase() returned ${heapBase}`);
 
-    // Weights region, every slot 16-byte aligned: tensors in file layout (decoded), then
-    // binary conv filters repacked by bconv2dPackWeights into the layout this build reads.
-    // A packing is keyed by tensor and filter geometry, so shared tensors are packed once.
-    const rawUse = model.tensors.map(() => false);
-    const packings = new Map<string, { tensor: number; c: number; kh: number; kw: number; cout: number; bytes: number; at: number }>();
-    const layerPacking: string[] = [];
-    for (const layer of model.layers) {
-      for (const [role, index] of Object.entries(layer.tensors) as [keyof BxnLayer['tensors'], number][]) {
-        if (role !== 'weights' || (layer.op !== 'bconv2d' && layer.op !== 'bdense')) { rawUse[index] = true; continue; }
-        const [kh, kw] = layer.op === 'bdense' ? [layer.input.h, layer.input.w] : [layer.kh, layer.kw];
-        const key = `${index}:${layer.input.c}:${kh}:${kw}:${layer.outChannels}`;
-        layerPacking[layer.index] = key;
-        if (packings.has(key)) continue;
-        const bytes = kernel('bconv2dPackedBytes')(layer.input.c, kh, kw, layer.outChannels);
-        if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0x7fffffff)
-          throw new BxnRuntimeError('bad_wasm', `layer ${layer.index}: bconv2dPackedBytes returned ${bytes}`);
-        packings.set(key, { tensor: index, c: layer.input.c, kh, kw, cout: layer.outChannels, bytes, at: 0 });
-      }
-    }
-    const tensorAt: number[] = [];
-    let weightBytes = 0;
-    for (const t of model.tensors) {
-      tensorAt.push(heapBase + weightBytes);
-      if (rawUse[t.index]) weightBytes += align16(t.count * 4);
-    }
-    let stagingBytes = 0; // file-layout filters wait in the arena while they are packed
-    for (const p of packings.values()) {
-      p.at = heapBase + weightBytes;
-      weightBytes += align16(p.bytes);
-      stagingBytes = Math.max(stagingBytes, model.tensors[p.tensor].count * 4);
-    }
-    const maxWeights = limits.maxWeightBytes ?? DEFAULT_LIMITS.maxWeightBytes;
-    if (weightBytes > maxWeights)
-      throw new BxnFormatError('limit_exceeded', `the weights need ${weightBytes} bytes in this kernel build's layout, over the ${maxWeights}-byte cap (maxWeightBytes)`);
-    const arenaBase = heapBase + weightBytes;
-
-    // Buffers: value 0 is the input; layer i reads value i and writes value i + 1.
-    // Step i is layer i; the input is written at step 0, the output read after the last step.
+    const weights = layoutWeights(model, kernel, heapBase);
+    if (weights.weightBytes > caps.maxWeightBytes)
+      throw new BxnFormatError('limit_exceeded', `the weights need ${weights.weightBytes} bytes in this kernel build's layout, over the ${caps.maxWeightBytes}-byte cap (maxWeightBytes)`);
+    const plan = planBuffers(model.layers, weights.stagingBytes);
     const L = model.layers.length;
-    const valueBuffer: number[] = [0];
-    const requests: BufferRequest[] = [{ bytes: bytesOf(model.layers[0].input), firstStep: 0, lastStep: 0 }];
-    const scratchBuffer: number[] = [];
-    const scratchBytes: number[] = [];
-    for (const [i, layer] of model.layers.entries()) {
-      const inputBuffer = valueBuffer[i];
-      if (IN_PLACE.has(layer.op)) {
-        valueBuffer.push(inputBuffer); // same bytes; extend its life
-      } else {
-        valueBuffer.push(requests.length);
-        requests.push({ bytes: bytesOf(layer.output), firstStep: i, lastStep: i });
-      }
-      const consumerStep = i + 1 < L ? i + 1 : L; // the last output lives past the last step
-      requests[valueBuffer[i + 1]].lastStep = Math.max(requests[valueBuffer[i + 1]].lastStep, consumerStep);
-      const scratch = this.scratchFor(layer, kernel);
-      if (!Number.isInteger(scratch) || scratch < 0 || scratch > 0x7fffffff)
-        throw new BxnRuntimeError('bad_wasm', `layer ${i} (${layer.op}): the kernel asked for ${scratch} scratch bytes`);
-      scratchBytes.push(scratch);
-      scratchBuffer.push(requests.length);
-      requests.push({ bytes: scratch, firstStep: i, lastStep: i });
-    }
-    // The staging buffer lives only at load time (step −1), so it shares bytes with activations.
-    const stagingBuffer = requests.length;
-    requests.push({ bytes: stagingBytes, firstStep: -1, lastStep: -1 });
-    const plan = planArena(requests);
-    const maxArena = limits.maxArenaBytes ?? DEFAULT_LIMITS.maxArenaBytes;
-    if (plan.arenaBytes > maxArena)
-      throw new BxnFormatError('limit_exceeded', `the planned arena (activations + kernel scratch) needs ${plan.arenaBytes} bytes, over the ${maxArena}-byte cap (maxArenaBytes)`);
+    const inShape = model.layers[0].input;
+    const outLength = bytesOf(model.layers[L - 1].output) / 4; // f32 output
+    const outputArrayBytes = 2 * outLength * 4;
+    if (plan.arenaBytes + outputArrayBytes > caps.maxArenaBytes)
+      throw new BxnFormatError('limit_exceeded', `the planned arena (activations + kernel scratch, ${plan.arenaBytes} bytes) and the output arrays (${outputArrayBytes} bytes) need ${plan.arenaBytes + outputArrayBytes} bytes, over the ${caps.maxArenaBytes}-byte cap (maxArenaBytes)`);
+    const arenaBase = heapBase + weights.weightBytes;
     const bufferAt = (b: number) => arenaBase + plan.offsets[b];
 
-    // Grow memory once, to exactly what the plan needs.
-    const needed = arenaBase + plan.arenaBytes;
-    const pages = Math.ceil(needed / PAGE) - memory.buffer.byteLength / PAGE;
-    if (pages > 0) {
-      try { memory.grow(pages); } catch {
-        throw new BxnRuntimeError('out_of_memory', `cannot grow wasm memory to ${needed} bytes`);
-      }
-    }
+    growMemory(memory, arenaBase + plan.arenaBytes);
     this.memory = memory;
     const buffer = memory.buffer;
-    model.tensors.forEach((t, i) => { if (rawUse[i]) decodeTensorInto(model.bytes, t, buffer, tensorAt[i]); });
-    const staging = bufferAt(stagingBuffer);
-    for (const p of packings.values()) {
-      decodeTensorInto(model.bytes, model.tensors[p.tensor], buffer, staging);
-      kernel('bconv2dPackWeights')(staging, p.c, p.kh, p.kw, p.cout, p.at);
-    }
-    const f32 = new Float32Array(buffer);
+    fillWeights(model, weights, buffer, bufferAt(plan.stagingBuffer), kernel);
+    this.steps = this.buildSteps(model, weights, plan, bufferAt, kernel, new Float32Array(buffer));
 
-    // One closure per layer with every argument fixed now.
-    this.steps = model.layers.map((layer, i) => {
-      const input = bufferAt(valueBuffer[i]);
-      const output = bufferAt(valueBuffer[i + 1]);
-      const scratch = bufferAt(scratchBuffer[i]);
-      const t = (role: keyof BxnLayer['tensors']) =>
-        role === 'weights' && layerPacking[i] ? packings.get(layerPacking[i])!.at : tensorAt[layer.tensors[role]!];
-      return this.stepFor(layer, kernel, { input, output, scratch, t, f32 });
-    });
-
-    const inShape = model.layers[0].input;
-    const outShape = model.layers[L - 1].output;
-    const outLength = outShape.h * outShape.w * outShape.c;
     this.inputView = new Float32Array(buffer, bufferAt(0), inShape.h * inShape.w * inShape.c);
-    this.outputView = new Float32Array(buffer, bufferAt(valueBuffer[L]), outLength);
+    this.outputView = new Float32Array(buffer, bufferAt(plan.valueBuffer[L]), outLength);
     this.logits = new Float32Array(outLength);
     this.probabilities = new Float32Array(outLength);
     this.endsInSoftmax = model.layers[L - 1].op === 'softmax';
-
-    // Normalisation as x' = (x·mul + add) / div per channel, so both forms are exact as written.
-    const C = inShape.c;
-    const norm = model.metadata.normalization;
-    const perChannel = (v: number[], c: number) => (v.length === 1 ? v[0] : v[c]);
-    this.normMul = new Float64Array(C).fill(1);
-    this.normAdd = new Float64Array(C);
-    this.normDiv = new Float64Array(C).fill(1);
-    for (let c = 0; c < C; c++) {
-      if (norm && 'mean' in norm) { this.normAdd[c] = -perChannel(norm.mean, c); this.normDiv[c] = perChannel(norm.std, c); }
-      if (norm && 'scale' in norm) { this.normMul[c] = perChannel(norm.scale, c); this.normAdd[c] = perChannel(norm.offset, c); }
-    }
+    this.norm = normalisation(model);
 
     this.layerInfo = model.layers.map((layer, i) => ({
-      index: i, kind: layer.op, input: layer.input, output: layer.output, macs: layer.macs,
-      weightBytes: layer.weightBytes, outputBytes: bytesOf(layer.output), scratchBytes: scratchBytes[i],
-      inputOffset: bufferAt(valueBuffer[i]), outputOffset: bufferAt(valueBuffer[i + 1]), scratchOffset: bufferAt(scratchBuffer[i]),
+      index: i, kind: layer.op, input: layer.input, output: layer.output, macs: layer.macs, params: opOf(layer).params(layer),
+      weightBytes: layer.weightBytes, outputBytes: bytesOf(layer.output), scratchBytes: layer.scratchBytes,
+      inputOffset: bufferAt(plan.valueBuffer[i]), outputOffset: bufferAt(plan.valueBuffer[i + 1]), scratchOffset: bufferAt(plan.scratchBuffer[i]),
     }));
     this.sizes = {
-      staticBytes: heapBase, weightBytes, arenaBytes: plan.arenaBytes,
-      params: model.layers.reduce((n, l) => n + paramsOf(l), 0),
+      staticBytes: heapBase, weightBytes: weights.weightBytes, arenaBytes: plan.arenaBytes,
+      params: this.layerInfo.reduce((n, l) => n + l.params, 0),
       macs: model.layers.reduce((n, l) => n + l.macs, 0),
       version: `${model.version.major}.${model.version.minor}`,
     };
   }
 
-  private scratchFor(layer: BxnLayer, kernel: (name: string) => Kernel): number {
-    const { input: x, output: y, kh, kw, stride, outChannels } = layer;
-    switch (layer.op) {
-      case 'conv2d': return kernel('conv2dScratchBytes')(x.c, kh, kw, stride, y.h, y.w, outChannels);
-      case 'bconv2d': return kernel('bconv2dScratchBytes')(x.c, kh, kw, stride, y.h, y.w, outChannels);
-      case 'bdense': return kernel('bconv2dScratchBytes')(x.c, x.h, x.w, 1, 1, 1, outChannels);
-      case 'conv2dBinaryWeights': return kernel('conv2dBinaryWeightsScratchBytes')(x.c, kh, kw, stride, y.h, y.w, outChannels);
-      case 'depthwiseConv2d': return kernel('depthwiseConv2dScratchBytes')(x.c, kh, kw, stride, y.h, y.w, outChannels);
-      default: return 0;
-    }
+  /** One closure per layer from its descriptor, every argument fixed now. */
+  private buildSteps(
+    model: BxnModel, w: WeightsLayout, plan: BufferPlan, bufferAt: (b: number) => number, kernel: (name: string) => Kernel, f32: Float32Array,
+  ): (() => void)[] {
+    return model.layers.map((layer, i) => {
+      const op = opOf(layer);
+      const packing = w.layerPacking[i];
+      const tensor = (role: TensorRole) =>
+        op.repack?.role === role && packing ? w.packings.get(packing)!.at : w.tensorAt[layer.tensors[role]!];
+      return op.step(layer, {
+        kernel, tensor, f32,
+        input: bufferAt(plan.valueBuffer[i]), output: bufferAt(plan.valueBuffer[i + 1]), scratch: bufferAt(plan.scratchBuffer[i]),
+      });
+    });
   }
 
-  private stepFor(
-    layer: BxnLayer, kernel: (name: string) => Kernel,
-    a: { input: number; output: number; scratch: number; t: (role: keyof BxnLayer['tensors']) => number; f32: Float32Array },
-  ): () => void {
-    const { input: x, output: y, kh, kw, stride, padTop, padLeft, outChannels: N } = layer;
-    const { input, output, scratch, t } = a;
-    const relu = layer.relu ? 1 : 0;
-    // Flag 4 only when some A[o] != 0: XNOR layers skip the Σx popcount.
-    const usesSumX = () => {
-      const at = t('transform') / 4;
-      for (let o = 0; o < N; o++) if (a.f32[at + o] !== 0) return 4;
-      return 0;
-    };
-    const pixels = x.h * x.w;
-    switch (layer.op) {
-      case 'conv2d': {
-        const f = kernel('conv2d'), w = t('weights'), b = t('bias');
-        return () => f(input, x.h, x.w, x.c, w, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
-      }
-      case 'bconv2d': case 'bdense': {
-        const f = kernel('bconv2d'), w = t('weights'), tr = t('transform');
-        const flags = relu | (layer.bitsOut ? 2 : 0) | usesSumX();
-        if (layer.op === 'bdense') return () => f(input, x.h, x.w, x.c, w, N, x.h, x.w, 1, 0, 0, 1, 1, tr, flags, output, scratch);
-        return () => f(input, x.h, x.w, x.c, w, N, kh, kw, stride, padTop, padLeft, y.h, y.w, tr, flags, output, scratch);
-      }
-      case 'conv2dBinaryWeights': {
-        const f = kernel('conv2dBinaryWeights'), w = t('weights'), tr = t('transform');
-        const flags = relu | usesSumX();
-        return () => f(input, x.h, x.w, x.c, w, N, kh, kw, stride, padTop, padLeft, y.h, y.w, tr, flags, output, scratch);
-      }
-      case 'depthwiseConv2d': {
-        const f = kernel('depthwiseConv2d'), w = t('weights'), b = t('bias');
-        return () => f(input, x.h, x.w, x.c, w, b, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
-      }
-      case 'dense': {
-        const f = kernel('dense'), w = t('weights'), b = t('bias');
-        return () => f(input, x.c, w, b, N, relu, output);
-      }
-      case 'packSigns': { const f = kernel('packSigns'); return () => f(input, output, pixels, x.c); }
-      case 'packSignsAffine': {
-        const f = kernel('packSignsAffine'), s = t('scale'), sh = t('shift');
-        return () => f(input, output, pixels, x.c, s, sh);
-      }
-      case 'unpackSigns': { const f = kernel('unpackSigns'); return () => f(input, output, pixels, x.c); }
-      case 'maxPool2d': case 'maxPool2dBits': case 'avgPool2d': {
-        const f = kernel(layer.op);
-        return () => f(input, x.h, x.w, x.c, kh, kw, stride, padTop, padLeft, y.h, y.w, output);
-      }
-      case 'globalAvgPool': { const f = kernel('globalAvgPool'); return () => f(input, pixels, x.c, output); }
-      case 'scaleShift': {
-        const f = kernel('scaleShift'), s = t('scale'), sh = t('shift');
-        return () => f(input, pixels, x.c, s, sh, relu, output);
-      }
-      case 'relu': case 'softmax': { const f = kernel(layer.op), n = pixels * x.c; return () => f(input, n, output); }
-      case 'flatten': return () => {};
-    }
-  }
-
-  private live(): WebAssembly.Memory {
+  private live(): KernelMemory {
     if (!this.memory) throw new BxnRuntimeError('disposed', 'this model was disposed');
     return this.memory;
   }
 
-  /** Normalise and copy `input` into the arena, rejecting wrong types, lengths and non-finite values. */
+  /** Normalise and copy `input` into the arena, rejecting wrong types, lengths and values not finite as f32. */
   private writeInput(input: ModelInput): void {
     this.live();
     if (input === null || typeof input !== 'object' || typeof (input as ArrayLike<number>).length !== 'number')
@@ -378,50 +356,67 @@ export class BexnetModel {
       const [h, w, c] = this.metadata.inputShape;
       throw new BxnInputError('wrong_length', `input has ${input.length} values; the model takes [${h}, ${w}, ${c}] = ${dst.length}`);
     }
-    const C = this.normMul.length;
+    const { mul, add, div } = this.norm;
+    const C = mul.length;
     for (let i = 0, c = 0; i < dst.length; i++) {
       const raw = input[i];
       // typeof first: BigInt arrays and strings must not reach the arithmetic.
       if (typeof raw !== 'number') throw new BxnInputError('wrong_type', `input[${i}] is a ${typeof raw}; inputs must be numbers`);
-      const v = (raw * this.normMul[c] + this.normAdd[c]) / this.normDiv[c];
+      // The kernels see f32: 1e39 is finite as a double but infinite once stored.
+      const v = Math.fround((raw * mul[c] + add[c]) / div[c]);
       if (!Number.isFinite(v)) {
-        const why = Number.isFinite(raw) ? `${raw} (not finite after normalisation)` : `${raw}`;
-        throw new BxnInputError('non_finite', `input[${i}] is ${why}; inputs must be finite numbers`);
+        const why = Number.isFinite(raw) ? `${raw} (not finite as f32${C && (mul[c] !== 1 || add[c] !== 0 || div[c] !== 1) ? ' after normalisation' : ''})` : `${raw}`;
+        throw new BxnInputError('non_finite', `input[${i}] is ${why}; inputs must be finite f32 numbers`);
       }
       dst[i] = v;
       if (++c === C) c = 0;
     }
   }
 
+  /** Run the steps; a trap inside a kernel becomes a BxnRuntimeError naming the layer. */
+  private runSteps(profile?: LayerProfile[]): void {
+    const steps = this.steps;
+    let i = 0;
+    try {
+      if (profile) {
+        for (; i < steps.length; i++) {
+          const t0 = now();
+          steps[i]();
+          profile.push({ index: i, kind: this.layers[i].op, ms: now() - t0 });
+        }
+      } else {
+        for (; i < steps.length; i++) steps[i]();
+      }
+    } catch (e) {
+      if (e instanceof BxnError) throw e;
+      throw new BxnRuntimeError('kernel_trap', `layer ${i} (${this.layers[i]?.op}): the kernel trapped: ${(e as Error)?.message ?? e}`);
+    }
+  }
+
   /**
    * Run one inference. Returns the model's output (logits, or probabilities if the
    * model ends in softmax) in an array owned by the model and overwritten by the next
-   * call; pass `out` to receive a copy instead.
+   * call; pass `out` (a Float32Array of outputLength) to receive a copy instead.
    */
   run(input: ModelInput, out?: Float32Array): Float32Array {
+    if (out !== undefined && (Object.prototype.toString.call(out) !== '[object Float32Array]' || out.length !== this.logits.length))
+      throw new BxnInputError('bad_argument', `out must be a Float32Array of ${this.logits.length} elements (the model's outputs), got ${describeArray(out)}`);
     this.writeInput(input);
-    const steps = this.steps;
-    for (let i = 0; i < steps.length; i++) steps[i]();
+    this.runSteps();
     const target = out ?? this.logits;
-    if (target.length !== this.logits.length)
-      throw new BxnInputError('bad_argument', `out has ${target.length} elements; the model outputs ${this.logits.length}`);
     target.set(this.outputView);
     return target;
   }
 
-  /** Top-k predictions by score (softmax probability), best first. */
+  /** Top-k predictions by score (softmax probability), best first. Never NaN. */
   classify(input: ModelInput, k = 5): Prediction[] {
     if (!Number.isInteger(k) || k < 1) throw new BxnInputError('bad_argument', `k must be a positive integer, got ${k}`);
     const logits = this.run(input);
+    for (let i = 0; i < logits.length; i++)
+      if (Number.isNaN(logits[i])) throw new BxnRuntimeError('non_finite_output', `output[${i}] is NaN: the model's arithmetic overflowed f32 on this input`);
     const p = this.probabilities;
     if (this.endsInSoftmax) p.set(logits);
-    else {
-      let max = -Infinity;
-      for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-      let sum = 0;
-      for (let i = 0; i < logits.length; i++) sum += p[i] = Math.exp(logits[i] - max);
-      for (let i = 0; i < logits.length; i++) p[i] /= sum;
-    }
+    else softmaxInto(logits, p);
     const top: Prediction[] = [];
     for (let i = 0; i < p.length; i++) {
       if (top.length === k && p[i] <= top[k - 1].score) continue;
@@ -438,11 +433,7 @@ export class BexnetModel {
     this.writeInput(input);
     const layers: LayerProfile[] = [];
     const start = now();
-    for (let i = 0; i < this.steps.length; i++) {
-      const t0 = now();
-      this.steps[i]();
-      layers.push({ index: i, kind: this.layers[i].op, ms: now() - t0 });
-    }
+    this.runSteps(layers);
     const totalMs = now() - start;
     this.logits.set(this.outputView);
     return { totalMs, layers };
@@ -455,30 +446,44 @@ export class BexnetModel {
     return {
       name: this.metadata.name, producer: this.metadata.producer, backend: this.backend, formatVersion: version,
       inputShape: [...this.metadata.inputShape], outputLength: this.logits.length, labels: this.metadata.labels,
-      params, weightBytes, arenaBytes, wasmMemoryBytes, fixedOverheadBytes: wasmMemoryBytes - weightBytes - arenaBytes, staticBytes,
+      params, weightBytes, arenaBytes, outputArrayBytes: 2 * this.logits.byteLength, wasmMemoryBytes,
+      fixedOverheadBytes: wasmMemoryBytes - weightBytes - arenaBytes, staticBytes,
       macs, layers: this.layerInfo.map((l) => ({ ...l })),
     };
   }
 
-  /** Drop the wasm instance and its memory; later calls throw BxnRuntimeError('disposed'). */
+  /** Drop the kernel instance, its memory and the output arrays; later calls throw BxnRuntimeError('disposed'). */
   dispose(): void {
     // Drop every reference into the wasm memory so it can be collected.
     this.memory = null;
     this.steps.length = 0;
     this.inputView = this.outputView = new Float32Array(0);
+    release(this.logits);
+    release(this.probabilities);
+    this.logits = this.probabilities = new Float32Array(0);
   }
 }
 
-/** Logical parameter count of a layer (no layout padding). */
-function paramsOf(l: BxnLayer): number {
-  const C = l.input.c, N = l.outChannels;
-  switch (l.op) {
-    case 'conv2d': return l.kh * l.kw * C * N + N;
-    case 'bconv2d': case 'conv2dBinaryWeights': return l.kh * l.kw * C * N + 3 * N;
-    case 'bdense': return l.input.h * l.input.w * C * N + 3 * N;
-    case 'depthwiseConv2d': return l.kh * l.kw * C + C;
-    case 'dense': return C * N + N;
-    case 'packSignsAffine': case 'scaleShift': return 2 * C;
-    default: return 0;
+/**
+ * Softmax in f64 into p. +Inf logits share all the probability (exp(Inf − Inf) would be
+ * NaN); all −Inf is uniform.
+ */
+function softmaxInto(logits: Float32Array, p: Float32Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  if (max === Infinity || max === -Infinity) {
+    let n = 0;
+    for (let i = 0; i < logits.length; i++) if (logits[i] === max) n++;
+    for (let i = 0; i < logits.length; i++) p[i] = logits[i] === max ? 1 / n : 0;
+    return;
   }
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += p[i] = Math.exp(logits[i] - max);
+  for (let i = 0; i < logits.length; i++) p[i] /= sum;
+}
+
+function describeArray(v: unknown): string {
+  const tag = Object.prototype.toString.call(v).slice(8, -1);
+  const n = (v as { length?: unknown } | null)?.length;
+  return typeof n === 'number' && tag !== 'String' ? `a ${tag} of ${n}` : typeof v;
 }

@@ -3,7 +3,7 @@
  * buffers whose lifetimes overlap never share bytes. Greedy: largest first, lowest
  * offset that does not collide with an already placed, time-overlapping buffer.
  */
-import { align16 } from './format/layout.js';
+import { align16 } from './layout.js';
 
 export interface BufferRequest {
   bytes: number;

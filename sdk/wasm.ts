@@ -1,24 +1,48 @@
 /**
- * Finding and instantiating the kernel module. The sdk never locates its wasm
- * itself (no fs, no guessed URLs): callers pass bytes, a URL/Response, or a
- * precompiled WebAssembly.Module (for runtimes that forbid compiling, e.g. workerd).
+ * Finding and instantiating the kernels. The runtime talks to a kernel provider
+ * `{ memory, exports }`: what a WebAssembly instance has, and what a wasm2js module
+ * offers. The sdk never locates its wasm itself today (no fs, no guessed URLs): callers
+ * pass bytes, a URL/Response, a precompiled WebAssembly.Module (runtimes that forbid
+ * compiling, e.g. workerd) or a ready provider. Default locating plugs in at
+ * `defaultKernelSource` below.
  */
-import { BxnRuntimeError } from './errors.js';
+import { BxnInputError, BxnRuntimeError } from './errors.js';
 
 export type Backend = 'simd' | 'scalar';
 export type BackendChoice = 'auto' | Backend;
 export type WasmSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | URL | Response;
+
+/** Linear memory as the runtime uses it (WebAssembly.Memory, or wasm2js's memory object). */
+export interface KernelMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
+
+/** One kernel instance: its memory and its exported functions (assembly/EXPORTS.md). Used by one model. */
+export interface KernelProvider { readonly memory: KernelMemory; readonly exports: Readonly<Record<string, unknown>> }
 
 export interface KernelOptions {
   /** Kernel wasm per backend; 'auto' takes simd when the engine supports it and it is given. */
   wasm?: { simd?: WasmSource; scalar?: WasmSource };
   /** A precompiled kernel module; `backend` says which build it is (default 'scalar'). */
   wasmModule?: WebAssembly.Module;
+  /**
+   * Kernels without WebAssembly, e.g. a wasm2js build of the scalar kernels: a function
+   * returning a fresh `{ memory, exports }` per model (each model needs its own memory).
+   * `backend` says which build it is (default 'scalar').
+   */
+  provider?: () => KernelProvider;
   backend?: BackendChoice;
 }
 
-/** A compiled kernel module, reusable by any number of models. */
-export interface BxnKernels { readonly backend: Backend; readonly module: WebAssembly.Module }
+/** Kernels ready to instantiate, reusable by any number of models. */
+export interface BxnKernels {
+  /** Which kernel build runs (info().backend). */
+  readonly backend: Backend;
+  /** The compiled module, when the kernels are WebAssembly. */
+  readonly module?: WebAssembly.Module;
+  /** A fresh provider (own memory) for one model. */
+  instantiate(): KernelProvider | Promise<KernelProvider>;
+  /** Synchronous instantiate, where the engine allows it (loadModelSync). */
+  instantiateSync?(): KernelProvider;
+}
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
@@ -51,23 +75,85 @@ export async function sourceBytes(source: ArrayBuffer | ArrayBufferView | URL | 
   return new Uint8Array(await response.arrayBuffer());
 }
 
+const isModule = (m: unknown): m is WebAssembly.Module =>
+  typeof WebAssembly !== 'undefined' && Object.prototype.toString.call(m) === '[object WebAssembly.Module]';
+
+/** Kernels from a compiled module: each instantiate() is a new instance with its own memory. */
+export function kernelsFromModule(module: WebAssembly.Module, backend: Backend): BxnKernels {
+  if (!isModule(module))
+    throw new BxnInputError('bad_argument', `wasmModule must be a WebAssembly.Module (from WebAssembly.compile or a bundler's .wasm import), got ${describe(module)}`);
+  const imports = kernelImports(module);
+  const provider = (instance: WebAssembly.Instance): KernelProvider => ({ memory: instance.exports.memory as KernelMemory, exports: instance.exports });
+  return {
+    backend, module,
+    instantiate: async () => provider(await WebAssembly.instantiate(module, imports)),
+    instantiateSync: () => provider(new WebAssembly.Instance(module, imports)),
+  };
+}
+
+/** Kernels from a provider factory (a wasm2js module, a test double): no WebAssembly needed. */
+export function kernelsFromProvider(factory: () => KernelProvider, backend: Backend): BxnKernels {
+  if (typeof factory !== 'function')
+    throw new BxnInputError('bad_argument', `provider must be a function returning a fresh { memory, exports } per model, got ${describe(factory)}`);
+  return { backend, instantiate: factory, instantiateSync: factory };
+}
+
+/**
+ * The seam for zero-config loading: where no kernel source is given, this will locate
+ * the packaged build for `backend` (import.meta.url, a bundler asset). Today there is
+ * none, so the caller must pass one.
+ */
+function defaultKernelSource(backend: Backend): WasmSource | undefined {
+  void backend;
+  return undefined;
+}
+
 export async function loadKernels(options: KernelOptions = {}): Promise<BxnKernels> {
   const choice = options.backend ?? 'auto';
   if (choice === 'simd' && !simdSupported())
     throw new BxnRuntimeError('simd_unsupported', "backend 'simd' was requested but this engine does not support WebAssembly SIMD");
-  if (options.wasmModule) return { backend: choice === 'auto' ? 'scalar' : choice, module: options.wasmModule };
+  if (options.provider !== undefined) return kernelsFromProvider(options.provider, choice === 'auto' ? 'scalar' : choice);
+  if (options.wasmModule !== undefined) return kernelsFromModule(options.wasmModule, choice === 'auto' ? 'scalar' : choice);
   const wasm = options.wasm ?? {};
   const backend: Backend = choice !== 'auto' ? choice : wasm.simd && simdSupported() ? 'simd' : 'scalar';
-  const source = wasm[backend];
+  const source = wasm[backend] ?? defaultKernelSource(backend);
   if (!source)
-    throw new BxnRuntimeError('no_wasm', `no kernel wasm for the '${backend}' backend: pass options.wasm.${backend} (bytes, URL or Response) or options.wasmModule`);
-  if (source instanceof WebAssembly.Module) return { backend, module: source };
+    throw new BxnRuntimeError('no_wasm', `no kernel wasm for the '${backend}' backend: pass options.wasm.${backend} (bytes, URL or Response), options.wasmModule or options.provider`);
+  if (isModule(source)) return kernelsFromModule(source, backend);
   const bytes = await sourceBytes(source, `the ${backend} kernels`);
+  let module: WebAssembly.Module;
   try {
-    return { backend, module: await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>) };
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw new BxnRuntimeError('bad_wasm', `the ${backend} kernel wasm does not compile: ${(e as Error).message}`);
   }
+  return kernelsFromModule(module, backend);
+}
+
+/** The kernels a load option names, checked: what loadKernels() returned, not any object. */
+export function checkKernels(kernels: unknown): BxnKernels {
+  const k = kernels as Partial<BxnKernels> | null | undefined;
+  if (k === null || typeof k !== 'object' || typeof k.instantiate !== 'function' || (k.backend !== 'simd' && k.backend !== 'scalar'))
+    throw new BxnInputError('bad_argument', `kernels must be what loadKernels() returns ({ backend, instantiate }), got ${describe(kernels)}`);
+  return k as BxnKernels;
+}
+
+/** A provider's memory and exports, checked before the runtime uses them. */
+export function checkProvider(p: unknown): KernelProvider {
+  const provider = p as Partial<KernelProvider> | null | undefined;
+  if (provider === null || typeof provider !== 'object' || provider.exports === null || typeof provider.exports !== 'object')
+    throw new BxnRuntimeError('bad_wasm', `the kernels' instantiate() gave ${describe(p)}, not { memory, exports }`);
+  const memory = provider.memory as Partial<KernelMemory> | undefined;
+  if (!memory || typeof memory.grow !== 'function' || Object.prototype.toString.call(memory.buffer) !== '[object ArrayBuffer]')
+    throw new BxnRuntimeError('bad_wasm', "the kernel provider has no 'memory' (an object with an ArrayBuffer 'buffer' and grow(pages))");
+  return provider as KernelProvider;
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v !== 'object') return typeof v;
+  const tag = Object.prototype.toString.call(v).slice(8, -1);
+  return tag === 'Object' ? `an object with keys {${Object.keys(v).join(', ')}}` : `a ${tag}`;
 }
 
 /** Imports the kernels may declare (AssemblyScript's env.abort in debug builds): all throw. */

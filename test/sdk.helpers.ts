@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, axisGeometry } from '../sdk/format/layout.js';
+import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, axisGeometry } from '../sdk/layout.js';
 import type { BxnMetadata } from '../sdk/format/model.js';
-import type { OpName, Padding } from '../sdk/format/spec.js';
+import type { Padding } from '../sdk/layout.js';
+import type { OpName } from '../sdk/ops.js';
 import type { BxnModelInput, LayerInput, TensorInput } from '../sdk/format/writer.js';
 import { BxnFormatError } from '../sdk/errors.js';
 import { crc32 } from '../sdk/format/crc32.js';

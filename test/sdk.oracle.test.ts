@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readBxn, writeBxn, type LayerInput } from '../sdk/format/index.js';
-import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters } from '../sdk/format/layout.js';
+import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters } from '../sdk/layout.js';
 import type { Padding } from '../sdk/format/spec.js';
 import { referenceRun } from './sdk.reference.js';
 import { makeRng } from './sdk.helpers.js';

@@ -4,7 +4,7 @@
  * binary tensors are held as ±1 floats, sums are f64, float outputs rounded to f32.
  */
 import { decodeTensor } from '../sdk/format/decode.js';
-import { bconvKpad, panelIndex, words } from '../sdk/format/layout.js';
+import { panelIndex, patchWords, wordsFor } from '../sdk/layout.js';
 import type { BxnLayer, BxnModel } from '../sdk/format/model.js';
 
 /** A value between layers: ±1 entries when `bits`. */
@@ -69,7 +69,7 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
       const kh = dense ? H : l.kh, kw = dense ? W : l.kw, stride = dense ? 1 : l.stride;
       const padTop = dense ? 0 : l.padTop, padLeft = dense ? 0 : l.padLeft;
       const wbits = tensor('weights') as Uint32Array, tr = tensor('transform') as Float32Array;
-      const kpad = bconvKpad(kh, kw, C), cw = words(C);
+      const kpad = patchWords(C, kh, kw), cw = wordsFor(C);
       const r = out(N, l.bitsOut, dense ? 1 : oh, dense ? 1 : ow);
       for (let oy = 0; oy < r.h; oy++) for (let ox = 0; ox < r.w; ox++) for (let o = 0; o < N; o++) {
         let dot = 0, sumX = 0;
@@ -88,7 +88,7 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
     }
     case 'conv2dBinaryWeights': {
       const wbits = tensor('weights') as Uint32Array, tr = tensor('transform') as Float32Array;
-      const nw = words(N);
+      const nw = wordsFor(N);
       const r = out(N, false);
       for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let o = 0; o < N; o++) {
         let dot = 0, sumX = 0;

@@ -1,11 +1,12 @@
 // Builds the kernels: one AssemblyScript source, three wasm files (SIMD, scalar,
 // debug), then wasm-opt from the `binaryen` package on the release builds; and
-// bundles the Node CLI/bench entry points into dist/ with esbuild.
+// bundles every Node entry point of tools/entries.mjs into dist/ with esbuild.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { ENTRIES } from './entries.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -25,18 +26,13 @@ run(bin('wasm-opt'), ['-O3', '--enable-simd', '--enable-bulk-memory', '--enable-
 run(bin('wasm-opt'), ['-O3', '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals',
   'build/bexnet.scalar.wasm', '-o', 'build/bexnet.scalar.wasm']);
 
-// Node entry points (CLI, benchmarks, long scripts), bundled so they run on plain `node`.
-const entries = {
-  cli: 'tools/cli.ts',
-  'bench-kernels': 'tools/bench/kernels.ts',
-  quickstart: 'tools/quickstart.ts',
-  fuzz: 'tools/fuzz.ts',
-  soak: 'tools/soak.ts',
-  'parallel-worker': 'tools/train/parallel-worker.ts', // found next to the bundle by tools/train/parallel.ts
-};
-const present = Object.fromEntries(Object.entries(entries).filter(([, p]) => existsSync(join(root, p))));
+// Node entry points (CLI, benchmarks, long scripts, training workers), bundled so
+// they run on plain `node`; a listed source that does not exist is an error.
+const missing = Object.values(ENTRIES).filter((e) => !existsSync(join(root, e.source)));
+if (missing.length) throw new Error(`tools/entries.mjs lists missing sources: ${missing.map((e) => e.source).join(', ')}`);
 await build({
-  entryPoints: present, outdir: join(root, 'dist'), outExtension: { '.js': '.mjs' },
+  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, e]) => [name, join(root, e.source)])),
+  outdir: join(root, 'dist'), outExtension: { '.js': '.mjs' },
   bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
 });
 

@@ -1,19 +1,48 @@
-// Node-side convenience for tools and tests: the kernel wasm files from build/,
-// in the form sdk's loadModel takes (the sdk itself never touches the file system).
-import { readFileSync } from 'node:fs';
+// Node-side kernel wasm for tools and tests, loaded one way: bytes from build/
+// (located by tools/entries.mjs the same way from sources and bundles), either as sdk KernelOptions or as a raw instance of a build
+// for code that calls kernels directly (the training kernels, the kernel
+// benchmark), with a bump allocator over its memory.
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KernelOptions } from '../sdk/index.js';
+import { buildUrl } from './entries.mjs';
 
-/** Finds build/ from the source tree (tools/), a bundle in dist/, or run-ts's cache. */
-export function buildFile(name: string): Uint8Array<ArrayBuffer> {
-  for (let rel = '../'; rel.length <= 5 * 3; rel += '../') {
-    try {
-      return new Uint8Array(readFileSync(fileURLToPath(new URL(`${rel}build/${name}`, import.meta.url))));
-    } catch { /* try the next location */ }
-  }
-  throw new Error(`build/${name} not found: run \`npm run build\` first`);
+export type KernelBuild = 'simd' | 'scalar' | 'debug' | 'train';
+
+export function kernelBytes(build: KernelBuild): Uint8Array<ArrayBuffer> {
+  const url = buildUrl(`bexnet.${build}.wasm`);
+  if (!existsSync(url)) throw new Error(`${fileURLToPath(url)} not found: run \`npm run build\` first`);
+  return new Uint8Array(readFileSync(url));
 }
 
 export function nodeKernelOptions(): KernelOptions {
-  return { wasm: { simd: buildFile('bexnet.simd.wasm'), scalar: buildFile('bexnet.scalar.wasm') } };
+  return { wasm: { simd: kernelBytes('simd'), scalar: kernelBytes('scalar') } };
+}
+
+/** A fresh instance of a kernel build; its exports include `memory` and `heapBase()`. */
+export function instantiateKernels<T = Record<string, any>>(build: KernelBuild): T {
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(kernelBytes(build)), {
+    env: { abort: () => { throw new Error(`bexnet.${build}.wasm aborted`); } },
+  });
+  return inst.exports as T;
+}
+
+/** A bump allocator over a kernel instance's memory from heapBase(); grows the memory as needed. */
+export class Arena {
+  private top: number;
+  constructor(readonly k: { memory: WebAssembly.Memory; heapBase(): number } | Record<string, any>) {
+    this.top = k.heapBase();
+  }
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    this.top = (ptr + bytes + 15) & ~15;
+    const mem = this.k.memory as WebAssembly.Memory;
+    if (this.top > mem.buffer.byteLength) mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / 65536));
+    return ptr;
+  }
+  put(data: Float32Array | Uint32Array): number {
+    const ptr = this.alloc(data.byteLength);
+    new Uint8Array((this.k.memory as WebAssembly.Memory).buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return ptr;
+  }
 }

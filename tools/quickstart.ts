@@ -17,8 +17,7 @@ import { nodeKernelOptions } from './node-kernels.js';
 import { setupBackend } from './train/backend.js';
 import { saveModel } from './train/file-io.js';
 import { sketchNet, VARIANTS } from './train/models.js';
-import { trainParallel } from './train/parallel.js';
-import { evaluate } from './train/trainer.js';
+import { evaluate, train } from './train/trainer.js';
 import { loadModel } from '../sdk/index.js';
 
 const { options: o } = parseArgsOrExit(process.argv.slice(2), { classes: 'value', epochs: 'value', json: 'value', out: 'value' });
@@ -42,7 +41,7 @@ for (const variant of VARIANTS) {
   const t0 = performance.now();
   const model = sketchNet({ variant, classes, seed: 1 });
   console.log(`\n== ${variant}: training (${model.countParams().toLocaleString()} parameters)`);
-  await trainParallel(model, data, {
+  await train(model, data, {
     // Learning rates as tuned in tools/train/experiment-binarization.ts (RECIPES).
     epochs, batchSize: 128, learningRate: variant === 'float' ? 2e-3 : 5e-3, seed: 1, workers: 2,
     onProgress: (p) => { if (p.phase === 'epoch') console.log(`  epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toFixed(3)}  test ${((p.testAcc ?? 0) * 100).toFixed(1)}%  ${p.imagesPerSec.toFixed(0)} img/s`); },

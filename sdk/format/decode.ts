@@ -1,5 +1,5 @@
 /** Decoding tensors to what kernels read: u32 words for 'bits', f32 for every float encoding. */
-import { int8ScaleIndex } from './layout.js';
+import { int8ScaleIndex } from '../layout.js';
 import type { BxnTensor } from './model.js';
 
 /**

@@ -1,5 +1,8 @@
 /** Types shared by the writer (what you give it) and the reader (what it returns). */
-import type { DType, OpName, Padding, TensorEncoding, TensorRole } from './spec.js';
+import { BxnInputError } from '../errors.js';
+import type { Padding } from '../layout.js';
+import type { OpName } from '../ops.js';
+import type { DType, TensorEncoding, TensorRole } from './spec.js';
 
 export type Normalization =
   | { mean: number[]; std: number[] }      // x' = (x − mean[c]) / std[c]
@@ -49,6 +52,8 @@ export interface BxnLayer {
   input: Shape;
   output: Shape;
   macs: number;
+  /** Kernel scratch bytes (from the op descriptor, computed in JS; checked against maxArenaBytes). */
+  scratchBytes: number;
   /** Decoded bytes of this layer's tensors (a shared tensor counts for each user). */
   weightBytes: number;
 }
@@ -78,17 +83,44 @@ export interface BxnModel {
   bytes: Uint8Array;
 }
 
+/**
+ * Caps on what a file may ask for. The defaults suit an edge runtime: 2^30 MACs is about a
+ * second of synchronous run() on one core; 128 MiB each for weights and the arena keep a
+ * model inside a phone browser tab or a worker's memory limit. Raise them per load.
+ */
 export interface BxnLimits {
-  /** Cap on the decoded weights region (default 256 MiB). */
+  /** Cap on the decoded weights region, in this kernel build's layout (default 128 MiB). */
   maxWeightBytes?: number;
-  /** Cap on the activation arena (default 256 MiB); the reader checks each activation against it. */
+  /** Cap on the activation + scratch arena plus the run() output arrays (default 128 MiB). */
   maxArenaBytes?: number;
-  /** Cap on the total multiply-accumulates of one inference (default 2^36). */
+  /** Cap on the total multiply-accumulates of one inference (default 2^30). */
   maxMacs?: number;
 }
 
-export const DEFAULT_LIMITS: Required<BxnLimits> = {
-  maxWeightBytes: 256 * 2 ** 20,
-  maxArenaBytes: 256 * 2 ** 20,
-  maxMacs: 2 ** 36,
-};
+export const DEFAULT_LIMITS: Readonly<Required<BxnLimits>> = Object.freeze({
+  maxWeightBytes: 128 * 2 ** 20,
+  maxArenaBytes: 128 * 2 ** 20,
+  maxMacs: 2 ** 30,
+});
+
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof BxnLimits)[];
+
+/**
+ * The caps of one load, resolved once: a missing or undefined cap takes its default; any
+ * other value that is not a positive finite number is a BxnInputError (a NaN cap would
+ * switch the comparisons off).
+ */
+export function resolveLimits(limits: BxnLimits | undefined): Readonly<Required<BxnLimits>> {
+  if (limits === undefined) return DEFAULT_LIMITS;
+  if (limits === null || typeof limits !== 'object')
+    throw new BxnInputError('bad_argument', `limits must be an object like { maxMacs: 2 ** 30 }, got ${limits === null ? 'null' : typeof limits}`);
+  const resolved = { ...DEFAULT_LIMITS };
+  for (const key of LIMIT_KEYS) {
+    const v = (limits as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw new BxnInputError('bad_argument', `${key} must be a positive finite number of ${key === 'maxMacs' ? 'multiply-accumulates' : 'bytes'} (default ${DEFAULT_LIMITS[key]}), got ${typeof v === 'number' ? v : JSON.stringify(v) ?? typeof v}`);
+    resolved[key] = v;
+  }
+  return Object.freeze(resolved);
+}

@@ -3,19 +3,20 @@
  * the layer chain's shapes and dtypes, tensor contents, caps) and only then returns
  * a model; nothing it returns can make a kernel read or write out of bounds.
  */
-import { BxnFormatError, type BxnFormatErrorCode } from '../errors.js';
+import { BxnFormatError, BxnInputError, type BxnFormatErrorCode } from '../errors.js';
+import { align16, axisGeometry, int8ScaleIndex, wordsFor } from '../layout.js';
+import { int8AxisOf, OP_BY_CODE, opOf, scratchBytesOf, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
 import { crc32 } from './crc32.js';
-import { align16, axisGeometry, bconvKpad, roundUp, words } from './layout.js';
 import {
-  DEFAULT_LIMITS, type BxnLayer, type BxnLimits, type BxnMetadata, type BxnModel, type BxnSection, type BxnTensor,
+  resolveLimits, type BxnLayer, type BxnLimits, type BxnMetadata, type BxnModel, type BxnSection, type BxnTensor,
   type Normalization, type Shape,
 } from './model.js';
 import {
   ENCODING_BY_CODE, EXPANDER_OP_CODES, EXPANDER_RECORD_BYTES, HEADER_BYTES, KNOWN_SECTION_ORDER, LAYER_FLAG_BITS_OUT,
   LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC, MAX_BYTES, MAX_DIM, MAX_EXPANDERS, MAX_KERNEL, MAX_LABELS, MAX_LAYERS,
-  MAX_META_BYTES, MAX_NAME_CHARS, MAX_SECTIONS, MAX_STRIDE, MAX_TENSORS, NO_GRAPH, NO_TENSOR, OP_BY_CODE,
+  MAX_META_BYTES, MAX_NAME_CHARS, MAX_SECTIONS, MAX_STRIDE, MAX_TENSORS, NO_GRAPH, NO_TENSOR,
   SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED, SECTION_LAYERS, SECTION_META,
-  SECTION_TENSORS, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, VERSION_MAJOR, type OpSpec, type TensorRole,
+  SECTION_TENSORS, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, VERSION_MAJOR, type TensorRole,
 } from './spec.js';
 
 const fail = (code: BxnFormatErrorCode, message: string): never => {
@@ -24,10 +25,35 @@ const fail = (code: BxnFormatErrorCode, message: string): never => {
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 
-export function readBxn(input: ArrayBufferView | ArrayBuffer, limits: BxnLimits = {}): BxnModel {
-  // isView, not instanceof: typed arrays from another realm (iframe, vm context) are accepted as they are.
-  const bytes = ArrayBuffer.isView(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
-  const caps = { ...DEFAULT_LIMITS, ...limits };
+/**
+ * The caller's bytes, copied: everything is validated and decoded from the copy, so a
+ * caller who changes its buffer later (or during an await) cannot reach the kernels.
+ */
+export function privateCopy(input: ArrayBufferView | ArrayBuffer, what = 'the model'): Uint8Array {
+  // Tag checks and isView, not instanceof: buffers from another realm (iframe, vm context) are accepted.
+  const tag = Object.prototype.toString.call(input);
+  let buffer: ArrayBufferLike, offset = 0, length: number;
+  if (ArrayBuffer.isView(input)) { buffer = input.buffer; offset = input.byteOffset; length = input.byteLength; }
+  else if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') { buffer = input as ArrayBuffer; length = buffer.byteLength; }
+  else throw new BxnInputError('bad_argument', `${what} must be an ArrayBuffer or a typed array (Uint8Array) of .bxn bytes, got ${tag.slice(8, -1)}`);
+  if ((buffer as { detached?: boolean }).detached === true || isDetached(buffer))
+    throw new BxnInputError('bad_argument', `${what} is a detached ArrayBuffer (it was transferred, e.g. to a worker); pass the bytes before transferring, or a copy`);
+  return new Uint8Array(buffer, offset, length).slice();
+}
+
+/** Engines without ArrayBuffer.prototype.detached: a detached buffer cannot back a view. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try { new Uint8Array(buffer); return false; } catch { return true; }
+}
+
+export function readBxn(input: ArrayBufferView | ArrayBuffer, limits?: BxnLimits): BxnModel {
+  const caps = resolveLimits(limits);
+  return readTrustedCopy(privateCopy(input), caps);
+}
+
+/** readBxn on bytes only the reader holds (see privateCopy), with resolved caps. */
+export function readTrustedCopy(bytes: Uint8Array, caps: Readonly<Required<BxnLimits>>): BxnModel {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (at: number) => view.getUint32(at, true);
 
@@ -161,9 +187,13 @@ export function readBxn(input: ArrayBufferView | ArrayBuffer, limits: BxnLimits 
 function readMetadata(bytes: Uint8Array, section: BxnSection): BxnMetadata {
   const bad = (what: string) => fail('bad_metadata', `'META' (byte ${section.offset}): ${what}`);
   if (section.length > MAX_META_BYTES) bad(`${section.length} bytes, the limit is ${MAX_META_BYTES}`);
+  const b = section.offset;
+  if (section.length >= 3 && bytes[b] === 0xef && bytes[b + 1] === 0xbb && bytes[b + 2] === 0xbf)
+    bad('starts with a UTF-8 byte-order mark; META is JSON text without one');
   let json: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(section.offset, section.offset + section.length));
+    // ignoreBOM: a mark is never stripped silently (rejected above).
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(section.offset, section.offset + section.length));
     json = JSON.parse(text);
   } catch (e) {
     bad(`not UTF-8 JSON (${(e as Error).message})`);
@@ -172,7 +202,7 @@ function readMetadata(bytes: Uint8Array, section: BxnSection): BxnMetadata {
   const m = json as Record<string, unknown>;
   const shortString = (key: string) => {
     const v = m[key];
-    if (typeof v !== 'string' || v.length > MAX_NAME_CHARS) bad(`'${key}' must be a string of at most ${MAX_NAME_CHARS} characters`);
+    if (typeof v !== 'string' || codePoints(v) > MAX_NAME_CHARS) bad(`'${key}' must be a string of at most ${MAX_NAME_CHARS} characters`);
     return v as string;
   };
   const name = shortString('name');
@@ -184,8 +214,8 @@ function readMetadata(bytes: Uint8Array, section: BxnSection): BxnMetadata {
   const channels = inputShape[2];
   const perChannel = (v: unknown, key: string, nonZero: boolean): number[] => {
     if (!Array.isArray(v) || (v.length !== 1 && v.length !== channels) ||
-        !v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!nonZero || x !== 0)))
-      bad(`normalization '${key}' must be 1 or ${channels} finite${nonZero ? ', non-zero' : ''} numbers`);
+        !v.every((x) => typeof x === 'number' && Number.isFinite(Math.fround(x)) && (!nonZero || Math.fround(x) !== 0)))
+      bad(`normalization '${key}' must be 1 or ${channels} numbers, finite${nonZero ? ' and non-zero' : ''} as f32`);
     return v as number[];
   };
   let normalization: Normalization | null = null;
@@ -200,9 +230,20 @@ function readMetadata(bytes: Uint8Array, section: BxnSection): BxnMetadata {
   }
   const labels = m.labels ?? [];
   if (!Array.isArray(labels) || labels.length > MAX_LABELS ||
-      !labels.every((l) => typeof l === 'string' && l.length <= MAX_NAME_CHARS))
+      !labels.every((l) => typeof l === 'string' && codePoints(l) <= MAX_NAME_CHARS))
     bad(`'labels' must be at most ${MAX_LABELS} strings of at most ${MAX_NAME_CHARS} characters`);
   return { name, producer, inputShape, normalization, labels: labels as string[] };
+}
+
+/** Length in Unicode code points (FORMAT.md's "characters"), not UTF-16 units. */
+function codePoints(s: string): number {
+  if (s.length <= MAX_NAME_CHARS) return s.length; // never more code points than units
+  let n = 0;
+  for (let i = 0; i < s.length; i++, n++) {
+    const u = s.charCodeAt(i);
+    if (u >= 0xd800 && u < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+  }
+  return n;
 }
 
 function rejectExpanders(view: DataView, section: BxnSection): never {
@@ -267,10 +308,17 @@ function readTensors(view: DataView, section: BxnSection, data: BxnSection): Bxn
 }
 
 const shapeText = (s: Shape) => `[${s.h}, ${s.w}, ${s.c}] ${s.dtype}`;
-const activationBytes = (s: Shape) => s.h * s.w * (s.dtype === 'bits' ? words(s.c) : s.c) * 4;
+const activationBytes = (s: Shape) => s.h * s.w * (s.dtype === 'bits' ? wordsFor(s.c) : s.c) * 4;
+
+/** One LAYR record, checked against its op descriptor (fields, flags, tensor slots and encodings). */
+interface LayerRecord {
+  spec: OpDescriptor;
+  kh: number; kw: number; stride: number; padding: 'same' | 'valid'; outChannels: number; relu: boolean; bitsOut: boolean;
+  tensorIds: Partial<Record<TensorRole, number>>;
+}
 
 function readLayers(
-  view: DataView, section: BxnSection, tensors: BxnTensor[], metadata: BxnMetadata, caps: Required<BxnLimits>,
+  view: DataView, section: BxnSection, tensors: BxnTensor[], metadata: BxnMetadata, caps: Readonly<Required<BxnLimits>>,
 ): BxnLayer[] {
   const base = section.offset;
   const u32 = (at: number) => view.getUint32(base + at, true);
@@ -287,159 +335,13 @@ function readLayers(
   let totalMacs = 0;
   const layers: BxnLayer[] = [];
   for (let i = 0; i < count; i++) {
-    const at = TABLE_PREFIX_BYTES + i * LAYER_RECORD_BYTES;
-    const code = view.getUint8(base + at);
-    if (EXPANDER_OP_CODES[code])
-      fail('unsupported_expander', `layer ${i}: op ${code} (${EXPANDER_OP_CODES[code]}) is an expander-graph layer, unsupported until X-Nets is implemented`);
-    const op = OP_BY_CODE.get(code);
-    if (!op) fail('bad_layer', `layer ${i} (record at byte ${base + at}): unknown op code ${code}`);
-    const spec = op as OpSpec;
-    const where = `layer ${i} (${spec.name})`;
-    const bad = (what: string) => fail('bad_layer', `${where}: ${what}`);
-    const flags = view.getUint8(base + at + 1);
-    const paddingCode = view.getUint8(base + at + 2);
-    const kh = view.getUint16(base + at + 4, true);
-    const kw = view.getUint16(base + at + 6, true);
-    const stride = view.getUint16(base + at + 8, true);
-    const outChannels = u32(at + 12);
-    const refs = [0, 1, 2, 3].map((r) => view.getInt32(base + at + 16 + 4 * r, true));
-    if (view.getUint8(base + at + 3) !== 0 || view.getUint16(base + at + 10, true) !== 0) bad('reserved bytes 3, 10, 11 are not zero');
-    if (u32(at + 32) !== NO_GRAPH) bad(`graph field is ${u32(at + 32)}; only expander layers (X-Nets) use it`);
-    for (let r = 36; r < LAYER_RECORD_BYTES; r += 4) if (u32(at + r) !== 0) bad(`reserved bytes ${r}..${r + 3} are not zero`);
-    if (flags & ~(LAYER_FLAG_RELU | LAYER_FLAG_BITS_OUT)) bad(`unknown flags ${flags}`);
-    const relu = (flags & LAYER_FLAG_RELU) !== 0;
-    const bitsOut = (flags & LAYER_FLAG_BITS_OUT) !== 0;
-    if (relu && !spec.allowRelu) bad('the relu flag is not allowed for this op');
-    if (bitsOut && !spec.allowBitsOut) bad('the bit-output flag is not allowed for this op');
-    if (relu && bitsOut) bad('relu and bit output are exclusive');
-    if (paddingCode > 1) bad(`padding ${paddingCode}; 0 = valid, 1 = same`);
-    if (spec.window) {
-      if (kh < 1 || kh > MAX_KERNEL || kw < 1 || kw > MAX_KERNEL) bad(`kernel ${kh}×${kw}, allowed 1..${MAX_KERNEL}`);
-      if (stride < 1 || stride > MAX_STRIDE) bad(`stride ${stride}, allowed 1..${MAX_STRIDE}`);
-    } else if (kh || kw || stride || paddingCode) bad('kh, kw, stride and padding must be 0 for this op');
-    if (spec.outChannels ? outChannels < 1 || outChannels > MAX_DIM : outChannels !== 0)
-      bad(spec.outChannels ? `outChannels ${outChannels}, allowed 1..${MAX_DIM}` : 'outChannels must be 0 for this op');
-    const tensorIds: Partial<Record<TensorRole, number>> = {};
-    for (let r = 0; r < 4; r++) {
-      const slot = spec.tensors[r];
-      if (!slot) {
-        if (refs[r] !== NO_TENSOR) bad(`tensor slot ${r} must be ${NO_TENSOR}`);
-        continue;
-      }
-      if (refs[r] < 0 || refs[r] >= tensors.length) bad(`${slot.role} tensor ${refs[r]} does not exist (${tensors.length} tensors)`);
-      const t = tensors[refs[r]];
-      if (!slot.encodings.includes(t.encoding)) bad(`${slot.role} tensor ${t.index} is ${t.encoding}; allowed: ${slot.encodings.join(', ')}`);
-      tensorIds[slot.role] = t.index;
-    }
-
-    // Shapes and dtypes along the chain.
-    const mismatch = (what: string) => fail('shape_mismatch', `${where}: ${what}`);
-    const input = shape;
-    if (spec.name !== 'flatten' && input.dtype !== spec.input)
-      mismatch(`needs ${spec.input} input but ${previous} gives ${shapeText(input)}`);
-    const padding = paddingCode === 1 ? 'same' : 'valid';
-    let out: Shape = { ...input };
-    let padTop = 0;
-    let padLeft = 0;
-    let macs = input.h * input.w * input.c; // element-wise default
-    if (spec.window) {
-      const gy = axisGeometry(input.h, kh, stride, padding);
-      const gx = axisGeometry(input.w, kw, stride, padding);
-      if (!gy || !gx) mismatch(`a ${kh}×${kw} valid window does not fit input ${shapeText(input)}`);
-      out = { h: gy!.out, w: gx!.out, c: input.c, dtype: input.dtype };
-      padTop = gy!.padBefore;
-      padLeft = gx!.padBefore;
-    }
-    const expect: Partial<Record<TensorRole, { count: number; channels: number; lanes?: number }>> = {};
-    const C = input.c;
-    const N = outChannels;
-    switch (spec.name) {
-      case 'conv2d':
-        out = { ...out, c: N, dtype: 'f32' };
-        expect.weights = { count: kh * kw * C * roundUp(N, 8), channels: roundUp(N, 8), lanes: 8 };
-        expect.bias = { count: N, channels: N };
-        macs = out.h * out.w * N * kh * kw * C;
-        break;
-      case 'bconv2d':
-        out = { ...out, c: N, dtype: bitsOut ? 'bits' : 'f32' };
-        expect.weights = { count: N * bconvKpad(kh, kw, C), channels: 0 };
-        expect.transform = { count: 3 * N, channels: 0 };
-        macs = out.h * out.w * N * kh * kw * C;
-        break;
-      case 'bdense':
-        out = { h: 1, w: 1, c: N, dtype: bitsOut ? 'bits' : 'f32' };
-        expect.weights = { count: N * bconvKpad(input.h, input.w, C), channels: 0 };
-        expect.transform = { count: 3 * N, channels: 0 };
-        macs = N * input.h * input.w * C;
-        break;
-      case 'conv2dBinaryWeights':
-        out = { ...out, c: N, dtype: 'f32' };
-        expect.weights = { count: kh * kw * C * words(N), channels: 0 };
-        expect.transform = { count: 3 * N, channels: 0 };
-        macs = out.h * out.w * N * kh * kw * C;
-        break;
-      case 'depthwiseConv2d':
-        if (N !== C) mismatch(`outChannels ${N} must equal the input channels ${C}`);
-        expect.weights = { count: kh * kw * C, channels: C };
-        expect.bias = { count: C, channels: C };
-        macs = out.h * out.w * C * kh * kw;
-        break;
-      case 'dense':
-        if (input.h !== 1 || input.w !== 1) mismatch(`needs a [1, 1, K] input (add flatten) but ${previous} gives ${shapeText(input)}`);
-        out = { h: 1, w: 1, c: N, dtype: 'f32' };
-        expect.weights = { count: C * roundUp(N, 8), channels: roundUp(N, 8), lanes: 8 };
-        expect.bias = { count: N, channels: N };
-        macs = C * N;
-        break;
-      case 'packSigns':
-        out = { ...input, dtype: 'bits' };
-        break;
-      case 'packSignsAffine':
-        out = { ...input, dtype: 'bits' };
-        expect.scale = expect.shift = { count: C, channels: C };
-        break;
-      case 'unpackSigns':
-        out = { ...input, dtype: 'f32' };
-        break;
-      case 'maxPool2d': case 'maxPool2dBits': case 'avgPool2d':
-        macs = out.h * out.w * C * kh * kw;
-        break;
-      case 'globalAvgPool':
-        out = { h: 1, w: 1, c: C, dtype: 'f32' };
-        break;
-      case 'scaleShift':
-        expect.scale = expect.shift = { count: C, channels: C };
-        break;
-      case 'relu': case 'softmax':
-        break;
-      case 'flatten':
-        if (input.dtype === 'bits' && C % 32 !== 0 && input.h * input.w !== 1)
-          mismatch(`flattening bits ${shapeText(input)} is not a no-op (C must be a multiple of 32); binary dense reads [H, W, C] directly`);
-        out = { h: 1, w: 1, c: input.h * input.w * C, dtype: input.dtype };
-        break;
-    }
-    if (out.c > 2 ** 31) fail('dimension_overflow', `${where}: output ${shapeText(out)} is too large`);
-    const outBytes = activationBytes(out);
-    if (outBytes > MAX_BYTES) fail('dimension_overflow', `${where}: output ${shapeText(out)} needs ${outBytes} bytes, over 2^31`);
-    if (outBytes > caps.maxArenaBytes)
-      fail('limit_exceeded', `${where}: output ${shapeText(out)} needs ${outBytes} bytes, over the ${caps.maxArenaBytes}-byte arena cap (maxArenaBytes)`);
-    let weightBytes = 0;
-    for (const [role, e] of Object.entries(expect) as [TensorRole, { count: number; channels: number; lanes?: number }][]) {
-      if (e.count * 4 > MAX_BYTES) fail('dimension_overflow', `${where}: the ${role} tensor would need ${e.count * 4} bytes, over 2^31`);
-      const t = tensors[tensorIds[role]!];
-      if (t.count !== e.count) mismatch(`${role} tensor ${t.index} has ${t.count} elements; input ${shapeText(input)} needs ${e.count}`);
-      if (t.encoding === 'int8' && (t.channels !== e.channels || t.lanes !== (e.lanes ?? 0)))
-        mismatch(`int8 ${role} tensor ${t.index} has ${t.channels} scales in ${t.lanes} lanes; its layout needs ${e.channels} in ${e.lanes ?? 0}`);
-      weightBytes += t.count * 4;
-    }
-    totalMacs += macs;
-    if (totalMacs > caps.maxMacs) fail('limit_exceeded', `${where}: the model needs more than ${caps.maxMacs} multiply-accumulates (maxMacs)`);
-    layers.push({
-      index: i, op: spec.name, kh, kw, stride, padding, padTop, padLeft, outChannels, relu, bitsOut,
-      tensors: tensorIds, input, output: out, macs, weightBytes,
-    });
-    shape = out;
-    previous = `layer ${i} (${spec.name})`;
+    const record = readLayerRecord(view, base + TABLE_PREFIX_BYTES + i * LAYER_RECORD_BYTES, i, tensors);
+    const layer = inferLayer(record, i, shape, previous, tensors, caps);
+    totalMacs += layer.macs;
+    if (totalMacs > caps.maxMacs) fail('limit_exceeded', `layer ${i} (${layer.op}): the model needs more than ${caps.maxMacs} multiply-accumulates (maxMacs)`);
+    layers.push(layer);
+    shape = layer.output;
+    previous = `layer ${i} (${layer.op})`;
   }
   if (shape.dtype !== 'f32') fail('shape_mismatch', `the last layer outputs ${shapeText(shape)}; a model must end in f32 (add unpackSigns or a float-output layer)`);
   const outputs = shape.h * shape.w * shape.c;
@@ -448,7 +350,106 @@ function readLayers(
   return layers;
 }
 
-/** Float tensors finite; padding bits and words of binary weights zero. */
+function readLayerRecord(view: DataView, at: number, i: number, tensors: BxnTensor[]): LayerRecord {
+  const code = view.getUint8(at);
+  if (EXPANDER_OP_CODES[code])
+    fail('unsupported_expander', `layer ${i}: op ${code} (${EXPANDER_OP_CODES[code]}) is an expander-graph layer, unsupported until X-Nets is implemented`);
+  const found = OP_BY_CODE.get(code);
+  if (!found) fail('bad_layer', `layer ${i} (record at byte ${at}): unknown op code ${code}`);
+  const spec = found as OpDescriptor;
+  const bad = (what: string) => fail('bad_layer', `layer ${i} (${spec.name}): ${what}`);
+  const u32 = (r: number) => view.getUint32(at + r, true);
+  const flags = view.getUint8(at + 1);
+  const paddingCode = view.getUint8(at + 2);
+  const kh = view.getUint16(at + 4, true);
+  const kw = view.getUint16(at + 6, true);
+  const stride = view.getUint16(at + 8, true);
+  const outChannels = u32(12);
+  if (view.getUint8(at + 3) !== 0 || view.getUint16(at + 10, true) !== 0) bad('reserved bytes 3, 10, 11 are not zero');
+  if (u32(32) !== NO_GRAPH) bad(`graph field is ${u32(32)}; only expander layers (X-Nets) use it`);
+  for (let r = 36; r < LAYER_RECORD_BYTES; r += 4) if (u32(r) !== 0) bad(`reserved bytes ${r}..${r + 3} are not zero`);
+  if (flags & ~(LAYER_FLAG_RELU | LAYER_FLAG_BITS_OUT)) bad(`unknown flags ${flags}`);
+  const relu = (flags & LAYER_FLAG_RELU) !== 0;
+  const bitsOut = (flags & LAYER_FLAG_BITS_OUT) !== 0;
+  const allowed = spec.attributes;
+  if (relu && !allowed.relu) bad('the relu flag is not allowed for this op');
+  if (bitsOut && !allowed.bitsOut) bad('the bit-output flag is not allowed for this op');
+  if (relu && bitsOut) bad('relu and bit output are exclusive');
+  if (paddingCode > 1) bad(`padding ${paddingCode}; 0 = valid, 1 = same`);
+  if (allowed.window) {
+    if (kh < 1 || kh > MAX_KERNEL || kw < 1 || kw > MAX_KERNEL) bad(`kernel ${kh}×${kw}, allowed 1..${MAX_KERNEL}`);
+    if (stride < 1 || stride > MAX_STRIDE) bad(`stride ${stride}, allowed 1..${MAX_STRIDE}`);
+  } else if (kh || kw || stride || paddingCode) bad('kh, kw, stride and padding must be 0 for this op');
+  if (allowed.outChannels ? outChannels < 1 || outChannels > MAX_DIM : outChannels !== 0)
+    bad(allowed.outChannels ? `outChannels ${outChannels}, allowed 1..${MAX_DIM}` : 'outChannels must be 0 for this op');
+  const tensorIds: Partial<Record<TensorRole, number>> = {};
+  for (let r = 0; r < 4; r++) {
+    const ref = view.getInt32(at + 16 + 4 * r, true);
+    const slot = spec.tensors[r];
+    if (!slot) {
+      if (ref !== NO_TENSOR) bad(`tensor slot ${r} must be ${NO_TENSOR}`);
+      continue;
+    }
+    if (ref < 0 || ref >= tensors.length) bad(`${slot.role} tensor ${ref} does not exist (${tensors.length} tensors)`);
+    const t = tensors[ref];
+    if (!slot.encodings.includes(t.encoding)) bad(`${slot.role} tensor ${t.index} is ${t.encoding}; allowed: ${slot.encodings.join(', ')}`);
+    tensorIds[slot.role] = t.index;
+  }
+  return { spec, kh, kw, stride, padding: paddingCode === 1 ? 'same' : 'valid', outChannels, relu, bitsOut, tensorIds };
+}
+
+/** Shape inference from the descriptor, then the sizes: tensors, activation, scratch, caps. */
+function inferLayer(
+  r: LayerRecord, i: number, input: Shape, previous: string, tensors: BxnTensor[], caps: Readonly<Required<BxnLimits>>,
+): BxnLayer {
+  const { spec, kh, kw, stride, padding, outChannels, relu, bitsOut, tensorIds } = r;
+  const where = `layer ${i} (${spec.name})`;
+  const mismatch = (what: string): never => fail('shape_mismatch', `${where}: ${what}`);
+  if (spec.input !== 'any' && input.dtype !== spec.input) mismatch(`needs ${spec.input} input but ${previous} gives ${shapeText(input)}`);
+  let window: WindowGeometry | null = null;
+  if (spec.attributes.window) {
+    const gy = axisGeometry(input.h, kh, stride, padding);
+    const gx = axisGeometry(input.w, kw, stride, padding);
+    if (!gy || !gx) return mismatch(`a ${kh}×${kw} valid window does not fit input ${shapeText(input)}`);
+    window = { outH: gy.out, outW: gx.out, padTop: gy.padBefore, padLeft: gx.padBefore };
+  }
+  const attributes: LayerAttributes = { kh, kw, stride, outChannels, relu, bitsOut, window };
+  const { output, macs, tensors: expected } = spec.infer(input, attributes, mismatch);
+  if (output.c > 2 ** 31) fail('dimension_overflow', `${where}: output ${shapeText(output)} is too large`);
+  const outBytes = activationBytes(output);
+  if (outBytes > MAX_BYTES) fail('dimension_overflow', `${where}: output ${shapeText(output)} needs ${outBytes} bytes, over 2^31`);
+  if (outBytes > caps.maxArenaBytes)
+    fail('limit_exceeded', `${where}: output ${shapeText(output)} needs ${outBytes} bytes, over the ${caps.maxArenaBytes}-byte arena cap (maxArenaBytes)`);
+  let weightBytes = 0;
+  for (const slot of spec.tensors) {
+    const count = expected[slot.role]!;
+    if (count * 4 > MAX_BYTES) fail('dimension_overflow', `${where}: the ${slot.role} tensor would need ${count * 4} bytes, over 2^31`);
+    const t = tensors[tensorIds[slot.role]!];
+    if (t.count !== count) mismatch(`${slot.role} tensor ${t.index} has ${t.count} elements; input ${shapeText(input)} needs ${count}`);
+    if (t.encoding === 'int8') {
+      const axis = int8AxisOf(slot.int8Axis, count, outChannels);
+      if (t.channels !== axis.channels || t.lanes !== axis.lanes)
+        mismatch(`int8 ${slot.role} tensor ${t.index} has ${t.channels} scales in ${t.lanes} lanes; its layout needs ${axis.channels} in ${axis.lanes}`);
+    }
+    weightBytes += t.count * 4;
+  }
+  const layer: BxnLayer = {
+    index: i, op: spec.name, kh, kw, stride, padding, padTop: window?.padTop ?? 0, padLeft: window?.padLeft ?? 0,
+    outChannels, relu, bitsOut, tensors: tensorIds, input, output, macs, scratchBytes: 0, weightBytes,
+  };
+  // Computed in doubles from the descriptor (the kernels' i32 versions wrap at 2^31).
+  const scratch = scratchBytesOf(layer);
+  if (scratch > MAX_BYTES) fail('dimension_overflow', `${where}: kernel scratch of ${scratch} bytes, over 2^31`);
+  if (scratch > caps.maxArenaBytes)
+    fail('limit_exceeded', `${where}: kernel scratch of ${scratch} bytes, over the ${caps.maxArenaBytes}-byte arena cap (maxArenaBytes)`);
+  layer.scratchBytes = scratch;
+  return layer;
+}
+
+/**
+ * Float tensors finite after decoding to f32; binary weights follow their op's content
+ * rule, checked once per distinct (tensor, layout) however many layers share the tensor.
+ */
 function checkTensorContents(bytes: Uint8Array, t: BxnTensor, users: { layer: BxnLayer; role: TensorRole }[]): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset + t.byteOffset, t.byteLength);
   const first = users[0];
@@ -460,31 +461,27 @@ function checkTensorContents(bytes: Uint8Array, t: BxnTensor, users: { layer: Bx
     for (let i = 0; i < t.count; i++)
       if ((view.getUint16(i * 2, true) & 0x7c00) === 0x7c00) fail('non_finite', `${where}: element ${i} is not finite`);
   } else if (t.encoding === 'int8') {
+    // Decoding rounds q · scale to f32: a finite scale times |q| ≤ 128 can still overflow.
     for (let c = 0; c < t.channels; c++) {
       const s = view.getFloat32(c * 4, true);
       if (!Number.isFinite(s)) fail('non_finite', `${where}: channel scale ${c} is ${s}`);
     }
+    const scalesBytes = t.channels * 4;
+    for (let i = 0; i < t.count; i++) {
+      const v = Math.fround(view.getInt8(scalesBytes + i) * view.getFloat32(int8ScaleIndex(i, t.count, t.channels, t.lanes) * 4, true));
+      if (!Number.isFinite(v)) fail('non_finite', `${where}: element ${i} decodes to ${v} (q × scale overflows f32)`);
+    }
   } else {
+    const word = (i: number) => view.getUint32(i * 4, true);
+    const checked = new Set<string>();
     for (const { layer, role } of users) {
-      if (role !== 'weights') continue;
-      const word = (i: number) => view.getUint32(i * 4, true);
-      const padBits = (w: number, used: number, at: string) => {
-        if (used % 32 !== 0 && w >>> (used % 32) !== 0) fail('nonzero_padding', `${where}: padding bits set in word ${at}`);
-      };
-      if (layer.op === 'bconv2d' || layer.op === 'bdense') {
-        const C = layer.input.c;
-        const cw = words(C);
-        const taps = layer.op === 'bdense' ? layer.input.h * layer.input.w : layer.kh * layer.kw;
-        const kpad = bconvKpad(layer.op === 'bdense' ? layer.input.h : layer.kh, layer.op === 'bdense' ? layer.input.w : layer.kw, C);
-        for (let o = 0; o < layer.outChannels; o++) {
-          for (let k = taps * cw; k < kpad; k++)
-            if (word(o * kpad + k) !== 0) fail('nonzero_padding', `${where}: filter ${o} padding word ${k} is not zero`);
-          for (let tap = 0; tap < taps; tap++) padBits(word(o * kpad + tap * cw + cw - 1), C, `${o * kpad + tap * cw + cw - 1}`);
-        }
-      } else if (layer.op === 'conv2dBinaryWeights') {
-        const ow = words(layer.outChannels);
-        for (let r = 0; r < t.count / ow; r++) padBits(word(r * ow + ow - 1), layer.outChannels, `${r * ow + ow - 1}`);
-      }
+      const rule = opOf(layer).contents;
+      if (!rule || rule.role !== role) continue;
+      const key = rule.key(layer);
+      if (checked.has(key)) continue;
+      checked.add(key);
+      const problem = rule.check(word, layer);
+      if (problem) fail('nonzero_padding', `${where}: ${problem}`);
     }
   }
 }

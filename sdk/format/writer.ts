@@ -1,12 +1,13 @@
 /** The .bxn v1 writer (used by tools/export and the tests). See FORMAT.md. */
 import { crc32 } from './crc32.js';
-import { align16, f32ToF16, quantizeInt8, roundUp } from './layout.js';
+import { align16, f32ToF16, quantizeInt8, type Padding } from '../layout.js';
+import { int8AxisOf, OP_BY_NAME, type OpName } from '../ops.js';
 import type { BxnMetadata, ExpanderRecord } from './model.js';
 import {
   ENCODING_CODES, EXPANDER_RECORD_BYTES, HEADER_BYTES, LAYER_FLAG_BITS_OUT, LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC,
-  NO_GRAPH, NO_TENSOR, OP_BY_NAME, SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED,
+  NO_GRAPH, NO_TENSOR, SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED,
   SECTION_LAYERS, SECTION_META, SECTION_TENSORS, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, VERSION_MAJOR, VERSION_MINOR,
-  type OpName, type Padding, type TensorEncoding, type TensorRole,
+  type TensorEncoding,
 } from './spec.js';
 
 /** A tensor to write. Float data in 'f16' / 'int8' is converted by the writer. */
@@ -47,6 +48,8 @@ export interface BxnModelInput {
   version?: { major: number; minor: number };
   /** Raw layer records for reserved ops (tests of the X-Nets rejection). */
   rawOpCodes?: Record<number, number>;
+  /** META bytes written as given instead of JSON.stringify(metadata) (tests of the META rules). */
+  rawMeta?: Uint8Array;
 }
 
 interface EncodedTensor { encoding: TensorEncoding; bytes: Uint8Array; count: number; channels: number; lanes: number }
@@ -78,13 +81,6 @@ function encodeTensor(t: TensorInput, axis: { channels: number; lanes: number })
   }
 }
 
-/** The per-channel axis of a tensor in its role (int8 scales): panels for conv2d/dense weights. */
-function channelAxis(layer: LayerInput, role: TensorRole, count: number): { channels: number; lanes: number } {
-  if (role === 'weights' && (layer.op === 'conv2d' || layer.op === 'dense')) return { channels: roundUp(layer.outChannels ?? 1, 8), lanes: 8 };
-  if (role === 'weights' && layer.op === 'depthwiseConv2d') return { channels: layer.outChannels ?? 1, lanes: 0 };
-  return { channels: count, lanes: 0 };
-}
-
 const dataLength = (t: TensorInput): number =>
   t instanceof Float32Array || t instanceof Uint32Array ? t.length : 'q' in t ? t.q.length : t.data.length;
 
@@ -95,15 +91,14 @@ export function writeBxn(model: BxnModelInput): Uint8Array {
   const layerRefs: number[][] = [];
   for (const layer of model.layers) {
     const spec = OP_BY_NAME.get(layer.op);
-    const roles = spec ? spec.tensors.map((t) => t.role) : [];
     const refs: number[] = [];
-    for (const role of roles) {
+    for (const { role, int8Axis } of spec?.tensors ?? []) {
       const t = layer[role];
       if (t === undefined) { refs.push(NO_TENSOR); continue; }
       let index = tensorIndex.get(t);
       if (index === undefined) {
         index = tensors.length;
-        tensors.push(encodeTensor(t, channelAxis(layer, role, dataLength(t))));
+        tensors.push(encodeTensor(t, int8AxisOf(int8Axis, dataLength(t), layer.outChannels ?? 1)));
         tensorIndex.set(t, index);
       }
       refs.push(index);
@@ -121,7 +116,7 @@ export function writeBxn(model: BxnModelInput): Uint8Array {
   const data = new Uint8Array(dataBytes);
   tensors.forEach((t, i) => data.set(t.bytes, tensorOffsets[i]));
 
-  const meta = new TextEncoder().encode(JSON.stringify(model.metadata));
+  const meta = model.rawMeta ?? new TextEncoder().encode(JSON.stringify(model.metadata));
 
   const tens = new Uint8Array(TABLE_PREFIX_BYTES + tensors.length * TENSOR_RECORD_BYTES);
   const tv = new DataView(tens.buffer);

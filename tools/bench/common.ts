@@ -1,6 +1,5 @@
-// Shared benchmark plumbing: round-robin timing, the --json result file, kernel builds and a bump arena.
+// Shared benchmark plumbing: round-robin timing and the --json result file.
 import { writeFileSync } from 'node:fs';
-import { buildFile } from '../node-kernels.js';
 
 export interface Timing {
   medianMs: number;
@@ -35,32 +34,4 @@ export function writeRows(file: string | undefined, rows: object[], extra: objec
   if (!file) return;
   writeFileSync(file, JSON.stringify({ ...extra, rows }, null, 1) + '\n');
   console.log(`wrote ${rows.length} rows to ${file}`);
-}
-
-/** A kernel build's exports, loaded from build/ (Node only: tools, not the sdk). */
-export function loadBuild(name: 'simd' | 'scalar'): Record<string, any> {
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(buildFile(`bexnet.${name}.wasm`)), {
-    env: { abort: () => { throw new Error('wasm abort'); } },
-  });
-  return inst.exports as Record<string, any>;
-}
-
-/** A bump allocator over a build's memory, for benchmarks. */
-export class Arena {
-  private top: number;
-  constructor(readonly k: Record<string, any>) {
-    this.top = k.heapBase();
-  }
-  alloc(bytes: number): number {
-    const ptr = this.top;
-    this.top = (ptr + bytes + 15) & ~15;
-    const mem = this.k.memory as WebAssembly.Memory;
-    if (this.top > mem.buffer.byteLength) mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / 65536));
-    return ptr;
-  }
-  put(data: Float32Array | Uint32Array): number {
-    const ptr = this.alloc(data.byteLength);
-    new Uint8Array((this.k.memory as WebAssembly.Memory).buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    return ptr;
-  }
 }

@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { parseArgsOrExit } from '../args.js';
-import { timeInterleaved, writeRows, loadBuild, Arena } from './common';
-import { convGeometry, packBinaryFilters, packSigns, packFloatFilters } from '../../sdk/layout';
+import { timeInterleaved, writeRows } from './common.js';
+import { Arena, instantiateKernels } from '../node-kernels.js';
+import { convGeometry, packBinaryFilters, packSigns, packFloatFilters } from '../../sdk/layout.js';
 
 const args = parseArgsOrExit(process.argv.slice(2), { json: 'value', quick: 'flag', variants: 'flag' }).options;
 const SHAPES = [
@@ -23,7 +24,7 @@ setThreadsCount(1);
 await tf.setBackend('wasm');
 await tf.ready();
 
-const simd = loadBuild('simd'), scalar = loadBuild('scalar');
+const simd = instantiateKernels('simd'), scalar = instantiateKernels('scalar');
 const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 
 interface Row { shape: string; impl: string; medianMs: number; minMs: number; maxMs: number; runs: number; gmacs: number }

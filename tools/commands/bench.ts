@@ -1,8 +1,10 @@
 // bexnet bench: the repo's benchmarks, by name.
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../args.js';
+import { entryUrl, type EntryName } from '../entries.mjs';
 import type { Command } from './command.js';
 
-const BENCHES: Record<string, string> = { kernels: './bench-kernels.mjs' };
+const BENCHES: Record<string, EntryName> = { kernels: 'bench-kernels' };
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -15,7 +17,8 @@ export const benchCommand: Command = {
     const script = BENCHES[which ?? ''];
     if (!script) throw new UsageError(`unknown benchmark '${which ?? ''}' (available: ${Object.keys(BENCHES).join(', ')})`);
     const argv = Object.entries(o).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, String(v)]));
-    process.argv = [process.argv[0], script, ...argv];
-    await import(new URL(script, import.meta.url).href);
+    const url = entryUrl(script);
+    process.argv = [process.argv[0], fileURLToPath(url), ...argv];
+    await import(url.href);
   },
 };

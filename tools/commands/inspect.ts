@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../args.js';
 import { loadModel, readBxn } from '../../sdk/index.js';
+import { OP_BY_NAME } from '../../sdk/ops.js';
 import { nodeKernelOptions } from '../node-kernels.js';
 import { kb, table, type Command } from './command.js';
 
@@ -10,7 +11,7 @@ export const inspectCommand: Command = {
   summary: 'print a .bxn model\'s layers, parameters, bytes and arena',
   usage: `bexnet inspect FILE.bxn
 Validates the file like the runtime does, then prints the layer table (op, output,
-MACs, weight bytes), parameters, weight bytes, the planned arena and total wasm memory.`,
+MACs, parameters, weight bytes, kernel scratch, in place — from the op registry), parameters, weight bytes, the planned arena and total wasm memory.`,
   options: {},
   positionals: 1,
   async run(_o, [file]) {
@@ -27,8 +28,9 @@ MACs, weight bytes), parameters, weight bytes, the planned arena and total wasm 
     console.log(`${info.name} (${info.producer}), format ${info.formatVersion}, input ${info.inputShape.join('x')}, ${info.outputLength} outputs${info.labels.length ? ` (${info.labels.slice(0, 3).join(', ')}${info.labels.length > 3 ? ', …' : ''})` : ''}`);
     const shape = (s: { h: number; w: number; c: number; dtype: string }) => `${s.h}x${s.w}x${s.c}${s.dtype === 'bits' ? ' bits' : ''}`;
     console.log(table([
-      ['#', 'op', 'input', 'output', 'MACs', 'weight bytes'],
-      ...info.layers.map((l) => [l.index, l.kind, shape(l.input), shape(l.output), l.macs.toLocaleString(), l.weightBytes]),
+      ['#', 'op', 'input', 'output', 'MACs', 'params', 'weight bytes', 'scratch', 'in place'],
+      ...info.layers.map((l) => [l.index, l.kind, shape(l.input), shape(l.output), l.macs.toLocaleString(), l.params.toLocaleString(),
+        l.weightBytes, l.scratchBytes, OP_BY_NAME.get(l.kind)!.inPlace ? 'yes' : '']),
     ]));
     console.log(`parameters ${info.params.toLocaleString()}, MACs ${info.macs.toLocaleString()}, file ${kb(bytes.length)}, weights ${kb(info.weightBytes)}, arena ${kb(info.arenaBytes)}, wasm memory ${kb(info.wasmMemoryBytes)} (${info.backend})`);
     model.dispose();

@@ -5,7 +5,6 @@ import { DATASETS, loadDataset, type DataName } from '../data/index.js';
 import { setupBackend } from '../train/backend.js';
 import { saveModel } from '../train/file-io.js';
 import { buildModel, MODELS, type ModelName, type Variant } from '../train/models.js';
-import { trainParallel } from '../train/parallel.js';
 import { evaluate, train, type Progress } from '../train/trainer.js';
 import type { Command } from './command.js';
 
@@ -49,8 +48,7 @@ Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at t
     console.error(`${modelName} ${variant}: ${model.countParams().toLocaleString()} parameters; ${workers} worker(s), batch ${batchSize}`);
     mkdirSync(out, { recursive: true });
 
-    const opts = { epochs, batchSize, learningRate, seed, checkpointDir: out, onProgress: progressPrinter() };
-    const result = workers > 1 ? await trainParallel(model, dataset, { ...opts, workers }) : await train(model, dataset, opts);
+    const result = await train(model, dataset, { epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
     const testAcc = result.testAcc ?? evaluate(model, dataset);
     const meta = { bexnet: { dataset: dataset.name, classes: dataset.classes, model: modelName, variant, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name } };
     const bytes = await saveModel(model, out, meta);

@@ -1,4 +1,7 @@
-// tfjs LayersModel (a chain, as tools/train builds them) → .bxn bytes.
+// tfjs LayersModel (a chain, as tools/train builds them) → .bxn bytes, in two
+// passes: groupBlocks() cuts the chain of layer views into blocks (a conv/dense with
+// the batch norm, pool and activation after it, or a standalone layer), then one
+// emitter per block kind (EMITTERS) writes its .bxn layers and tracks the shape.
 //
 // The exporter folds and packs, it never approximates silently:
 // - batch norm after a conv folds into that conv: float convs get scaled
@@ -90,177 +93,191 @@ function floatTensor(panels: Float32Array, channels: number, enc: FloatEncoding)
   return { tensor: { encoding: 'int8', q, scales, lanes: PANEL }, bytes: q.length + 4 * channels, quantError: relError(panels, decoded) };
 }
 
+/**
+ * What one emitter handles: a weighted layer (conv / dense, float or binary) with
+ * the batch norm, max-pool and activation that fold into or follow it, or one
+ * standalone layer. groupBlocks() finds them; EMITTERS turns each into .bxn layers.
+ */
+export type Block =
+  | { kind: 'weighted'; layer: LayerView; bn?: LayerView; pool?: LayerView; act?: LayerView }
+  | { kind: 'maxPool'; layer: LayerView }
+  | { kind: 'sign'; layer: LayerView }
+  | { kind: 'relu'; layer: LayerView }
+  /** A batch norm not after a conv; `sign` (bn-sign-conv-pool blocks) or `relu` directly after it. */
+  | { kind: 'batchNorm'; layer: LayerView; sign?: LayerView; relu?: LayerView }
+  | { kind: 'flatten'; layer: LayerView }
+  | { kind: 'globalAvgPool'; layer: LayerView };
+
+const WEIGHTED = ['Conv2D', 'BinaryConv2D', 'Dense', 'BinaryDense'];
+const isRelu = (v: LayerView | undefined) => !!v && (v.className === 'ReLU' || (v.className === 'Activation' && v.config.activation === 'relu'));
+
+/** Pass 1: the chain of layer views → blocks (structure only; no weights are read). */
+export function groupBlocks(views: LayerView[]): Block[] {
+  const blocks: Block[] = [];
+  let i = 0;
+  const take = (cls: string) => (views[i]?.className === cls ? views[i++] : undefined);
+  const takeRelu = () => (isRelu(views[i]) ? views[i++] : undefined);
+  while (i < views.length) {
+    const layer = views[i++];
+    if (layer.inbound.length > 1) throw new ExportError(`layer '${layer.name}' (${layer.className}) has ${layer.inbound.length} inputs; .bxn v1 runs chains only (no residual adds)`);
+    const cls = layer.className;
+    if (cls === 'InputLayer') continue;
+    if (WEIGHTED.includes(cls)) {
+      const bn = take('BatchNormalization'), pool = take('MaxPooling2D');
+      blocks.push({ kind: 'weighted', layer, bn, pool, act: takeRelu() ?? take('SignActivation') });
+    } else if (cls === 'MaxPooling2D') blocks.push({ kind: 'maxPool', layer });
+    else if (cls === 'SignActivation') blocks.push({ kind: 'sign', layer });
+    else if (cls === 'ReLU' || cls === 'Activation') {
+      if (!isRelu(layer)) throw new ExportError(`layer '${layer.name}': activation '${layer.config.activation}' is not supported (relu only)`);
+      blocks.push({ kind: 'relu', layer });
+    } else if (cls === 'BatchNormalization') {
+      const sign = take('SignActivation');
+      blocks.push({ kind: 'batchNorm', layer, sign, relu: sign ? undefined : takeRelu() });
+    } else if (cls === 'Flatten') blocks.push({ kind: 'flatten', layer });
+    else if (cls === 'GlobalAveragePooling2D') blocks.push({ kind: 'globalAvgPool', layer });
+    else throw new ExportError(`layer '${layer.name}' (${cls}) is not supported by the exporter`);
+  }
+  return blocks;
+}
+
+/** The .bxn layers written so far, the report, and the shape and dtype of the chain at this point. */
+class Chain {
+  readonly layers: LayerInput[] = [];
+  readonly report: ExportedLayer[] = [];
+  constructor(public st: State, readonly floatEnc: FloatEncoding) {}
+  emit(from: string[], layer: LayerInput, next: State, bytes: number, quantError: number | null) {
+    this.layers.push(layer);
+    this.report.push({ from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError });
+    this.st = next;
+  }
+}
+
+type Emitter<K extends Block['kind']> = (chain: Chain, block: Extract<Block, { kind: K }>) => void;
+
+/** Pass 2: one emitter per block kind. */
+const EMITTERS: { [K in Block['kind']]: Emitter<K> } = {
+  weighted(chain, { layer, bn, pool, act }) {
+    const from = [layer, bn, pool, act].filter((x): x is LayerView => !!x).map((x) => x.name);
+    const actKind = act ? (act.className === 'SignActivation' ? 'sign' : 'relu') : null;
+    emitWeighted(chain, layer, bn, actKind, from);
+    if (pool) emitMaxPool(chain, pool, from);
+    if (actKind === 'sign' && chain.st.dtype === 'f32') chain.emit([act!.name], { op: 'packSigns' }, { ...chain.st, dtype: 'bits' }, 0, null);
+  },
+  maxPool(chain, { layer }) {
+    emitMaxPool(chain, layer, [layer.name]);
+  },
+  sign(chain, { layer }) {
+    if (chain.st.dtype === 'bits') return; // already ±1
+    chain.emit([layer.name], { op: 'packSigns' }, { ...chain.st, dtype: 'bits' }, 0, null);
+  },
+  relu(chain, { layer }) {
+    if (chain.st.dtype !== 'f32') throw new ExportError(`layer '${layer.name}': ReLU on binary values`);
+    chain.emit([layer.name], { op: 'relu' }, chain.st, 0, null);
+  },
+  batchNorm(chain, { layer, sign, relu }) {
+    const st = chain.st;
+    if (st.dtype !== 'f32') throw new ExportError(`layer '${layer.name}': batch norm on binary values without a preceding conv`);
+    const { s, t } = bnAffine(layer);
+    if (s.length !== st.c) throw new ExportError(`layer '${layer.name}' has ${s.length} channels, its input has ${st.c}`);
+    // Batch norm directly followed by sign (sketchnet's 'bn-sign-conv-pool' blocks):
+    // one packSignsAffine, bit = (s·x + t) < 0.
+    if (sign) chain.emit([layer.name, sign.name], { op: 'packSignsAffine', scale: s, shift: t }, { ...st, dtype: 'bits' }, 8 * s.length, null);
+    else chain.emit([layer.name], { op: 'scaleShift', scale: s, shift: t, relu: !!relu }, st, 8 * s.length, null);
+  },
+  flatten(chain, { layer }) {
+    const st = chain.st;
+    if (st.h * st.w === 1) return; // already [1, 1, C]
+    chain.emit([layer.name], { op: 'flatten' }, { h: 1, w: 1, c: st.h * st.w * st.c, dtype: st.dtype }, 0, null);
+  },
+  globalAvgPool(chain, { layer }) {
+    if (chain.st.dtype !== 'f32') throw new ExportError(`layer '${layer.name}': average pooling on binary values`);
+    chain.emit([layer.name], { op: 'globalAvgPool' }, { h: 1, w: 1, c: chain.st.c, dtype: 'f32' }, 0, null);
+  },
+};
+
+function emitMaxPool(chain: Chain, p: LayerView, from: string[]) {
+  const st = chain.st;
+  const [kh, kw] = pair(p.config.poolSize);
+  const [sh, sw] = pair(p.config.strides ?? p.config.poolSize);
+  if (sh !== sw) throw new ExportError(`layer '${p.name}': strides ${sh}x${sw} (kernels take one stride)`);
+  const padding = (p.config.padding as Padding) ?? 'valid';
+  const g = convGeometry(st.h, st.w, kh, kw, sh, padding);
+  chain.emit(from, { op: st.dtype === 'bits' ? 'maxPool2dBits' : 'maxPool2d', kh, kw, stride: sh, padding }, { h: g.outH, w: g.outW, c: st.c, dtype: st.dtype }, 0, null);
+}
+
+/** A conv / dense layer with its batch norm folded in: float, binary-weight on float inputs, or binary. */
+function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act: 'relu' | 'sign' | null, from: string[]) {
+  const st = chain.st;
+  const dense = v.className === 'Dense' || v.className === 'BinaryDense';
+  const binary = v.binary;
+  const kernel = v.weights.kernel;
+  const cout = kernel.shape[kernel.shape.length - 1];
+  const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(cout).fill(1), t: new Float32Array(cout) };
+  if (s.length !== cout) throw new ExportError(`layer '${bn!.name}' has ${s.length} channels, '${v.name}' outputs ${cout}`);
+  let kh = 1, kw = 1, stride = 1, padding: Padding = 'valid';
+  if (!dense) {
+    [kh, kw] = pair(v.config.kernelSize);
+    const [sh, sw] = pair(v.config.strides ?? 1);
+    if (sh !== sw) throw new ExportError(`layer '${v.name}': strides ${sh}x${sw} (kernels take one stride)`);
+    stride = sh;
+    padding = v.config.padding as Padding;
+    const dil = pair(v.config.dilationRate ?? 1);
+    if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
+  } else if (st.h * st.w !== 1) {
+    // A dense layer right after Flatten of an [H, W, C] map: a conv whose kernel covers the map.
+    if (!binary) throw new ExportError(`layer '${v.name}': float dense on an ${st.h}x${st.w} map needs a Flatten before it`);
+  }
+  const cin = dense ? kernel.shape[0] / (st.h * st.w) : kernel.shape[2];
+  if (cin !== st.c) throw new ExportError(`layer '${v.name}' expects ${cin} input channels, the chain gives ${st.c}`);
+  const g = dense ? { outH: 1, outW: 1 } : convGeometry(st.h, st.w, kh, kw, stride, padding);
+  const out: State = { h: g.outH, w: g.outW, c: cout, dtype: 'f32' };
+  const geometry = { kh, kw, stride, padding, outChannels: cout, relu: act === 'relu' };
+
+  if (!binary) {
+    if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float weights on binary inputs (binarize the weights too, or remove the sign before it)`);
+    // Fold the batch norm: w' = w·s (per output channel), b' = b·s + t.
+    const bias = v.weights.bias?.values;
+    const w = Float32Array.from(kernel.values, (x, j) => x * s[j % cout]);
+    const b = Float32Array.from({ length: cout }, (_, o) => (bias ? bias[o] : 0) * s[o] + t[o]);
+    const rows = kernel.values.length / cout;
+    // A float layer whose output is binarized keeps f32: its rounding would move
+    // values across the sign threshold, and such layers (the first) are small.
+    const enc = act === 'sign' ? 'f32' : chain.floatEnc;
+    const { tensor, bytes, quantError } = floatTensor(packFloatFilters(w, rows, cout), roundUp(cout, PANEL), enc);
+    chain.emit(from, { op: dense ? 'dense' : 'conv2d', ...geometry, weights: tensor, bias: b }, out, bytes + 4 * cout, quantError);
+    return;
+  }
+
+  // Binary weights: the training mask (±1) and per-filter α/β.
+  const A = binary.A.map((a, o) => a * s[o]);
+  const B = binary.B.map((b, o) => b * s[o]);
+  const C = binary.C.map((c, o) => c * s[o] + t[o]);
+  const transform = new Float32Array([...A, ...B, ...C]);
+  const stored = binary.signs.map((m, j) => (m > 0 ? binary.alpha[j % cout] : binary.beta[j % cout]));
+  const qErr = relError(kernel.values, stored);
+  const bitsOut = act === 'sign';
+  if (!binary.binaryInput) {
+    if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float-input binary-weight layer after a sign`);
+    if (dense) throw new ExportError(`layer '${v.name}': float-input binary dense is not supported (use a 1x1 conv)`);
+    if (bitsOut) throw new ExportError(`layer '${v.name}': conv2dBinaryWeights has float output only; add the sign as its own layer`);
+    const wbits = packBinaryWeightsByOutput(binary.signs, kh, kw, cin, cout);
+    chain.emit(from, { op: 'conv2dBinaryWeights', ...geometry, weights: wbits, transform }, out, wbits.byteLength + transform.byteLength, qErr);
+    return;
+  }
+  if (st.dtype !== 'bits') throw new ExportError(`layer '${v.name}' binarizes its inputs with +1 padding, but its input is float (put a SignActivation before it)`);
+  const fkh = dense ? st.h : kh, fkw = dense ? st.w : kw;
+  const wbits = packBinaryFilters(binary.signs, fkh, fkw, st.c, cout);
+  chain.emit(from, { op: dense ? 'bdense' : 'bconv2d', ...geometry, bitsOut, weights: wbits, transform },
+    { ...out, dtype: bitsOut ? 'bits' : 'f32' }, wbits.byteLength + transform.byteLength, qErr);
+}
+
 export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): ExportResult {
-  const views = exportView(model);
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   if (inputShape.length !== 3 || inputShape.some((d) => !(d > 0))) throw new ExportError(`input shape must be [H, W, C], got [${inputShape}]`);
-  let st: State = { h: inputShape[0], w: inputShape[1], c: inputShape[2], dtype: 'f32' };
-  const layers: LayerInput[] = [];
-  const report: ExportedLayer[] = [];
-  const floatEnc = opts.floatEncoding ?? 'f32';
-  const emit = (from: string[], layer: LayerInput, next: State, bytes: number, quantError: number | null) => {
-    layers.push(layer);
-    report.push({ from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError });
-    st = next;
-  };
-
-  let i = 0;
-  const peek = (cls: string | string[]) => {
-    const v = views[i];
-    return v && (Array.isArray(cls) ? cls : [cls]).includes(v.className) ? v : undefined;
-  };
-  const take = (cls: string | string[]) => {
-    const v = peek(cls);
-    if (v) i++;
-    return v;
-  };
-  const isRelu = (v: LayerView | undefined) => !!v && (v.className === 'ReLU' || (v.className === 'Activation' && v.config.activation === 'relu'));
-
-  while (i < views.length) {
-    const v = views[i];
-    if (v.inbound.length > 1) throw new ExportError(`layer '${v.name}' (${v.className}) has ${v.inbound.length} inputs; .bxn v1 runs chains only (no residual adds)`);
-    switch (v.className) {
-      case 'InputLayer':
-        i++;
-        break;
-      case 'Conv2D':
-      case 'BinaryConv2D':
-      case 'Dense':
-      case 'BinaryDense': {
-        i++;
-        const bn = take('BatchNormalization');
-        const pool = take('MaxPooling2D');
-        const actView = isRelu(views[i]) ? views[i++] : take('SignActivation');
-        const act: 'relu' | 'sign' | null = actView ? (actView.className === 'SignActivation' ? 'sign' : 'relu') : null;
-        const from = [v, bn, pool, actView].filter((x): x is LayerView => !!x).map((x) => x.name);
-        convGroup(v, bn, act, from);
-        if (pool) poolLayer(pool, from);
-        if (act === 'sign' && st.dtype === 'f32') emit([actView!.name], { op: 'packSigns' }, { ...st, dtype: 'bits' }, 0, null);
-        break;
-      }
-      case 'MaxPooling2D':
-        i++;
-        poolLayer(v, [v.name]);
-        break;
-      case 'SignActivation':
-        i++;
-        if (st.dtype === 'bits') break; // already ±1
-        emit([v.name], { op: 'packSigns' }, { ...st, dtype: 'bits' }, 0, null);
-        break;
-      case 'ReLU':
-      case 'Activation':
-        if (!isRelu(v)) throw new ExportError(`layer '${v.name}': activation '${v.config.activation}' is not supported (relu only)`);
-        i++;
-        if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': ReLU on binary values`);
-        emit([v.name], { op: 'relu' }, st, 0, null);
-        break;
-      case 'BatchNormalization': {
-        i++;
-        if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': batch norm on binary values without a preceding conv`);
-        const { s, t } = bnAffine(v);
-        if (s.length !== st.c) throw new ExportError(`layer '${v.name}' has ${s.length} channels, its input has ${st.c}`);
-        // Batch norm directly followed by sign (sketchnet's 'bn-sign-conv-pool' blocks):
-        // one packSignsAffine, bit = (s·x + t) < 0.
-        const sign = take('SignActivation');
-        if (sign) {
-          emit([v.name, sign.name], { op: 'packSignsAffine', scale: s, shift: t }, { ...st, dtype: 'bits' }, 8 * s.length, null);
-          break;
-        }
-        const relu = isRelu(views[i]);
-        if (relu) i++;
-        emit([v.name], { op: 'scaleShift', scale: s, shift: t, relu }, st, 8 * s.length, null);
-        break;
-      }
-      case 'Flatten':
-        i++;
-        if (st.h * st.w === 1) break; // already [1, 1, C]
-        emit([v.name], { op: 'flatten' }, { h: 1, w: 1, c: st.h * st.w * st.c, dtype: st.dtype }, 0, null);
-        break;
-      case 'GlobalAveragePooling2D':
-        i++;
-        if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': average pooling on binary values`);
-        emit([v.name], { op: 'globalAvgPool' }, { h: 1, w: 1, c: st.c, dtype: 'f32' }, 0, null);
-        break;
-      default:
-        throw new ExportError(`layer '${v.name}' (${v.className}) is not supported by the exporter`);
-    }
-  }
-
-  function poolLayer(p: LayerView, from: string[]) {
-    const [kh, kw] = pair(p.config.poolSize);
-    const [sh, sw] = pair(p.config.strides ?? p.config.poolSize);
-    if (sh !== sw) throw new ExportError(`layer '${p.name}': strides ${sh}x${sw} (kernels take one stride)`);
-    const padding = (p.config.padding as Padding) ?? 'valid';
-    const g = convGeometry(st.h, st.w, kh, kw, sh, padding);
-    emit(from, { op: st.dtype === 'bits' ? 'maxPool2dBits' : 'maxPool2d', kh, kw, stride: sh, padding }, { h: g.outH, w: g.outW, c: st.c, dtype: st.dtype }, 0, null);
-  }
-
-  function convGroup(v: LayerView, bn: LayerView | undefined, act: 'relu' | 'sign' | null, from: string[]) {
-    const dense = v.className === 'Dense' || v.className === 'BinaryDense';
-    const binary = v.binary;
-    const kernel = v.weights.kernel;
-    const cout = kernel.shape[kernel.shape.length - 1];
-    const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(cout).fill(1), t: new Float32Array(cout) };
-    if (s.length !== cout) throw new ExportError(`layer '${bn!.name}' has ${s.length} channels, '${v.name}' outputs ${cout}`);
-    let kh = 1, kw = 1, stride = 1, padding: Padding = 'valid';
-    if (!dense) {
-      [kh, kw] = pair(v.config.kernelSize);
-      const [sh, sw] = pair(v.config.strides ?? 1);
-      if (sh !== sw) throw new ExportError(`layer '${v.name}': strides ${sh}x${sw} (kernels take one stride)`);
-      stride = sh;
-      padding = v.config.padding as Padding;
-      const dil = pair(v.config.dilationRate ?? 1);
-      if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
-    } else if (st.h * st.w !== 1) {
-      // A dense layer right after Flatten of an [H, W, C] map: a conv whose kernel covers the map.
-      if (!binary) throw new ExportError(`layer '${v.name}': float dense on an ${st.h}x${st.w} map needs a Flatten before it`);
-    }
-    const cin = dense ? kernel.shape[0] / (st.h * st.w) : kernel.shape[2];
-    if (cin !== st.c) throw new ExportError(`layer '${v.name}' expects ${cin} input channels, the chain gives ${st.c}`);
-    const g = dense ? { outH: 1, outW: 1 } : convGeometry(st.h, st.w, kh, kw, stride, padding);
-    const out: State = { h: g.outH, w: g.outW, c: cout, dtype: 'f32' };
-
-    if (!binary) {
-      if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float weights on binary inputs (binarize the weights too, or remove the sign before it)`);
-      // Fold the batch norm: w' = w·s (per output channel), b' = b·s + t.
-      const bias = v.weights.bias?.values;
-      const w = Float32Array.from(kernel.values, (x, j) => x * s[j % cout]);
-      const b = Float32Array.from({ length: cout }, (_, o) => (bias ? bias[o] : 0) * s[o] + t[o]);
-      const rows = kernel.values.length / cout;
-      // A float layer whose output is binarized keeps f32: its rounding would move
-      // values across the sign threshold, and such layers (the first) are small.
-      const enc = act === 'sign' ? 'f32' : floatEnc;
-      const { tensor, bytes, quantError } = floatTensor(packFloatFilters(w, rows, cout), roundUp(cout, PANEL), enc);
-      const op = dense ? 'dense' : 'conv2d';
-      emit(from, { op, kh, kw, stride, padding, outChannels: cout, relu: act === 'relu', weights: tensor, bias: b }, out, bytes + 4 * cout, quantError);
-      return;
-    }
-
-    // Binary weights: the training mask (±1) and per-filter α/β.
-    const A = binary.A.map((a, o) => a * s[o]);
-    const B = binary.B.map((b, o) => b * s[o]);
-    const C = binary.C.map((c, o) => c * s[o] + t[o]);
-    const transform = new Float32Array([...A, ...B, ...C]);
-    const stored = binary.signs.map((m, j) => (m > 0 ? binary.alpha[j % cout] : binary.beta[j % cout]));
-    const qErr = relError(kernel.values, stored);
-    const bitsOut = act === 'sign';
-    if (!binary.binaryInput) {
-      if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float-input binary-weight layer after a sign`);
-      if (dense) throw new ExportError(`layer '${v.name}': float-input binary dense is not supported (use a 1x1 conv)`);
-      if (bitsOut) throw new ExportError(`layer '${v.name}': conv2dBinaryWeights has float output only; add the sign as its own layer`);
-      const wbits = packBinaryWeightsByOutput(binary.signs, kh, kw, cin, cout);
-      emit(from, { op: 'conv2dBinaryWeights', kh, kw, stride, padding, outChannels: cout, relu: act === 'relu', weights: wbits, transform },
-        out, wbits.byteLength + transform.byteLength, qErr);
-      return;
-    }
-    if (st.dtype !== 'bits') throw new ExportError(`layer '${v.name}' binarizes its inputs with +1 padding, but its input is float (put a SignActivation before it)`);
-    const op = dense ? 'bdense' : 'bconv2d';
-    const fkh = dense ? st.h : kh, fkw = dense ? st.w : kw;
-    const wbits = packBinaryFilters(binary.signs, fkh, fkw, st.c, cout);
-    emit(from, { op, kh, kw, stride, padding, outChannels: cout, relu: act === 'relu', bitsOut, weights: wbits, transform },
-      { ...out, dtype: bitsOut ? 'bits' : 'f32' }, wbits.byteLength + transform.byteLength, qErr);
-  }
-
+  const blocks = groupBlocks(exportView(model));
+  const chain = new Chain({ h: inputShape[0], w: inputShape[1], c: inputShape[2], dtype: 'f32' }, opts.floatEncoding ?? 'f32');
+  for (const block of blocks) (EMITTERS[block.kind] as Emitter<typeof block.kind>)(chain, block as never);
+  const st = chain.st;
   if (st.dtype !== 'f32' || st.h * st.w !== 1) throw new ExportError(`the model must end in float logits [1, 1, N]; it ends in ${st.h}x${st.w}x${st.c} ${st.dtype}`);
   const labels = opts.labels ?? [];
   if (labels.length && labels.length !== st.c) throw new ExportError(`${labels.length} labels for ${st.c} outputs`);
@@ -272,7 +289,7 @@ export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): Ex
       normalization: opts.normalization ?? null,
       labels,
     },
-    layers,
+    layers: chain.layers,
   });
-  return { bytes, layers: report };
+  return { bytes, layers: chain.report };
 }

@@ -4,7 +4,7 @@
 // time by default (one per core: two processes scale better here than two
 // worker threads of one process, see tools/train/parallel.ts).
 //
-//   node tools/train/run-ts.mjs tools/train/experiment-binarization.ts \
+//   npm run experiment:binarization -- \
 //     [--epochs 8] [--seeds 1,2,3] [--variants float,xnor,dabn] [--classes 345]
 //     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick] [--binary-last] [--float-inputs]
 //     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu 0|1]
@@ -30,6 +30,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { entryUrl } from '../entries.mjs';
 import { choiceOption, intOption, orExit, parseArgsOrExit, UsageError } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
@@ -139,7 +140,7 @@ if (job) {
 const outDir = typeof o.out === 'string' ? o.out : join(tmpdir(), `bexnet-experiment-${process.pid}`);
 mkdirSync(outDir, { recursive: true });
 const jsonFile = typeof o.json === 'string' ? o.json : '';
-const self = fileURLToPath(import.meta.url);
+const self = fileURLToPath(entryUrl('experiment-binarization'));
 const lastOf = (v: Variant): LastLayer => (v === 'float' ? 'float' : lastLayerAll);
 const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, lastOf(v), s] as [Variant, LastLayer, number]));
 if (binaryLast) queue.push(['dabn', 'binary', seeds[0]]);
@@ -193,7 +194,7 @@ const out = {
   trainImagesPerSec: +(trainImages / wall).toFixed(1),
   backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`,
   batchSize, schedule: 'adam, cosine decay to 0', wallSeconds: +wall.toFixed(0),
-  command: `node tools/train/run-ts.mjs tools/train/experiment-binarization.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  command: `npm run experiment:binarization -- ${process.argv.slice(2).join(' ')}`.trim(),
 };
 console.log('| variant | inputs | last layer | top-1 mean | per seed | std | tfjs bytes | .bxn bytes | .bxn, int8 last |');
 console.log('|---|---|---|---|---|---|---|---|---|');

@@ -3,7 +3,9 @@
 // their sign mask and per-filter levels (BinaryExport); batch norms give
 // gamma, beta, moving mean/variance and epsilon (inference form
 // y = gamma * (x - mean) / sqrt(var + eps) + beta); float convs/dense give kernel
-// and bias. Sketchnet blocks appear as conv -> BN -> [maxpool] -> sign.
+// and bias. Sketchnet's binary blocks appear, in the default 'bn-sign-conv-pool'
+// order, as conv -> [ReLU] -> [maxpool] -> BN -> sign, and in the older
+// 'conv-bn-pool-sign' order as conv -> BN -> [maxpool] -> sign (tools/train/models.ts).
 import * as tf from '@tensorflow/tfjs';
 import { isBinaryLayer, SignActivation, type BinaryExport } from './layers.js';
 

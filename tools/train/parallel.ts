@@ -1,141 +1,138 @@
-// Data-parallel training on N worker threads (default 2 = this machine's cores).
+// The data-parallel mode of the training loop (tools/train/trainer.ts, workers > 1).
 // tfjs-backend-wasm runs XNNPACK single-threaded under Node, so one process uses
-// one core; here each worker holds a replica, computes gradients on its share of
-// every batch, and all replicas apply the same averaged Adam update. Batch norm
-// uses per-worker batch statistics (like DDP without SyncBN); the moving averages
-// are averaged across workers before every evaluation/checkpoint.
-//
-// Same options and result as train() (tools/train/trainer.ts). The model passed in
-// is updated with the final weights.
+// one core; here each worker thread holds a replica, computes gradients on its
+// share of every batch, and all replicas apply the same averaged Adam update.
+// Batch norm uses per-worker batch statistics (like DDP without SyncBN); the moving
+// averages are averaged across workers before every evaluation/checkpoint (sync).
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Dataset } from '../data/dataset.js';
-import { mulberry32, permutation } from '../../sdk/prng.js';
-import { saveModel } from './file-io.js';
-import { evaluate, lrAt, trainableVariables, type TrainOptions, type TrainResult } from './trainer.js';
+import type { Split } from '../data/dataset.js';
+import { entryUrl } from '../entries.mjs';
+import { trainableVariables, type StepConfig } from './step.js';
+import type { StepRunner } from './trainer.js';
 
-/** The worker script: a built parallel-worker.mjs beside this module, else built now with esbuild. */
-async function workerScript(): Promise<URL> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'parallel-worker.mjs');
-  if (existsSync(sibling)) return pathToFileURL(sibling);
-  let root = process.cwd();
-  while (!existsSync(join(root, 'tools/train/parallel-worker.ts'))) {
-    const up = dirname(root);
-    if (up === root) throw new Error('cannot find tools/train/parallel-worker.ts (run from the repository)');
-    root = up;
-  }
-  const out = join(root, 'node_modules/.cache/bexnet/parallel-worker.mjs');
-  mkdirSync(dirname(out), { recursive: true });
-  const { build } = await import('esbuild');
-  await build({ entryPoints: [join(root, 'tools/train/parallel-worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'warning' });
-  return pathToFileURL(resolve(out));
+/** What the main thread posts to a replica (tools/train/worker.ts). */
+export type ToWorker =
+  | { type: 'step'; idx: Int32Array; epoch: number }
+  | { type: 'apply'; lr: number; counts: number[] }
+  | { type: 'get-weights' }
+  | { type: 'set-weights'; values: Float32Array[] }
+  | { type: 'stop' };
+/** What a replica posts back. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'grads'; loss: number; acc: number; n: number; ms: number; applyMs: number }
+  | { type: 'weights'; values: Float32Array[] }
+  | { type: 'weights-set' };
+
+/** A replica's start-up data (workerData). */
+export interface WorkerInit {
+  rank: number; workers: number;
+  modelJSON: string; weights: Float32Array[];
+  images: SharedArrayBuffer; labels: SharedArrayBuffer; n: number; cfg: StepConfig;
+  grads: SharedArrayBuffer; paramCount: number; lr: number;
 }
 
-type Msg = { type: string; loss?: number; acc?: number; n?: number; values?: Float32Array[]; ms?: number; applyMs?: number };
-
+/** One replica: its messages in order, its first error rejects every wait. */
 class Replica {
-  private waiters: ((m: Msg) => void)[] = [];
-  private queue: Msg[] = [];
+  private waiters: { resolve: (m: FromWorker) => void; reject: (e: unknown) => void }[] = [];
+  private queue: FromWorker[] = [];
+  private failure: unknown = null;
+  readonly exited: Promise<void>;
   constructor(readonly w: Worker) {
-    w.on('message', (m: Msg) => {
+    this.exited = new Promise((res) => w.once('exit', () => res()));
+    w.on('message', (m: FromWorker) => {
       const f = this.waiters.shift();
-      if (f) f(m); else this.queue.push(m);
+      if (f) f.resolve(m); else this.queue.push(m);
     });
-    w.on('error', (e) => { throw e; });
+    w.on('error', (e) => this.fail(e));
+    w.on('exit', (code) => { if (code !== 0) this.fail(new Error(`training worker exited with code ${code}`)); });
   }
-  next(): Promise<Msg> {
+  private fail(e: unknown) {
+    this.failure ??= e;
+    for (const f of this.waiters.splice(0)) f.reject(e);
+  }
+  post(m: ToWorker) { this.w.postMessage(m); }
+  next<T extends FromWorker['type']>(type: T): Promise<Extract<FromWorker, { type: T }>> {
+    const check = (m: FromWorker) => {
+      if (m.type !== type) throw new Error(`training worker: expected '${type}', got '${m.type}'`);
+      return m as Extract<FromWorker, { type: T }>;
+    };
     const m = this.queue.shift();
-    return m ? Promise.resolve(m) : new Promise((r) => this.waiters.push(r));
+    if (m) return Promise.resolve(check(m));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve: (x) => { try { resolve(check(x)); } catch (e) { reject(e); } }, reject }));
   }
 }
 
-export async function trainParallel(model: tf.LayersModel, data: Dataset, opts: TrainOptions & { workers?: number }): Promise<TrainResult> {
-  const workers = opts.workers ?? 2;
-  const batchSize = opts.batchSize ?? 128;
-  const baseLr = opts.learningRate ?? 2e-3;
-  const schedule = opts.schedule ?? 'cosine';
-  const seed = opts.seed ?? 1;
-  const every = Math.max(1, opts.progressEvery ?? 1);
-  const split = data.train;
-  const size = data.imageShape[0] * data.imageShape[1] * data.imageShape[2];
-  const images = new SharedArrayBuffer(split.n * size * 4), labels = new SharedArrayBuffer(split.n * 4);
-  new Float32Array(images).set(split.x);
-  new Int32Array(labels).set(split.y);
-  const paramCount = trainableVariables(model).reduce((s, v) => s + v.size, 0);
-  const grads = new SharedArrayBuffer(workers * paramCount * 4);
-  const script = await workerScript();
-  const modelJSON = JSON.stringify(model.toJSON(null, false));
-  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
-  const reps: Replica[] = [];
-  for (let rank = 0; rank < workers; rank++) {
-    reps.push(new Replica(new Worker(script, {
-      workerData: { rank, workers, modelJSON, weights, images, labels, imageShape: data.imageShape, classes: data.classes.length, grads, paramCount, lr: baseLr },
+export class ParallelSteps implements StepRunner {
+  private constructor(private readonly model: tf.LayersModel, private readonly reps: Replica[]) {}
+
+  /** Starts `workers` replicas of model on the training split (dist/train-worker.mjs, built by `npm run build`). */
+  static async start(model: tf.LayersModel, split: Split, cfg: StepConfig, workers: number, lr: number): Promise<ParallelSteps> {
+    const script = entryUrl('train-worker');
+    if (!existsSync(script)) throw new Error(`${fileURLToPath(script)} not found: run \`npm run build\` first`);
+    const size = cfg.imageShape[0] * cfg.imageShape[1] * cfg.imageShape[2];
+    const images = new SharedArrayBuffer(split.n * size * 4), labels = new SharedArrayBuffer(split.n * 4);
+    new Float32Array(images).set(split.x.subarray(0, split.n * size));
+    new Int32Array(labels).set(split.y.subarray(0, split.n));
+    const paramCount = trainableVariables(model).reduce((s, v) => s + v.size, 0);
+    const grads = new SharedArrayBuffer(workers * paramCount * 4);
+    const modelJSON = JSON.stringify(model.toJSON(null, false));
+    const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+    const reps = Array.from({ length: workers }, (_, rank) => new Replica(new Worker(script, {
+      workerData: { rank, workers, modelJSON, weights, images, labels, n: split.n, cfg, grads, paramCount, lr } satisfies WorkerInit,
     })));
+    const steps = new ParallelSteps(model, reps);
+    try {
+      await Promise.all(reps.map((r) => r.next('ready')));
+    } catch (e) {
+      await steps.close();
+      throw e;
+    }
+    return steps;
   }
-  await Promise.all(reps.map((r) => r.next())); // ready
+
+  async step(idx: Int32Array, epoch: number, lr: number) {
+    const n = idx.length, per = Math.ceil(n / this.reps.length);
+    // Contiguous shares; a replica whose share is empty (a short last batch) computes
+    // nothing, gets weight 0 in the mean, and still applies the update.
+    const shares = this.reps.map((_, k) => idx.slice(Math.min(n, k * per), Math.min(n, (k + 1) * per)));
+    const busy = this.reps.filter((r, k) => shares[k].length > 0);
+    this.reps.forEach((r, k) => { if (shares[k].length) r.post({ type: 'step', idx: shares[k], epoch }); });
+    const res = await Promise.all(busy.map((r) => r.next('grads')));
+    if (process.env.BEXNET_TRACE) console.error(`grads ${res.map((m) => m.ms.toFixed(0)).join('/')} ms, previous apply ${res.map((m) => m.applyMs.toFixed(0)).join('/')} ms`);
+    // The update runs while the caller prepares the next batch; replicas handle messages in order.
+    const counts = shares.map((s) => s.length);
+    this.reps.forEach((r) => r.post({ type: 'apply', lr, counts }));
+    let loss = 0, acc = 0;
+    for (const m of res) { loss += (m.loss * m.n) / n; acc += (m.acc * m.n) / n; }
+    return { loss, acc };
+  }
 
   /** Trainable weights from replica 0, moving statistics averaged over replicas → model and replicas. */
-  const sync = async () => {
-    reps.forEach((r) => r.w.postMessage({ type: 'get-weights' }));
-    const all = await Promise.all(reps.map((r) => r.next()));
+  async sync() {
+    const { model, reps } = this;
+    reps.forEach((r) => r.post({ type: 'get-weights' }));
+    const all = await Promise.all(reps.map((r) => r.next('weights')));
     const trainable = new Set(model.trainableWeights.map((w) => w.originalName));
     const merged = model.weights.map((w, i) => {
-      if (trainable.has(w.originalName)) return all[0].values![i];
-      const avg = new Float32Array(all[0].values![i].length);
-      for (const a of all) a.values![i].forEach((v, j) => (avg[j] += v / all.length));
+      if (trainable.has(w.originalName)) return all[0].values[i];
+      const avg = new Float32Array(all[0].values[i].length);
+      for (const a of all) a.values[i].forEach((v, j) => (avg[j] += v / all.length));
       return avg;
     });
     model.setWeights(merged.map((v, i) => tf.tensor(v, model.weights[i].shape as number[])));
-    reps.forEach((r) => r.w.postMessage({ type: 'set-weights', values: merged }));
-    await Promise.all(reps.map((r) => r.next()));
-  };
-
-  const batches = Math.ceil(split.n / batchSize);
-  const totalSteps = Math.min(opts.epochs * batches, opts.maxSteps ?? Infinity);
-  const history: TrainResult['history'] = [];
-  let step = 0, images_ = 0, trainSec = 0;
-  const t0 = performance.now();
-  try {
-    for (let epoch = 1; epoch <= opts.epochs && step < totalSteps; epoch++) {
-      const idx = permutation(split.n, mulberry32((seed * 1000003 + epoch) >>> 0));
-      let lossSum = 0, accSum = 0, seen = 0, epochImages = 0;
-      const te = performance.now();
-      for (let b = 0; b < batches && step < totalSteps; b++) {
-        const from = b * batchSize, to = Math.min(split.n, from + batchSize);
-        const n = to - from;
-        const per = Math.ceil(n / workers);
-        reps.forEach((r, k) => {
-          const s = from + k * per, e = Math.min(to, s + per);
-          r.w.postMessage({ type: 'step', idx: idx.slice(Math.min(s, to), Math.max(Math.min(s, to), e)) });
-        });
-        const res = await Promise.all(reps.map((r) => r.next()));
-        if (process.env.BEXNET_TRACE) console.error(`step ${step}: grads ${res.map((m) => m.ms!.toFixed(0)).join('/')} ms, previous apply ${res.map((m) => m.applyMs!.toFixed(0)).join('/')} ms`);
-        const lr = lrAt(baseLr, schedule, step, totalSteps);
-        const counts = res.map((m) => m.n!);
-        reps.forEach((r) => r.w.postMessage({ type: 'apply', lr, counts }));
-        for (const m of res) { lossSum += m.loss! * m.n!; accSum += m.acc! * m.n!; }
-        seen += n; step++; images_ += n; epochImages += n;
-        if (opts.onProgress && (b % every === every - 1 || b === batches - 1)) {
-          const ips = images_ / (trainSec + (performance.now() - te) / 1000);
-          opts.onProgress({ phase: 'batch', epoch, epochs: opts.epochs, batch: b + 1, batches, loss: lossSum / seen, acc: accSum / seen, imagesPerSec: ips, etaSec: ((totalSteps - step) * batchSize) / ips, lr });
-        }
-      }
-      const epochSec = (performance.now() - te) / 1000;
-      trainSec += epochSec;
-      await sync();
-      const rec: TrainResult['history'][number] = { epoch, loss: lossSum / seen, acc: accSum / seen, imagesPerSec: epochImages / epochSec };
-      if (opts.evalEachEpoch !== false) rec.testAcc = evaluate(model, data);
-      history.push(rec);
-      if (opts.checkpointDir) await saveModel(model, opts.checkpointDir, { bexnet: { epoch, history, dataset: data.name, classes: data.classes, seed, workers } });
-      opts.onProgress?.({ phase: 'epoch', epoch, epochs: opts.epochs, batch: batches, batches, loss: rec.loss, acc: rec.acc, imagesPerSec: images_ / trainSec, etaSec: 0, lr: lrAt(baseLr, schedule, step, totalSteps), testAcc: rec.testAcc });
-    }
-  } finally {
-    await Promise.all(reps.map((r) => { r.w.postMessage({ type: 'stop' }); return new Promise((res) => r.w.once('exit', res)); }));
+    reps.forEach((r) => r.post({ type: 'set-weights', values: merged }));
+    await Promise.all(reps.map((r) => r.next('weights-set')));
   }
-  const seconds = (performance.now() - t0) / 1000;
-  return { epochs: history.length, steps: step, seconds, imagesPerSec: images_ / trainSec, history, testAcc: history.at(-1)?.testAcc };
+
+  async close() {
+    await Promise.all(this.reps.map((r) => {
+      r.post({ type: 'stop' });
+      return r.exited;
+    }));
+  }
 }

@@ -1,5 +1,5 @@
 // Quick convergence check: sketchnet float / xnor / dabn on a QuickDraw subset.
-//   flock /tmp/bexnet-cpu.lock node tools/train/run-ts.mjs tools/train/quick-experiment.ts \
+//   flock /tmp/bexnet-cpu.lock npm run train:quick -- \
 //     [--classes 20] [--epochs 8] [--batch 64] [--lr 2e-3] [--seed 1] [--out DIR] [--json FILE]
 //     [--variants float,xnor,dabn] [--lr-float X] [--lr-xnor X] [--lr-dabn X] [--grad-xnor exact|authors] [--grad-dabn exact|authors]
 //     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu]

@@ -20,8 +20,7 @@
 // against 10-50 ms of compute). Dilated convolutions are not supported.
 import * as tf from '@tensorflow/tfjs';
 import { packFloatFilters } from '../../sdk/layout.js';
-import { Arena } from '../bench/common.js';
-import { buildFile } from '../node-kernels.js';
+import { Arena, instantiateKernels } from '../node-kernels.js';
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
 // The wasm backend object; typed loosely because its class is not exported.
@@ -53,10 +52,7 @@ let trainKernels: TrainExports | null = null;
 
 function ownKernels(): TrainExports {
   if (!trainKernels) {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(buildFile('bexnet.train.wasm')), {
-      env: { abort: () => { throw new Error('bexnet.train.wasm aborted'); } },
-    });
-    trainKernels = inst.exports as unknown as TrainExports;
+    trainKernels = instantiateKernels<TrainExports>('train');
   }
   return trainKernels;
 }

@@ -1,0 +1,396 @@
+/**
+ * The op registry: one descriptor per layer op, read by the reader, writer, planner,
+ * runtime, info(), `bexnet inspect`, the fuzz generator and the tests' reference
+ * executor (shaped like tfjs-backend-wasm's kernel configs). A new op is one entry
+ * here, its kernel in assembly/, the kernel list in assembly/index.ts, and its tests.
+ */
+import type { BxnLayer, Shape } from './format/model.js';
+import { FLOAT_ENCODINGS, type DType, type TensorEncoding, type TensorRole } from './format/spec.js';
+import { patchWords, roundUp, wordsFor } from './layout.js';
+
+export type OpName =
+  | 'conv2d' | 'bconv2d' | 'bdense' | 'conv2dBinaryWeights' | 'depthwiseConv2d' | 'dense'
+  | 'packSigns' | 'packSignsAffine' | 'unpackSigns'
+  | 'maxPool2d' | 'maxPool2dBits' | 'avgPool2d' | 'globalAvgPool'
+  | 'scaleShift' | 'relu' | 'softmax' | 'flatten';
+
+/**
+ * Which per-channel axis an int8 tensor in this slot is quantized along: 'panels' =
+ * the [ceil(N/8), rows, 8] float filter panels (channels roundUp(N, 8), lanes 8);
+ * 'outChannels' = N channels innermost; 'elements' = one scale per element.
+ */
+export type Int8Axis = 'panels' | 'outChannels' | 'elements';
+
+export interface TensorSlot {
+  readonly role: TensorRole;
+  readonly encodings: ReadonlyArray<TensorEncoding>;
+  readonly int8Axis: Int8Axis;
+}
+
+/** The window geometry of a window op (null for the others). */
+export interface WindowGeometry { outH: number; outW: number; padTop: number; padLeft: number }
+
+/** The layer attributes shape inference sees (validated ranges; window geometry already computed). */
+export interface LayerAttributes {
+  kh: number; kw: number; stride: number; outChannels: number; relu: boolean; bitsOut: boolean;
+  window: WindowGeometry | null;
+}
+
+/** What shape inference gives: the output, the MACs and each tensor's expected element count. */
+export interface Inferred { output: Shape; macs: number; tensors: Partial<Record<TensorRole, number>> }
+
+/** The kernel functions the sdk calls (assembly/EXPORTS.md). All arguments are i32. */
+export type Kernel = (...args: number[]) => number;
+
+/** Everything a step needs, fixed at load: byte addresses in wasm memory. */
+export interface StepArgs {
+  kernel: (name: string) => Kernel;
+  input: number;
+  output: number;
+  scratch: number;
+  /** Address of the layer's tensor in `role` (binary filters: the repacked copy). */
+  tensor: (role: TensorRole) => number;
+  /** A view of wasm memory after growth (steps may read decoded tensors, e.g. transforms). */
+  f32: Float32Array;
+}
+
+/** Scratch arguments in the order the kernels' *ScratchBytes exports take them. */
+export type ScratchArgs = [c: number, kh: number, kw: number, stride: number, outH: number, outW: number, cout: number];
+
+export interface OpDescriptor {
+  readonly name: OpName;
+  readonly code: number;
+  /** The activation dtype the op reads ('any': both). */
+  readonly input: DType | 'any';
+  /** Which record fields are meaningful: window = kh, kw, stride, padding; outChannels ≥ 1; flags allowed. */
+  readonly attributes: { readonly window: boolean; readonly outChannels: boolean; readonly relu: boolean; readonly bitsOut: boolean };
+  /** Tensor slots of the record, in order. */
+  readonly tensors: ReadonlyArray<TensorSlot>;
+  /** Output shape, MACs and expected tensor element counts; `mismatch` throws shape_mismatch with the message. */
+  infer(x: Shape, a: LayerAttributes, mismatch: (what: string) => never): Inferred;
+  /** Logical parameters (weights, biases, α/β/thresholds, scales), no layout padding. */
+  params(l: BxnLayer): number;
+  /**
+   * Kernel scratch: `bytes` reproduces the kernel export `export` exactly, in doubles (so it
+   * cannot wrap); callers reject results over 2^31. null: the kernel takes no scratch.
+   */
+  readonly scratch: { readonly export: string; args(l: BxnLayer): ScratchArgs; bytes(...a: ScratchArgs): number } | null;
+  /** Every kernel export the step calls (checked at load). */
+  readonly kernels: ReadonlyArray<string>;
+  /** The kernel may write its output over its input (EXPORTS.md); the planner shares the buffer. */
+  readonly inPlace: boolean;
+  /** Binary filters converted at load to the build's layout by these kernels (filter geometry from the layer). */
+  readonly repack: {
+    readonly role: TensorRole; readonly packedBytes: string; readonly pack: string;
+    geometry(l: BxnLayer): { c: number; kh: number; kw: number; cout: number };
+  } | null;
+  /**
+   * Content rule of a binary tensor beyond finiteness: padding bits and words zero. `key`
+   * names the layout the rule depends on, so a tensor is checked once per (tensor, key).
+   */
+  readonly contents: {
+    readonly role: TensorRole; key(l: BxnLayer): string;
+    check(word: (i: number) => number, l: BxnLayer): string | null;
+  } | null;
+  /** The closure run() calls, every argument fixed now. */
+  step(l: BxnLayer, a: StepArgs): () => void;
+}
+
+// ---- shared pieces ----
+
+const floats = FLOAT_ENCODINGS;
+const f32Only = ['f32'] as const;
+const bitsOnly = ['bits'] as const;
+const slot = (role: TensorRole, encodings: ReadonlyArray<TensorEncoding>, int8Axis: Int8Axis = 'elements'): TensorSlot =>
+  ({ role, encodings, int8Axis });
+const floatFilters = [slot('weights', floats, 'panels'), slot('bias', floats)];
+const binaryFilters = [slot('weights', bitsOnly), slot('transform', f32Only)];
+const affine = (encodings: ReadonlyArray<TensorEncoding>) => [slot('scale', encodings), slot('shift', encodings)];
+
+const noAttributes = { window: false, outChannels: false, relu: false, bitsOut: false } as const;
+const pixels = (s: Shape) => s.h * s.w;
+const elements = (s: Shape) => s.h * s.w * s.c;
+const windowed = (x: Shape, a: LayerAttributes, c: number, dtype: DType): Shape =>
+  ({ h: a.window!.outH, w: a.window!.outW, c, dtype });
+const windowArgs = (l: BxnLayer): ScratchArgs => [l.input.c, l.kh, l.kw, l.stride, l.output.h, l.output.w, l.outChannels];
+
+/** Rows (or columns) of input a float conv reads, padding included (assembly/conv.ts windowRows). */
+const windowRows = (k: number, stride: number, out: number) => (out - 1) * stride + k;
+/** assembly/conv.ts paddedWindowBytes. */
+const paddedWindowBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number) =>
+  windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * c * 4;
+/** assembly/bconv.ts bconv2dScratchBytes: the gathered patch, then up to 16 i32 counts. */
+const bconvScratchBytes = (c: number, kh: number, kw: number) => patchWords(c, kh, kw) * 4 + 64;
+
+/** Flag 4 only when some A[o] ≠ 0: XNOR layers skip the Σx popcount. */
+function sumXFlag(a: StepArgs, n: number): number {
+  const at = a.tensor('transform') / 4;
+  for (let o = 0; o < n; o++) if (a.f32[at + o] !== 0) return 4;
+  return 0;
+}
+
+/** Padding bits of the last channel word are zero in every (filter, tap), pad words too. */
+function checkBconvFilters(word: (i: number) => number, c: number, taps: number, kpad: number, cout: number): string | null {
+  const cw = wordsFor(c);
+  for (let o = 0; o < cout; o++) {
+    for (let k = taps * cw; k < kpad; k++) if (word(o * kpad + k) !== 0) return `filter ${o} padding word ${k} is not zero`;
+    if (c % 32 === 0) continue;
+    for (let tap = 0; tap < taps; tap++) {
+      const at = o * kpad + tap * cw + cw - 1;
+      if (word(at) >>> (c % 32) !== 0) return `padding bits set in word ${at}`;
+    }
+  }
+  return null;
+}
+
+/** bconv2d and bdense share a kernel: bdense is a window the size of its input. */
+function binaryConv(name: 'bconv2d' | 'bdense', code: number): OpDescriptor {
+  const dense = name === 'bdense';
+  const taps = (l: BxnLayer) => (dense ? [l.input.h, l.input.w] : [l.kh, l.kw]);
+  return {
+    name, code, input: 'bits',
+    attributes: { window: !dense, outChannels: true, relu: true, bitsOut: true },
+    tensors: binaryFilters,
+    infer(x, a) {
+      const N = a.outChannels;
+      const [kh, kw] = dense ? [x.h, x.w] : [a.kh, a.kw];
+      const output = dense ? { h: 1, w: 1, c: N, dtype: a.bitsOut ? 'bits' as const : 'f32' as const }
+        : windowed(x, a, N, a.bitsOut ? 'bits' : 'f32');
+      return { output, macs: pixels(output) * N * kh * kw * x.c, tensors: { weights: N * patchWords(x.c, kh, kw), transform: 3 * N } };
+    },
+    params: (l) => { const [kh, kw] = taps(l); return kh * kw * l.input.c * l.outChannels + 3 * l.outChannels; },
+    scratch: {
+      export: 'bconv2dScratchBytes',
+      args: (l) => (dense ? [l.input.c, l.input.h, l.input.w, 1, 1, 1, l.outChannels] : windowArgs(l)),
+      bytes: (c, kh, kw) => bconvScratchBytes(c, kh, kw),
+    },
+    kernels: ['bconv2d', 'bconv2dScratchBytes', 'bconv2dPackedBytes', 'bconv2dPackWeights'],
+    inPlace: false,
+    repack: {
+      role: 'weights', packedBytes: 'bconv2dPackedBytes', pack: 'bconv2dPackWeights',
+      geometry: (l) => { const [kh, kw] = taps(l); return { c: l.input.c, kh, kw, cout: l.outChannels }; },
+    },
+    contents: {
+      role: 'weights',
+      key: (l) => `${l.input.c}:${taps(l).join('x')}:${l.outChannels}`,
+      check: (word, l) => { const [kh, kw] = taps(l); return checkBconvFilters(word, l.input.c, kh * kw, patchWords(l.input.c, kh, kw), l.outChannels); },
+    },
+    step(l, a) {
+      const { input: x, output: y, outChannels: N } = l;
+      const f = a.kernel('bconv2d'), w = a.tensor('weights'), tr = a.tensor('transform');
+      const flags = (l.relu ? 1 : 0) | (l.bitsOut ? 2 : 0) | sumXFlag(a, N);
+      const { input, output, scratch } = a;
+      if (dense) return () => f(input, x.h, x.w, x.c, w, N, x.h, x.w, 1, 0, 0, 1, 1, tr, flags, output, scratch);
+      const { kh, kw, stride, padTop, padLeft } = l;
+      return () => f(input, x.h, x.w, x.c, w, N, kh, kw, stride, padTop, padLeft, y.h, y.w, tr, flags, output, scratch);
+    },
+  };
+}
+
+/** maxPool2d, maxPool2dBits and avgPool2d: same record, same kernel signature. */
+function pool(name: 'maxPool2d' | 'maxPool2dBits' | 'avgPool2d', code: number, input: DType): OpDescriptor {
+  return {
+    name, code, input, attributes: { ...noAttributes, window: true }, tensors: [],
+    infer: (x, a) => { const output = windowed(x, a, x.c, x.dtype); return { output, macs: elements(output) * a.kh * a.kw, tensors: {} }; },
+    params: () => 0,
+    scratch: null, kernels: [name], inPlace: false, repack: null, contents: null,
+    step(l, a) {
+      const { input: x, output: y, kh, kw, stride, padTop, padLeft } = l;
+      const f = a.kernel(name), { input, output } = a;
+      return () => f(input, x.h, x.w, x.c, kh, kw, stride, padTop, padLeft, y.h, y.w, output);
+    },
+  };
+}
+
+/** relu and softmax: n floats in, n out, in place allowed. */
+function elementwise(name: 'relu' | 'softmax', code: number): OpDescriptor {
+  return {
+    name, code, input: 'f32', attributes: noAttributes, tensors: [],
+    infer: (x) => ({ output: { ...x }, macs: elements(x), tensors: {} }),
+    params: () => 0,
+    scratch: null, kernels: [name], inPlace: true, repack: null, contents: null,
+    step(l, a) { const f = a.kernel(name), n = elements(l.input), { input, output } = a; return () => f(input, n, output); },
+  };
+}
+
+/** packSigns and packSignsAffine: f32 → sign bits, the affine one through x·scale + shift first. */
+function packSigns(name: 'packSigns' | 'packSignsAffine', code: number): OpDescriptor {
+  const withAffine = name === 'packSignsAffine';
+  return {
+    name, code, input: 'f32', attributes: noAttributes, tensors: withAffine ? affine(f32Only) : [],
+    infer: (x) => ({ output: { ...x, dtype: 'bits' }, macs: elements(x), tensors: withAffine ? { scale: x.c, shift: x.c } : {} }),
+    params: (l) => (withAffine ? 2 * l.input.c : 0),
+    scratch: null, kernels: [name], inPlace: false, repack: null, contents: null,
+    step(l, a) {
+      const f = a.kernel(name), n = pixels(l.input), c = l.input.c, { input, output } = a;
+      if (!withAffine) return () => f(input, output, n, c);
+      const s = a.tensor('scale'), sh = a.tensor('shift');
+      return () => f(input, output, n, c, s, sh);
+    },
+  };
+}
+
+// ---- the registry ----
+
+/** Every op, in code order. */
+export const OPS: readonly OpDescriptor[] = [
+  {
+    name: 'conv2d', code: 1, input: 'f32',
+    attributes: { window: true, outChannels: true, relu: true, bitsOut: false },
+    tensors: floatFilters,
+    infer(x, a) {
+      const N = a.outChannels, output = windowed(x, a, N, 'f32');
+      return { output, macs: pixels(output) * N * a.kh * a.kw * x.c, tensors: { weights: a.kh * a.kw * x.c * roundUp(N, 8), bias: N } };
+    },
+    params: (l) => l.kh * l.kw * l.input.c * l.outChannels + l.outChannels,
+    scratch: { export: 'conv2dScratchBytes', args: windowArgs, bytes: paddedWindowBytes },
+    kernels: ['conv2d', 'conv2dScratchBytes'],
+    inPlace: false, repack: null, contents: null,
+    step(l, a) {
+      const { input: x, output: y, kh, kw, stride, padTop, padLeft, outChannels: N } = l;
+      const f = a.kernel('conv2d'), w = a.tensor('weights'), b = a.tensor('bias'), relu = l.relu ? 1 : 0, { input, output, scratch } = a;
+      return () => f(input, x.h, x.w, x.c, w, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
+    },
+  },
+  binaryConv('bconv2d', 2),
+  binaryConv('bdense', 3),
+  {
+    name: 'conv2dBinaryWeights', code: 4, input: 'f32',
+    attributes: { window: true, outChannels: true, relu: true, bitsOut: false },
+    tensors: binaryFilters,
+    infer(x, a) {
+      const N = a.outChannels, output = windowed(x, a, N, 'f32');
+      return { output, macs: pixels(output) * N * a.kh * a.kw * x.c, tensors: { weights: a.kh * a.kw * x.c * wordsFor(N), transform: 3 * N } };
+    },
+    params: (l) => l.kh * l.kw * l.input.c * l.outChannels + 3 * l.outChannels,
+    scratch: {
+      export: 'conv2dBinaryWeightsScratchBytes', args: windowArgs,
+      // The padded window, then Σx of every window.
+      bytes: (c, kh, kw, stride, outH, outW) => paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4,
+    },
+    kernels: ['conv2dBinaryWeights', 'conv2dBinaryWeightsScratchBytes'],
+    inPlace: false, repack: null,
+    contents: {
+      role: 'weights',
+      key: (l) => `${l.outChannels}`,
+      check(word, l) {
+        const ow = wordsFor(l.outChannels), used = l.outChannels % 32;
+        if (used === 0) return null;
+        const rows = l.kh * l.kw * l.input.c;
+        for (let r = 0; r < rows; r++) if (word(r * ow + ow - 1) >>> used !== 0) return `padding bits set in word ${r * ow + ow - 1}`;
+        return null;
+      },
+    },
+    step(l, a) {
+      const { input: x, output: y, kh, kw, stride, padTop, padLeft, outChannels: N } = l;
+      const f = a.kernel('conv2dBinaryWeights'), w = a.tensor('weights'), tr = a.tensor('transform');
+      const flags = (l.relu ? 1 : 0) | sumXFlag(a, N), { input, output, scratch } = a;
+      return () => f(input, x.h, x.w, x.c, w, N, kh, kw, stride, padTop, padLeft, y.h, y.w, tr, flags, output, scratch);
+    },
+  },
+  {
+    name: 'depthwiseConv2d', code: 5, input: 'f32',
+    attributes: { window: true, outChannels: true, relu: true, bitsOut: false },
+    tensors: [slot('weights', floats, 'outChannels'), slot('bias', floats)],
+    infer(x, a, mismatch) {
+      if (a.outChannels !== x.c) mismatch(`outChannels ${a.outChannels} must equal the input channels ${x.c}`);
+      const output = windowed(x, a, x.c, 'f32');
+      return { output, macs: elements(output) * a.kh * a.kw, tensors: { weights: a.kh * a.kw * x.c, bias: x.c } };
+    },
+    params: (l) => l.kh * l.kw * l.input.c + l.input.c,
+    scratch: { export: 'depthwiseConv2dScratchBytes', args: windowArgs, bytes: paddedWindowBytes },
+    kernels: ['depthwiseConv2d', 'depthwiseConv2dScratchBytes'],
+    inPlace: false, repack: null, contents: null,
+    step(l, a) {
+      const { input: x, output: y, kh, kw, stride, padTop, padLeft } = l;
+      const f = a.kernel('depthwiseConv2d'), w = a.tensor('weights'), b = a.tensor('bias'), relu = l.relu ? 1 : 0, { input, output, scratch } = a;
+      return () => f(input, x.h, x.w, x.c, w, b, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
+    },
+  },
+  {
+    name: 'dense', code: 6, input: 'f32',
+    attributes: { window: false, outChannels: true, relu: true, bitsOut: false },
+    tensors: floatFilters,
+    infer(x, a, mismatch) {
+      if (x.h !== 1 || x.w !== 1) mismatch(`needs a [1, 1, K] input (add flatten) but gets [${x.h}, ${x.w}, ${x.c}]`);
+      const N = a.outChannels;
+      return { output: { h: 1, w: 1, c: N, dtype: 'f32' }, macs: x.c * N, tensors: { weights: x.c * roundUp(N, 8), bias: N } };
+    },
+    params: (l) => l.input.c * l.outChannels + l.outChannels,
+    scratch: null, kernels: ['dense'], inPlace: false, repack: null, contents: null,
+    step(l, a) {
+      const f = a.kernel('dense'), w = a.tensor('weights'), b = a.tensor('bias'), relu = l.relu ? 1 : 0;
+      const K = l.input.c, N = l.outChannels, { input, output } = a;
+      return () => f(input, K, w, b, N, relu, output);
+    },
+  },
+  packSigns('packSigns', 7),
+  packSigns('packSignsAffine', 8),
+  {
+    name: 'unpackSigns', code: 9, input: 'bits', attributes: noAttributes, tensors: [],
+    infer: (x) => ({ output: { ...x, dtype: 'f32' }, macs: elements(x), tensors: {} }),
+    params: () => 0,
+    scratch: null, kernels: ['unpackSigns'], inPlace: false, repack: null, contents: null,
+    step(l, a) { const f = a.kernel('unpackSigns'), n = pixels(l.input), c = l.input.c, { input, output } = a; return () => f(input, output, n, c); },
+  },
+  pool('maxPool2d', 10, 'f32'),
+  pool('maxPool2dBits', 11, 'bits'),
+  pool('avgPool2d', 12, 'f32'),
+  {
+    name: 'globalAvgPool', code: 13, input: 'f32', attributes: noAttributes, tensors: [],
+    infer: (x) => ({ output: { h: 1, w: 1, c: x.c, dtype: 'f32' }, macs: elements(x), tensors: {} }),
+    params: () => 0,
+    scratch: null, kernels: ['globalAvgPool'], inPlace: false, repack: null, contents: null,
+    step(l, a) { const f = a.kernel('globalAvgPool'), n = pixels(l.input), c = l.input.c, { input, output } = a; return () => f(input, n, c, output); },
+  },
+  {
+    name: 'scaleShift', code: 14, input: 'f32',
+    attributes: { ...noAttributes, relu: true }, tensors: affine(floats),
+    infer: (x) => ({ output: { ...x }, macs: elements(x), tensors: { scale: x.c, shift: x.c } }),
+    params: (l) => 2 * l.input.c,
+    scratch: null, kernels: ['scaleShift'], inPlace: true, repack: null, contents: null,
+    step(l, a) {
+      const f = a.kernel('scaleShift'), s = a.tensor('scale'), sh = a.tensor('shift'), relu = l.relu ? 1 : 0;
+      const n = pixels(l.input), c = l.input.c, { input, output } = a;
+      return () => f(input, n, c, s, sh, relu, output);
+    },
+  },
+  elementwise('relu', 15),
+  elementwise('softmax', 16),
+  {
+    name: 'flatten', code: 17, input: 'any', attributes: noAttributes, tensors: [],
+    infer(x, _a, mismatch) {
+      if (x.dtype === 'bits' && x.c % 32 !== 0 && x.h * x.w !== 1)
+        mismatch(`flattening bits [${x.h}, ${x.w}, ${x.c}] is not a no-op (C must be a multiple of 32); binary dense reads [H, W, C] directly`);
+      return { output: { h: 1, w: 1, c: elements(x), dtype: x.dtype }, macs: elements(x), tensors: {} };
+    },
+    params: () => 0,
+    // The same bytes under another shape: no kernel.
+    scratch: null, kernels: [], inPlace: true, repack: null, contents: null,
+    step: () => () => {},
+  },
+];
+
+export const OP_BY_NAME: ReadonlyMap<OpName, OpDescriptor> = new Map(OPS.map((op) => [op.name, op]));
+export const OP_BY_CODE: ReadonlyMap<number, OpDescriptor> = new Map(OPS.map((op) => [op.code, op]));
+
+/** The descriptor of a layer's op. */
+export const opOf = (l: { op: OpName }): OpDescriptor => OP_BY_NAME.get(l.op)!;
+
+/** A layer's kernel scratch in bytes, exact (0 when its op takes none); may exceed 2^31. */
+export const scratchBytesOf = (l: BxnLayer): number => {
+  const s = opOf(l).scratch;
+  return s ? s.bytes(...s.args(l)) : 0;
+};
+
+/** int8 scale axis of a tensor in a slot: { channels, lanes } as the TENS record holds them. */
+export function int8AxisOf(axis: Int8Axis, count: number, outChannels: number): { channels: number; lanes: number } {
+  if (axis === 'panels') return { channels: roundUp(outChannels, 8), lanes: 8 };
+  if (axis === 'outChannels') return { channels: outChannels, lanes: 0 };
+  return { channels: count, lanes: 0 };
+}
+
+/** Names of the fields every descriptor must define (the registry test checks each). */
+export const DESCRIPTOR_FIELDS = [
+  'name', 'code', 'input', 'attributes', 'tensors', 'infer', 'params', 'scratch', 'kernels', 'inPlace', 'repack', 'contents', 'step',
+] as const satisfies ReadonlyArray<keyof OpDescriptor>;

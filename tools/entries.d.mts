@@ -1,0 +1,8 @@
+export type EntryName = 'cli' | 'quickstart' | 'bench-kernels' | 'fuzz' | 'soak' | 'train-bench' | 'train-quick' | 'experiment-binarization' | 'train-worker';
+export const ENTRIES: Record<EntryName, { source: string; what: string }>;
+/** file: URL of the bundle of entry `name` (dist/NAME.mjs). */
+export function entryUrl(name: EntryName): URL;
+/** file: URL of a kernel build output (build/FILE). */
+export function buildUrl(file: string): URL;
+/** file: URL of a path relative to the repository root. */
+export function rootUrl(path: string): URL;
