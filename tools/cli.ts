@@ -6,8 +6,9 @@ import { trainCommand } from './commands/train.js';
 import { exportCommand } from './commands/export.js';
 import { inspectCommand } from './commands/inspect.js';
 import { benchCommand } from './commands/bench.js';
+import { budgetCommand } from './commands/budget.js';
 
-const COMMANDS: Command[] = [trainCommand, exportCommand, inspectCommand, benchCommand];
+const COMMANDS: Command[] = [trainCommand, exportCommand, inspectCommand, benchCommand, budgetCommand];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -56,6 +56,20 @@ TABLES.binarization = (data) => binarizationTable(data, true);
 TABLES.binarization_weights = (data) => binarizationTable(data, false);
 TABLES.binarization_last = (data) => binarizationTable(data, false);
 
+// Smoke runs of the example model in each runtime (targets/run-all.mjs), relative to Node.
+TABLES.runtimes = (data) => {
+  const node = data.rows.find((r) => r.runtime === 'node');
+  const rel = (v, ref) => (ref ? `${fmt(v / ref, 2)}×` : '–');
+  const out = [
+    '| runtime | version | build | cold start (bytes → first result) | × Node | median latency | × Node | outputs = Node |',
+    '|---|---|---|---:|---:|---:|---:|---|',
+  ];
+  for (const r of data.rows)
+    out.push(`| ${r.runtime} | ${r.version} | ${r.build} | ${fmt(r.coldStartMs, 1)} ms | ${rel(r.coldStartMs, node?.coldStartMs)} | ${fmt(r.medianMs, 3)} ms | ${rel(r.medianMs, node?.medianMs)} | ${r.agree ? 'yes' : '**no**'} |`);
+  out.push('', `\`${data.model}\` on ${data.inputs} seeded inputs (seed ${data.seed}); ${data.rows[0]?.cpu ?? ''}, one process at a time under the CPU lock.`);
+  return out.join('\n');
+};
+
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {
     const file = `${root}tools/results/${name}.json`;

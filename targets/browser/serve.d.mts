@@ -1,0 +1,1 @@
+export function serve(port?: number, files?: Record<string, string>): Promise<{ url: string; close(): Promise<void> }>;

@@ -1,0 +1,30 @@
+// Every runtime's smoke run against Node's, as a table; `--json FILE` writes the rows
+// (tools/results/runtimes.json is rendered into the README by tools/render-readme.mjs).
+//   npm run build && flock /tmp/bexnet-cpu.lock node targets/run-all.mjs --json tools/results/runtimes.json [--runtimes node,deno]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compare, cpuModel, makeInputs, RUNTIMES, smoke } from './runners.mjs';
+
+const arg = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const runtimes = arg('--runtimes')?.split(',') ?? RUNTIMES;
+const seed = Number(process.env.BEXNET_SEED ?? 13);
+const inputs = await makeInputs(seed);
+const dir = mkdtempSync(join(tmpdir(), 'bexnet-smoke-'));
+const inputsPath = join(dir, 'inputs.f32');
+writeFileSync(inputsPath, new Uint8Array(inputs.buffer));
+try {
+  const reference = { simd: await smoke('node', { inputs, inputsPath, backend: 'simd' }), scalar: await smoke('node', { inputs, inputsPath, backend: 'scalar' }) };
+  const rows = [];
+  for (const runtime of runtimes) {
+    const r = await smoke(runtime, { inputs, inputsPath });
+    const c = compare(r, reference[r.build] ?? reference.scalar);
+    rows.push({ runtime, version: r.version, build: r.build, coldStartMs: +r.coldStartMs.toFixed(2), medianMs: +r.medianMs.toFixed(3), agree: c.agree, cpu: cpuModel() });
+    console.log(`${runtime.padEnd(9)} ${String(r.version).padEnd(16)} ${r.build.padEnd(7)} cold ${r.coldStartMs.toFixed(1).padStart(7)} ms  median ${r.medianMs.toFixed(3)} ms  agree ${c.agree} (${c.differing} outputs differ, max |Δ| ${c.maxAbsDiff})`);
+  }
+  const json = arg('--json');
+  if (json) writeFileSync(json, `${JSON.stringify({ seed, inputs: inputs.length / 784, model: 'tools/examples/sketch-dabn.bxn', node: process.versions.node, rows }, null, 2)}\n`);
+  if (rows.some((r) => !r.agree)) process.exitCode = 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
