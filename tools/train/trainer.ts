@@ -6,6 +6,8 @@ import { mulberry32, permutation } from '../../sdk/prng.js';
 import { saveModel } from './file-io.js';
 import { constrainLatentWeights } from './layers.js';
 import { useTrainingForwardConv } from './wasm-kernels.js';
+import { augmentImages, isIdentity, type Augmentation } from '../data/augment.js';
+import { decayFloatKernels, floatKernels } from './regularize.js';
 
 export interface Progress {
   phase: 'batch' | 'epoch';
@@ -39,6 +41,12 @@ export interface TrainOptions {
   evalEachEpoch?: boolean;
   /** Stop after this many steps in total (benchmarks). */
   maxSteps?: number;
+  /** On-the-fly augmentation of training images (tools/data/augment.ts); none by default. */
+  augmentation?: Augmentation;
+  /** Label smoothing of the cross-entropy targets (0 = none). */
+  labelSmoothing?: number;
+  /** Decoupled (AdamW-style) weight decay of float conv/dense kernels, per unit learning rate (0 = none). */
+  weightDecay?: number;
 }
 
 export interface TrainResult {
@@ -51,15 +59,22 @@ export interface TrainResult {
 }
 
 /** Copies images idx[from, to) of a split into a batch tensor and one-hot labels. */
-export function makeBatch(split: Split, shape: [number, number, number], classes: number, idx: Int32Array, from: number, to: number) {
+export function makeBatch(
+  split: Split, shape: [number, number, number], classes: number, idx: Int32Array, from: number, to: number,
+  augment?: { augmentation: Augmentation; seed: number; epoch: number },
+) {
   const size = shape[0] * shape[1] * shape[2];
   const n = to - from;
   const x = new Float32Array(n * size);
   const y = new Int32Array(n);
   for (let j = 0; j < n; j++) {
     const i = idx[from + j];
-    x.set(split.x.subarray(i * size, (i + 1) * size), j * size);
+    if (!augment) x.set(split.x.subarray(i * size, (i + 1) * size), j * size);
     y[j] = split.y[i];
+  }
+  if (augment) {
+    if (shape[2] !== 1) throw new Error(`augmentation supports 1-channel images, got ${shape[2]} channels`);
+    augmentImages(split.x, shape[0], shape[1], idx.subarray(from, to), x, augment.augmentation, augment.seed, augment.epoch);
   }
   return tf.tidy(() => ({
     xs: tf.tensor4d(x, [n, shape[0], shape[1], shape[2]]),
@@ -68,9 +83,9 @@ export function makeBatch(split: Split, shape: [number, number, number], classes
 }
 
 /** Loss and accuracy of a batch; the model runs in training mode when `training`. */
-export function lossAndAcc(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, training: boolean) {
+export function lossAndAcc(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, training: boolean, labelSmoothing = 0) {
   const logits = model.apply(xs, { training }) as tf.Tensor;
-  const loss = tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+  const loss = tf.losses.softmaxCrossEntropy(ys, logits, undefined, labelSmoothing) as tf.Scalar;
   const acc = tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(ys, -1)), 'float32')) as tf.Scalar;
   return { loss, acc };
 }
@@ -120,6 +135,10 @@ async function trainLoop(model: tf.LayersModel, data: Dataset, opts: TrainOption
   const totalSteps = Math.min(opts.epochs * batches, opts.maxSteps ?? Infinity);
   const optimizer = tf.train.adam(baseLr);
   const vars = trainableVariables(model);
+  const augmentation = opts.augmentation && !isIdentity(opts.augmentation) ? opts.augmentation : undefined;
+  const labelSmoothing = opts.labelSmoothing ?? 0;
+  const weightDecay = opts.weightDecay ?? 0;
+  const decayed = weightDecay > 0 ? floatKernels(model) : [];
   const history: TrainResult['history'] = [];
   let step = 0;
   const t0 = performance.now();
@@ -132,15 +151,16 @@ async function trainLoop(model: tf.LayersModel, data: Dataset, opts: TrainOption
     let epochImages = 0;
     for (let b = 0; b < batches && step < totalSteps; b++) {
       const from = b * batchSize, to = Math.min(split.n, from + batchSize);
-      const { xs, ys } = makeBatch(split, data.imageShape, data.classes.length, idx, from, to);
+      const { xs, ys } = makeBatch(split, data.imageShape, data.classes.length, idx, from, to, augmentation && { augmentation, seed, epoch });
       const lr = lrAt(baseLr, schedule, step, totalSteps);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       let accT: tf.Scalar | null = null;
       const lossT = optimizer.minimize(() => {
-        const r = lossAndAcc(model, xs, ys, true);
+        const r = lossAndAcc(model, xs, ys, true, labelSmoothing);
         accT = tf.keep(r.acc);
         return r.loss;
       }, true, vars) as tf.Scalar;
+      if (decayed.length) decayFloatKernels(decayed, lr * weightDecay);
       constrainLatentWeights(model);
       const n = to - from;
       lossSum += lossT.dataSync()[0] * n;
