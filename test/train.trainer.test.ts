@@ -54,7 +54,7 @@ describe('trainer', () => {
     }
   }, 60000);
 
-  it('two workers: the same steps as one worker (a model without batch norm), checkpoints say so', async () => {
+  it('two workers: the same steps as one worker (a model without batch norm, with augmentation, label smoothing and weight decay), checkpoints say so', async () => {
     const seed = BASE_SEED % 100000;
     const tiny = () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed }) })] }) as unknown as tf.LayersModel;
     // 165 images at batch 41: odd shares (21 + 20) and a short last batch of 1 (one replica gets none)
@@ -67,6 +67,8 @@ describe('trainer', () => {
         const running: number[] = [];
         const r = await train(m, sub, {
           epochs: 2, batchSize: 41, learningRate: 1e-3, seed, workers, checkpointDir: join(dir, String(workers)),
+          // each replica augments its share itself: seeded per image, so the shares match one worker's batch
+          augmentation: { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0.3, flip: 0.2 }, labelSmoothing: 0.1, weightDecay: 0.05,
           onProgress: (p) => { if (p.phase === 'batch') running.push(p.loss * ((p.batch - 1) * 41 + Math.min(41, sub.train.n - (p.batch - 1) * 41))); },
         });
         // per-step batch losses from the running means

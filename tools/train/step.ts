@@ -5,22 +5,25 @@
 // gradients between the two halves.
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/dataset.js';
+import { augmentBatchInPlace, checkAugmentation, isIdentity, NO_AUGMENTATION, type Augmentation } from '../data/augment.js';
 import { constrainLatentWeights } from './layers.js';
+import { decayFloatKernels, floatKernels } from './regularize.js';
+
+export { NO_AUGMENTATION, type Augmentation };
 
 /** Serializable per-run settings every replica needs (they cross to worker threads). */
 export interface StepConfig {
   imageShape: [number, number, number];
   classes: number;
-  /** On-the-fly augmentation of the training images; 'none' today (issue 12 adds kinds). */
+  /** On-the-fly augmentation of the training images (tools/data/augment.ts); a plain object, posted to workers. */
   augmentation: Augmentation;
-  /** Label smoothing of the cross-entropy targets; 0 today (issue 12). */
+  /** Seed of the augmentation draws (the run's seed). */
+  seed: number;
+  /** Label smoothing of the cross-entropy targets (0 = none). */
   labelSmoothing: number;
-  /** Decoupled weight decay on float weights; 0 today (issue 12). */
+  /** Decoupled (AdamW-style) weight decay of float conv/dense kernels, per unit learning rate (0 = none). */
   weightDecay: number;
 }
-
-/** The augmentation a recipe asks for; a plain object so it can be posted to workers. */
-export type Augmentation = { kind: 'none' };
 
 /**
  * Rewrites a batch share's images in place: x holds idx.length images (NHWC, in the
@@ -30,16 +33,20 @@ export type Augmentation = { kind: 'none' };
 export type BatchTransform = (x: Float32Array, idx: Int32Array, epoch: number, imageShape: [number, number, number]) => void;
 
 /** The transform for a recipe's augmentation (null: images pass unchanged). */
-export function batchTransform(aug: Augmentation): BatchTransform | null {
-  if (aug.kind === 'none') return null;
-  throw new Error(`augmentation '${(aug as { kind: string }).kind}' is not implemented`);
+export function batchTransform(cfg: StepConfig): BatchTransform | null {
+  const aug = cfg.augmentation;
+  if (isIdentity(aug)) return null;
+  const [h, w, c] = cfg.imageShape;
+  if (c !== 1) throw new Error(`augmentation handles 1-channel images; these have ${c} channels`);
+  return (x, idx, epoch) => augmentBatchInPlace(x, h, w, idx, aug, cfg.seed, epoch);
 }
 
-/** Rejects recipe settings the step does not implement yet, instead of ignoring them. */
+/** Rejects recipe settings out of range, instead of training on something else. */
 export function checkStepConfig(cfg: StepConfig): void {
-  batchTransform(cfg.augmentation);
-  if (cfg.labelSmoothing !== 0) throw new Error(`labelSmoothing ${cfg.labelSmoothing}: not implemented (only 0)`);
-  if (cfg.weightDecay !== 0) throw new Error(`weightDecay ${cfg.weightDecay}: not implemented (only 0)`);
+  checkAugmentation(cfg.augmentation);
+  batchTransform(cfg);
+  if (!(cfg.labelSmoothing >= 0 && cfg.labelSmoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1), got ${cfg.labelSmoothing}`);
+  if (!(cfg.weightDecay >= 0 && Number.isFinite(cfg.weightDecay))) throw new Error(`weightDecay must be a finite number ≥ 0, got ${cfg.weightDecay}`);
 }
 
 /** Images idx of a split as a float array (after the transform) and their labels. */
@@ -56,9 +63,9 @@ export function gatherBatch(split: Split, cfg: StepConfig, idx: Int32Array, epoc
 }
 
 /** Loss and accuracy of a batch; the model runs in training mode when `training`. */
-export function lossAndAcc(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, training: boolean) {
+export function lossAndAcc(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, training: boolean, labelSmoothing = 0) {
   const logits = model.apply(xs, { training }) as tf.Tensor;
-  const loss = tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+  const loss = tf.losses.softmaxCrossEntropy(ys, logits, undefined, labelSmoothing) as tf.Scalar;
   const acc = tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(ys, -1)), 'float32')) as tf.Scalar;
   return { loss, acc };
 }
@@ -79,7 +86,7 @@ export function batchGradients(model: tf.LayersModel, vars: tf.Variable[], cfg: 
     const ys = tf.oneHot(tf.tensor1d(y, 'int32'), cfg.classes).toFloat();
     let accT: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const r = lossAndAcc(model, xs, ys, true);
+      const r = lossAndAcc(model, xs, ys, true, cfg.labelSmoothing);
       accT = tf.keep(r.acc);
       return r.loss;
     }, vars);
@@ -91,9 +98,17 @@ export function batchGradients(model: tf.LayersModel, vars: tf.Variable[], cfg: 
   return { loss, acc };
 }
 
-/** The Adam update at learning rate lr, then the latent-weight constraints. */
-export function applyGradients(model: tf.LayersModel, optimizer: tf.AdamOptimizer, grads: tf.NamedTensorMap, lr: number): void {
+/** What the update needs besides the optimizer: the float kernels weight decay shrinks. */
+export interface UpdateTarget { model: tf.LayersModel; decayed: tf.Variable[]; weightDecay: number }
+
+export function updateTarget(model: tf.LayersModel, cfg: StepConfig): UpdateTarget {
+  return { model, decayed: cfg.weightDecay > 0 ? floatKernels(model) : [], weightDecay: cfg.weightDecay };
+}
+
+/** The Adam update at learning rate lr, decoupled weight decay, then the latent-weight constraints. */
+export function applyGradients(target: UpdateTarget, optimizer: tf.AdamOptimizer, grads: tf.NamedTensorMap, lr: number): void {
   (optimizer as unknown as { learningRate: number }).learningRate = lr;
   optimizer.applyGradients(grads as never);
-  constrainLatentWeights(model);
+  if (target.decayed.length) decayFloatKernels(target.decayed, lr * target.weightDecay);
+  constrainLatentWeights(target.model);
 }

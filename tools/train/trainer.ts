@@ -7,7 +7,10 @@ import type { Dataset, Split } from '../data/dataset.js';
 import { mulberry32, permutation } from '../../sdk/prng.js';
 import { saveModel } from './file-io.js';
 import { ParallelSteps } from './parallel.js';
-import { applyGradients, batchGradients, batchTransform, checkStepConfig, gatherBatch, trainableVariables, type Augmentation, type StepConfig } from './step.js';
+import {
+  applyGradients, batchGradients, batchTransform, checkStepConfig, gatherBatch, NO_AUGMENTATION, trainableVariables, updateTarget,
+  type Augmentation, type StepConfig, type UpdateTarget,
+} from './step.js';
 import { useTrainingForwardConv } from './wasm-kernels.js';
 
 export { lossAndAcc, trainableVariables } from './step.js';
@@ -110,15 +113,17 @@ class LocalSteps implements StepRunner {
   private readonly optimizer: tf.AdamOptimizer;
   private readonly vars: tf.Variable[];
   private readonly transform;
+  private readonly target: UpdateTarget;
   private readonly forwardConvBefore = useTrainingForwardConv(true);
   constructor(private readonly model: tf.LayersModel, private readonly split: Split, private readonly cfg: StepConfig, lr: number) {
     this.optimizer = tf.train.adam(lr);
     this.vars = trainableVariables(model);
-    this.transform = batchTransform(cfg.augmentation);
+    this.transform = batchTransform(cfg);
+    this.target = updateTarget(model, cfg);
   }
   async step(idx: Int32Array, epoch: number, lr: number) {
     const { x, y, n } = gatherBatch(this.split, this.cfg, idx, epoch, this.transform);
-    return batchGradients(this.model, this.vars, this.cfg, x, y, n, (g) => applyGradients(this.model, this.optimizer, g, lr));
+    return batchGradients(this.model, this.vars, this.cfg, x, y, n, (g) => applyGradients(this.target, this.optimizer, g, lr));
   }
   async sync() {}
   async close() {
@@ -136,7 +141,7 @@ export async function train(model: tf.LayersModel, data: Dataset, opts: TrainOpt
   const every = Math.max(1, opts.progressEvery ?? 1);
   const cfg: StepConfig = {
     imageShape: data.imageShape, classes: data.classes.length,
-    augmentation: opts.augmentation ?? { kind: 'none' }, labelSmoothing: opts.labelSmoothing ?? 0, weightDecay: opts.weightDecay ?? 0,
+    augmentation: opts.augmentation ?? NO_AUGMENTATION, seed, labelSmoothing: opts.labelSmoothing ?? 0, weightDecay: opts.weightDecay ?? 0,
   };
   checkStepConfig(cfg);
   const { train: split } = data;

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setupBackend } from './backend.js';
 import './layers.js'; // registers the binary layer classes for modelFromJSON
 import type { ToWorker, WorkerInit } from './parallel.js';
-import { applyGradients, batchGradients, batchTransform, gatherBatch, trainableVariables } from './step.js';
+import { applyGradients, batchGradients, batchTransform, gatherBatch, trainableVariables, updateTarget } from './step.js';
 import { useTrainingForwardConv } from './wasm-kernels.js';
 
 const init = workerData as WorkerInit;
@@ -21,7 +21,8 @@ model.setWeights(init.weights.map((w, i) => tf.tensor(w, model.weights[i].shape 
 const vars = trainableVariables(model);
 const optimizer = tf.train.adam(init.lr);
 const split = { x: new Float32Array(init.images), y: new Int32Array(init.labels), n: init.n };
-const transform = batchTransform(init.cfg.augmentation);
+const transform = batchTransform(init.cfg);
+const target = updateTarget(model, init.cfg);
 const grads = new Float32Array(init.grads);
 const P = init.paramCount;
 let lastApplyMs = 0;
@@ -63,7 +64,7 @@ port.on('message', (msg: ToWorker) => {
     port.postMessage({ type: 'grads', loss, acc, n, ms: performance.now() - t0, applyMs: lastApplyMs });
   } else if (msg.type === 'apply') {
     const t0 = performance.now();
-    tf.tidy(() => applyGradients(model, optimizer, averagedGradients(msg.counts), msg.lr));
+    tf.tidy(() => applyGradients(target, optimizer, averagedGradients(msg.counts), msg.lr));
     lastApplyMs = performance.now() - t0;
   } else if (msg.type === 'get-weights') {
     port.postMessage({ type: 'weights', values: model.getWeights().map((w) => w.dataSync() as Float32Array) });

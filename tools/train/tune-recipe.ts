@@ -1,0 +1,156 @@
+// The recipe tuning grid (issue 12): every variant (float, xnor, dabn) trained on the
+// same QuickDraw subset with the same list of candidate recipes, scored on a
+// validation split held out of the training drawings (the test drawings are never
+// looked at while tuning). Resumable: each finished job appends its row to --json,
+// and a rerun skips the rows already there.
+//
+//   npm run tune:recipe -- [--classes 50] [--jobs 2] [--json tools/results/recipe_tuning.json]
+//                          [--variants float,xnor,dabn] [--configs base,aug-m-24,...]
+//
+// Validation: of each class's 80 training drawings (the fixed seeded split), the
+// last 10 in split order are held out; training uses the other 70.
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { intOption, orExit, parseArgsOrExit, UsageError } from '../args.js';
+import type { Augmentation } from '../data/augment.js';
+import { NO_AUGMENTATION } from '../data/augment.js';
+import type { Dataset, Split } from '../data/dataset.js';
+import { loadQuickdraw } from '../data/quickdraw.js';
+import { setupBackend } from './backend.js';
+import { sketchNet, VARIANTS, type Variant } from './models.js';
+import { quantizerConfig } from './quantizers.js';
+import { evaluate, train } from './trainer.js';
+
+/** Today's per-variant base recipe (learning rate, weight gradient), tuned earlier on QuickDraw-30. */
+const BASE: Record<Variant, { lr: number; grad?: 'exact' | 'authors' }> = {
+  float: { lr: 2e-3 },
+  xnor: { lr: 5e-3, grad: 'exact' },
+  dabn: { lr: 5e-3, grad: 'authors' },
+};
+
+const MEDIUM: Augmentation = { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0, flip: 0 };
+const STRONG: Augmentation = { rotateDeg: 15, scale: 0.15, shear: 0.3, shiftPx: 3, dilate: 0.3, flip: 0 };
+
+interface Config { epochs: number; augmentation: Augmentation; labelSmoothing: number; weightDecay: number; lrScale: number }
+const config = (epochs: number, augmentation: Augmentation, extra: Partial<Config> = {}): Config =>
+  ({ epochs, augmentation, labelSmoothing: 0, weightDecay: 0, lrScale: 1, ...extra });
+
+/** The grid, in the order jobs run: the cheapest, most informative first. */
+export const CONFIGS: Record<string, Config> = {
+  base: config(8, NO_AUGMENTATION),
+  'aug-m-24': config(24, MEDIUM),
+  'aug-m-24-ls': config(24, MEDIUM, { labelSmoothing: 0.1 }),
+  'aug-s-24': config(24, STRONG),
+  'aug-m-24-ls-wd': config(24, MEDIUM, { labelSmoothing: 0.1, weightDecay: 0.05 }),
+  'aug-m-16': config(16, MEDIUM),
+  'aug-m-24-flip': config(24, { ...MEDIUM, flip: 0.5 }),
+  'aug-m-24-lr2': config(24, MEDIUM, { lrScale: 2 }),
+};
+
+const { options: o } = parseArgsOrExit(process.argv.slice(2), {
+  classes: 'value', jobs: 'value', json: 'value', variants: 'value', configs: 'value', batch: 'value', job: 'value',
+});
+const opts = orExit(() => {
+  const variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
+  for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
+  const configs = String(o.configs ?? Object.keys(CONFIGS).join(',')).split(',');
+  for (const c of configs) if (!CONFIGS[c]) throw new UsageError(`unknown config '${c}' (expected ${Object.keys(CONFIGS).join(' | ')})`);
+  return { classes: intOption(o, 'classes', 50, 2), jobs: intOption(o, 'jobs', 2), batch: intOption(o, 'batch', 128), variants, configs };
+});
+
+/** Holds out the last `perClass` training drawings of every class as a validation split. */
+function holdOut(data: Dataset, perClass: number): Dataset {
+  const size = data.imageShape[0] * data.imageShape[1] * data.imageShape[2];
+  const { x, y, n } = data.train;
+  const count = new Map<number, number>();
+  for (let i = 0; i < n; i++) count.set(y[i], (count.get(y[i]) ?? 0) + 1);
+  const seen = new Map<number, number>();
+  const trainIdx: number[] = [], valIdx: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = seen.get(y[i]) ?? 0;
+    seen.set(y[i], k + 1);
+    (k >= count.get(y[i])! - perClass ? valIdx : trainIdx).push(i);
+  }
+  const pick = (idx: number[]): Split => {
+    const out = { x: new Float32Array(idx.length * size), y: new Int32Array(idx.length), n: idx.length };
+    idx.forEach((i, j) => { out.x.set(x.subarray(i * size, (i + 1) * size), j * size); out.y[j] = y[i]; });
+    return out;
+  };
+  return { ...data, train: pick(trainIdx), test: pick(valIdx) };
+}
+
+const cpu = () => {
+  try { return /Model name:\s*(.*)/.exec(execSync('lscpu', { encoding: 'utf8' }))?.[1]?.trim() ?? 'unknown'; } catch { return 'unknown'; }
+};
+
+async function runJob(variant: Variant, name: string) {
+  await setupBackend({ quiet: true });
+  tf.enableProdMode();
+  const base = BASE[variant], c = CONFIGS[name];
+  if (variant !== 'float') quantizerConfig.grad[variant] = base.grad!;
+  const data = holdOut(loadQuickdraw({ classes: opts.classes }), 10);
+  const model = sketchNet({ variant, classes: opts.classes, seed: 1 });
+  const lr = base.lr * c.lrScale;
+  const r = await train(model, data, {
+    epochs: c.epochs, batchSize: opts.batch, learningRate: lr, schedule: 'cosine', seed: 1, evalEachEpoch: false,
+    augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay,
+    onProgress: (p) => { if (p.phase === 'epoch') console.error(`[${variant} ${name}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`); },
+  });
+  const valTop1 = evaluate(model, data);
+  // Accuracy on the (un-augmented) training images: how far the recipe still overfits.
+  const trainTop1 = evaluate(model, data, data.train);
+  return {
+    dataset: `quickdraw-${opts.classes}`, split: '70 train / 10 validation per class', model: 'sketchnet', variant, config: name,
+    epochs: c.epochs, lr, weightGrad: base.grad ?? null, augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay,
+    batch: opts.batch, seed: 1, valTop1: +valTop1.toFixed(4), trainTop1: +trainTop1.toFixed(4),
+    seconds: +r.seconds.toFixed(0), imagesPerSec: +r.imagesPerSec.toFixed(1), cpu: cpu(),
+  };
+}
+
+if (typeof o.job === 'string') {
+  const [variant, name] = o.job.split(':');
+  console.log(JSON.stringify(await runJob(variant as Variant, name)));
+  process.exit(0);
+}
+
+const jsonFile = typeof o.json === 'string' ? o.json : 'tools/results/recipe_tuning.json';
+type Row = Awaited<ReturnType<typeof runJob>>;
+const rows: Row[] = existsSync(jsonFile) ? (JSON.parse(readFileSync(jsonFile, 'utf8')) as { rows: Row[] }).rows : [];
+const done = new Set(rows.map((r) => `${r.dataset}:${r.variant}:${r.config}`));
+const queue = opts.configs.flatMap((c) => opts.variants.map((v) => [v, c] as const))
+  .filter(([v, c]) => !done.has(`quickdraw-${opts.classes}:${v}:${c}`));
+console.error(`tune-recipe: ${queue.length} job(s) to run (${rows.length} rows already in ${jsonFile}), ${opts.jobs} at a time`);
+const save = () => {
+  // Write then rename, so an interrupted run never leaves a half-written file.
+  writeFileSync(jsonFile + '.tmp', JSON.stringify({
+    command: 'npm run tune:recipe -- ' + process.argv.slice(2).join(' '), rows,
+  }, null, 1) + '\n');
+  renameSync(jsonFile + '.tmp', jsonFile);
+};
+
+const self = fileURLToPath(import.meta.url);
+function spawnJob(variant: string, name: string): Promise<Row> {
+  const args = [self, '--job', `${variant}:${name}`, '--classes', String(opts.classes), '--batch', String(opts.batch)];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`job ${variant}:${name} exited with ${code}`));
+      try { resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '')); } catch { reject(new Error(`job ${variant}:${name}: no result`)); }
+    });
+  });
+}
+async function worker() {
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const row = await spawnJob(next[0], next[1]);
+    rows.push(row);
+    save();
+    console.error(`done: ${row.variant} ${row.config} val ${(row.valTop1 * 100).toFixed(1)}% train ${(row.trainTop1 * 100).toFixed(1)}% (${row.seconds} s)`);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(opts.jobs, queue.length) }, worker));
+process.exit(0);
