@@ -45,7 +45,7 @@ export function conv2dReference(input: usize, h: i32, w: i32, c: i32, weights: u
 // @ts-ignore: decorator
 @inline function windowRows(kh: i32, stride: i32, outH: i32): i32 { return (outH - 1) * stride + kh; }
 
-/** True when the conv reads only real input cells (no padding copy needed). */
+/** True when the window reaches padding (or past the input), so the input must be copied into a zero-padded window first. */
 // @ts-ignore: decorator
 @inline export function needsPadding(h: i32, w: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32): bool {
   return padTop != 0 || padLeft != 0 || windowRows(kh, stride, outH) > h || windowRows(kw, stride, outW) > w;

@@ -1,6 +1,8 @@
 /**
- * Long mutation fuzz of the .bxn reader + runtime (issue 3). Mutants of random valid
- * models are loaded under caps and, when they load, run once. Allowed outcomes:
+ * Long fuzz of the .bxn reader + runtime (issues 3, 8). Two generators per build:
+ * 'mutate' (byte and structure mutants of random valid models) and 'hostile'
+ * (structurally valid models built from the op registry, tools/fuzz/hostile.ts).
+ * Each file is loaded under caps and, when it loads, run once. Allowed outcomes:
  * a BxnFormatError, or a load whose output and memory stay in bounds. Counted as
  * failures: any other exception, a wasm trap, a mutant slower than --slow-ms, a hang.
  *
@@ -10,18 +12,26 @@
  *
  *   npm run fuzz -- [--mutants 100000] [--seed 1] [--backends simd,scalar,debug] [--json tools/results/fuzz.json]
  *   replay mutant i:  node dist/fuzz.mjs --seed S --start i --mutants i+1 --backends simd
+ * Rows in --json: { generator, build, mutants, loaded, typedErrors, otherErrors, traps, hangs, maxMemoryBytes, slowestLoadMs, ... }.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgsOrExit } from './args.js';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadKernels, loadModelSync } from '../sdk/index.js';
 import { sealBxn, writeBxn } from '../sdk/format/index.js';
-import { makeRng, mutate, mutateSpec, randomModel, tryMutant, wasmBytes } from '../test/sdk.helpers.js';
+import { randomSource as makeRng } from '../sdk/prng.js';
+import { hostileModel } from './fuzz/hostile.js';
+import { randomModel } from './fuzz/models.js';
+import { mutate, mutateSpec, tryMutant } from './fuzz/mutate.js';
+import { buildFile } from './node-kernels.js';
+
+type Generator = 'mutate' | 'hostile';
+const GENERATORS: Generator[] = ['mutate', 'hostile'];
 
 const CAPS = { maxWeightBytes: 4 << 20, maxArenaBytes: 4 << 20, maxMacs: 50_000_000 };
 const BASE_MODELS = 32;
 
-interface Job { backend: 'simd' | 'scalar' | 'debug'; seed: number; start: number; end: number; slowMs: number; skip: number[]; progress: SharedArrayBuffer }
+interface Job { generator: Generator; backend: 'simd' | 'scalar' | 'debug'; seed: number; start: number; end: number; slowMs: number; skip: number[]; progress: SharedArrayBuffer }
 interface Tally {
   loaded: number; typedErrors: number; otherErrors: number; traps: number; slow: number; problems: number;
   maxMemoryBytes: number; slowestMs: number; codes: Record<string, number>; failures: string[];
@@ -32,7 +42,7 @@ const emptyTally = (): Tally => ({ loaded: 0, typedErrors: 0, otherErrors: 0, tr
 async function workerMain(job: Job) {
   // 'debug' is the scalar build with kernel preconditions asserted: an assertion is an 'other' error.
   const backend = job.backend === 'debug' ? 'scalar' : job.backend;
-  const kernels = await loadKernels({ wasm: { [backend]: wasmBytes(job.backend) }, backend });
+  const kernels = await loadKernels({ wasm: { [backend]: buildFile(`bexnet.${job.backend}.wasm`) }, backend });
   const baseRng = makeRng(job.seed);
   const specs = Array.from({ length: BASE_MODELS }, () => randomModel(baseRng, { maxLayers: 8 }).model);
   const bases = specs.map((spec) => writeBxn(spec));
@@ -44,7 +54,8 @@ async function workerMain(job: Job) {
     if (job.skip.includes(i)) continue; // hung in an earlier worker; counted as a hang
     const rng = makeRng((job.seed * 0x9e3779b1 + i) >>> 0);
     // One in five mutants is structure-aware (a changed attribute, re-written); the rest are byte-level.
-    const mutant = i % 5 === 4 ? writeBxn(mutateSpec(rng, specs[i % BASE_MODELS])) : mutate(rng, bases[i % BASE_MODELS], sealBxn);
+    const mutant = job.generator === 'hostile' ? hostileModel(rng)
+      : i % 5 === 4 ? writeBxn(mutateSpec(rng, specs[i % BASE_MODELS])) : mutate(rng, bases[i % BASE_MODELS], sealBxn);
     const r = tryMutant(mutant, kernels, CAPS, rng, loadModelSync);
     t.slowestMs = Math.max(t.slowestMs, r.ms);
     t.maxMemoryBytes = Math.max(t.maxMemoryBytes, r.memoryBytes);
@@ -113,12 +124,12 @@ async function main() {
   const hangMs = Number(opt('hang-ms', '10000'));
   const slowMs = Number(opt('slow-ms', '1000'));
   const rows = [];
-  for (const backend of backends) {
+  for (const generator of GENERATORS) for (const backend of backends) {
     const started = Date.now();
     let tally = emptyTally();
     const hangAt: number[] = [];
     for (let start = first; start < mutants;) {
-      const r = await runSegment({ backend, seed, start, end: mutants, slowMs, skip: hangAt }, hangMs);
+      const r = await runSegment({ generator, backend, seed, start, end: mutants, slowMs, skip: hangAt }, hangMs);
       if ('tally' in r) { tally = merge(tally, r.tally); break; }
       // Keep what the killed worker reported, and resume there, skipping the mutant that hung.
       tally = merge(tally, r.partial);
@@ -128,9 +139,9 @@ async function main() {
     }
     const hangs = hangAt.length;
     const row = {
-      backend, seed, mutants: mutants - first, loaded: tally.loaded, typedErrors: tally.typedErrors, otherErrors: tally.otherErrors,
+      generator, build: backend, seed, mutants: mutants - first, loaded: tally.loaded, typedErrors: tally.typedErrors, otherErrors: tally.otherErrors,
       traps: tally.traps, hangs, maxMemoryBytes: tally.maxMemoryBytes, slowMutants: tally.slow, boundProblems: tally.problems,
-      slowestMs: Number(tally.slowestMs.toFixed(1)), elapsedSeconds: Math.round((Date.now() - started) / 1000),
+      slowestLoadMs: Number(tally.slowestMs.toFixed(1)), elapsedSeconds: Math.round((Date.now() - started) / 1000),
       caps: CAPS, errorCodes: tally.codes, hangAt, failures: tally.failures,
     };
     console.log(JSON.stringify(row, null, 1));

@@ -9,7 +9,9 @@ import { writeFileSync } from 'node:fs';
 import { parseArgsOrExit } from './args.js';
 import { loadKernels, loadModelSync } from '../sdk/index.js';
 import { writeBxn } from '../sdk/format/index.js';
-import { makeRng, model200k, wasmBytes } from '../test/sdk.helpers.js';
+import { randomSource as makeRng } from '../sdk/prng.js';
+import { model200k } from './fuzz/models.js';
+import { buildFile } from './node-kernels.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const settledHeap = () => {
@@ -31,7 +33,7 @@ async function main() {
   const inputs = Array.from({ length: 8 }, () => input());
   const rows = [];
   for (const backend of backends) {
-    const kernels = await loadKernels({ wasm: { [backend]: wasmBytes(backend) }, backend });
+    const kernels = await loadKernels({ wasm: { [backend]: buildFile(`bexnet.${backend}.wasm`) }, backend });
     // Load time of the ~200 KB model with compiled kernels (issue 3 target: < 5 ms): validate, instantiate, plan, copy.
     const loads: number[] = [];
     for (let i = 0; i < 60; i++) {

@@ -1,0 +1,222 @@
+/**
+ * Random valid .bxn models of every layer kind, with values chosen so that f32 kernels and
+ * the f64 reference agree exactly on every sign; a ~200 KB model of realistic shape. Used by
+ * the sdk tests, tools/fuzz.ts and tools/soak.ts (tools import nothing from test/).
+ */
+import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, axisGeometry, type Padding } from '../../sdk/layout.js';
+import type { BxnMetadata } from '../../sdk/format/model.js';
+import { OPS, type OpName } from '../../sdk/ops.js';
+import type { BxnModelInput, LayerInput, TensorInput } from '../../sdk/format/writer.js';
+import type { RandomSource as Rng } from '../../sdk/prng.js';
+
+// ---- random models ----
+interface State { h: number; w: number; c: number; bits: boolean; exact: boolean; accumulated: boolean }
+
+const CHANNELS = [1, 2, 3, 8, 31, 32, 33, 40, 64];
+
+/** Random dyadic weights; as f32, f16 (exact) or int8 with power-of-two scales (exact). */
+function floatTensor(rng: Rng, count: number, channels: number, allowQuantized: boolean, lanes = 0): TensorInput {
+  const kind = allowQuantized ? rng.pick(['f32', 'f32', 'f16', 'int8'] as const) : 'f32';
+  if (kind === 'int8') {
+    // Power-of-two scales: q · scale is exact, so the reference sees exactly what the kernels see.
+    const scales = new Float32Array(channels).map(() => 2 ** -rng.int(3, 5));
+    const q = new Int8Array(count).map(() => rng.int(-12, 12));
+    return { encoding: 'int8', q, scales, lanes };
+  }
+  const data = new Float32Array(count).map(() => rng.dyadic(16, 1));
+  return kind === 'f16' ? { encoding: 'f16', data } : data;
+}
+
+export function randomSigns(rng: Rng, count: number): Float32Array {
+  return new Float32Array(count).map(() => (rng() < 0.5 ? -1 : 1));
+}
+
+/** Transform [A | B | C] that never yields y = 0 for bit outputs (margin ≥ 1/8). */
+export function transform(rng: Rng, n: number, cout: number, bitsOut: boolean): Float32Array {
+  const t = new Float32Array(3 * cout);
+  const threshold = bitsOut && rng() < 0.5; // XNOR integer-threshold form with flip bits
+  for (let o = 0; o < cout; o++) {
+    if (threshold) {
+      t[o] = 0;
+      t[cout + o] = rng() < 0.5 ? -1 : 1;
+      t[2 * cout + o] = rng.int(-Math.ceil(n / 4), Math.ceil(n / 4)) + 0.5;
+    } else {
+      t[o] = rng() < 0.5 ? 0 : rng.dyadic(4, 1);
+      t[cout + o] = rng.dyadic(4, 1) || 0.25;
+      t[2 * cout + o] = bitsOut ? (2 * rng.int(-16, 15) + 1) / 8 : rng.dyadic(8, 2);
+    }
+  }
+  return t;
+}
+
+function pickWindow(rng: Rng, s: State): { kh: number; kw: number; stride: number; padding: Padding } | null {
+  for (let tries = 0; tries < 8; tries++) {
+    const kh = rng.int(1, 3), kw = rng.int(1, 3), stride = rng.int(1, 2);
+    const padding: Padding = rng() < 0.5 ? 'same' : 'valid';
+    if (axisGeometry(s.h, kh, stride, padding) && axisGeometry(s.w, kw, stride, padding)) return { kh, kw, stride, padding };
+  }
+  return null;
+}
+
+/** Keep the f64 reference quick: bound the MACs of one layer. */
+const MAX_LAYER_MACS = 400_000;
+
+function tryOp(rng: Rng, op: OpName, s: State): { layer: LayerInput; next: State } | null {
+  const float = !s.bits;
+  const win = OPS.find((o) => o.name === op)!.attributes.window
+    ? pickWindow(rng, s) : null;
+  const geo = win && { oh: axisGeometry(s.h, win.kh, win.stride, win.padding)!.out, ow: axisGeometry(s.w, win.kw, win.stride, win.padding)!.out };
+  const cout = rng.pick(CHANNELS);
+  const accumulate = (next: Omit<State, 'exact' | 'accumulated'>): State =>
+    ({ ...next, exact: s.exact && !s.accumulated, accumulated: true });
+  switch (op) {
+    case 'conv2d': case 'conv2dBinaryWeights': {
+      if (!float || !win || geo!.oh * geo!.ow * cout * win.kh * win.kw * s.c > MAX_LAYER_MACS) return null;
+      const hwio = randomSigns(rng, win.kh * win.kw * s.c * cout);
+      const weights = op === 'conv2d'
+        ? (rng() < 0.5 ? packFloatFilters(hwio.map((v) => v * rng.dyadic(16, 1)), win.kh * win.kw * s.c, cout)
+          : floatTensor(rng, win.kh * win.kw * s.c * roundUp(cout, 8), roundUp(cout, 8), true, 8))
+        : packBinaryWeightsByOutput(hwio, win.kh, win.kw, s.c, cout);
+      const relu = rng() < 0.5;
+      const extra = op === 'conv2d'
+        ? { bias: new Float32Array(cout).map(() => rng.dyadic(16, 1)) }
+        : { transform: transform(rng, win.kh * win.kw * s.c, cout, false) };
+      return { layer: { op, ...win, outChannels: cout, relu, weights, ...extra },
+        next: accumulate({ h: geo!.oh, w: geo!.ow, c: cout, bits: false }) };
+    }
+    case 'depthwiseConv2d': {
+      if (!float || !win) return null;
+      return { layer: { op, ...win, outChannels: s.c, relu: rng() < 0.5,
+        weights: floatTensor(rng, win.kh * win.kw * s.c, s.c, true), bias: new Float32Array(s.c).map(() => rng.dyadic(16, 1)) },
+        next: accumulate({ h: geo!.oh, w: geo!.ow, c: s.c, bits: false }) };
+    }
+    case 'bconv2d': {
+      if (float || !win || geo!.oh * geo!.ow * cout * win.kh * win.kw * s.c > 4 * MAX_LAYER_MACS) return null;
+      const bitsOut = rng() < 0.6;
+      const weights = packBinaryFilters(randomSigns(rng, win.kh * win.kw * s.c * cout), win.kh, win.kw, s.c, cout);
+      return { layer: { op, ...win, outChannels: cout, bitsOut, relu: !bitsOut && rng() < 0.5, weights,
+        transform: transform(rng, win.kh * win.kw * s.c, cout, bitsOut) },
+        next: bitsOut ? { h: geo!.oh, w: geo!.ow, c: cout, bits: true, exact: true, accumulated: false }
+          : { h: geo!.oh, w: geo!.ow, c: cout, bits: false, exact: true, accumulated: true } };
+    }
+    case 'bdense': {
+      if (float) return null;
+      const bitsOut = rng() < 0.5;
+      const weights = packBinaryFilters(randomSigns(rng, s.h * s.w * s.c * cout), s.h, s.w, s.c, cout);
+      return { layer: { op, outChannels: cout, bitsOut, relu: !bitsOut && rng() < 0.5, weights,
+        transform: transform(rng, s.h * s.w * s.c, cout, bitsOut) },
+        next: { h: 1, w: 1, c: cout, bits: bitsOut, exact: true, accumulated: !bitsOut } };
+    }
+    case 'dense': {
+      if (!float || s.h !== 1 || s.w !== 1 || s.c * cout > MAX_LAYER_MACS) return null;
+      return { layer: { op, outChannels: cout, relu: rng() < 0.3,
+        weights: floatTensor(rng, s.c * roundUp(cout, 8), roundUp(cout, 8), true, 8),
+        bias: new Float32Array(cout).map(() => rng.dyadic(16, 1)) },
+        next: accumulate({ h: 1, w: 1, c: cout, bits: false }) };
+    }
+    case 'packSigns': case 'packSignsAffine': {
+      if (!float || !s.exact) return null;
+      const extra = op === 'packSignsAffine'
+        ? { scale: new Float32Array(s.c).map(() => rng.dyadic(4, 2) || 0.5), shift: new Float32Array(s.c).map(() => rng.dyadic(8, 1)) }
+        : {};
+      return { layer: { op, ...extra }, next: { ...s, bits: true, exact: true, accumulated: false } };
+    }
+    case 'unpackSigns':
+      return float ? null : { layer: { op }, next: { ...s, bits: false, exact: true, accumulated: false } };
+    case 'maxPool2d': case 'maxPool2dBits': case 'avgPool2d': {
+      if (!win || float !== (op !== 'maxPool2dBits')) return null;
+      return { layer: { op, ...win }, next: { ...s, h: geo!.oh, w: geo!.ow, exact: op === 'avgPool2d' ? false : s.exact } };
+    }
+    case 'globalAvgPool':
+      return float ? { layer: { op }, next: { ...s, h: 1, w: 1, exact: false } } : null;
+    case 'scaleShift':
+      if (!float) return null;
+      return { layer: { op, relu: rng() < 0.5, scale: floatTensor(rng, s.c, s.c, false), shift: floatTensor(rng, s.c, s.c, false) },
+        next: accumulate({ ...s }) };
+    case 'relu': return float ? { layer: { op }, next: s } : null;
+    case 'softmax': return float ? { layer: { op }, next: { ...s, exact: false } } : null;
+    case 'flatten':
+      if (s.bits && s.c % 32 !== 0 && s.h * s.w !== 1) return null;
+      return { layer: { op }, next: { ...s, h: 1, w: 1, c: s.h * s.w * s.c } };
+  }
+}
+
+export interface RandomModel { model: BxnModelInput; input: () => Float32Array | Uint8Array }
+
+export const ALL_OPS: OpName[] = OPS.map((op) => op.name);
+
+/** A random chain of 2..maxLayers layers, optionally starting with `first`; f32 out. */
+export function randomModel(rng: Rng, opts: { maxLayers?: number; ops?: OpName[]; first?: OpName[]; only?: boolean } = {}): RandomModel {
+  const ops = opts.ops ?? ALL_OPS;
+  const h = rng.int(1, 9), w = rng.int(1, 9), c = rng.pick([1, 2, 3, 8, 31, 33]);
+  let s: State = { h, w, c, bits: false, exact: true, accumulated: false };
+  const layers: LayerInput[] = [];
+  const target = opts.only ? 0 : rng.int(2, opts.maxLayers ?? 7);
+  for (const op of opts.first ?? []) {
+    const step = tryOp(rng, op, s);
+    if (!step) throw new Error(`randomModel: cannot place ${op} after ${JSON.stringify(s)}`);
+    layers.push(step.layer);
+    s = step.next;
+  }
+  for (let tries = 0; layers.length < target && tries < 200; tries++) {
+    const step = tryOp(rng, rng.pick(ops), s);
+    if (!step) continue;
+    layers.push(step.layer);
+    s = step.next;
+  }
+  if (s.bits) { layers.push({ op: 'unpackSigns' }); s = { ...s, bits: false }; }
+  const outputs = s.h * s.w * s.c;
+  const byteInput = rng() < 0.3;
+  const normalization = byteInput ? { scale: [1 / 64], offset: [-2] }
+    : rng.pick([null, { mean: [rng.dyadic(8, 1)], std: [rng.pick([0.5, 1, 2])] }, { scale: Array.from({ length: c }, () => rng.dyadic(4, 1)), offset: [0.125] }]);
+  const metadata: BxnMetadata = {
+    name: `random-${layers.length}`, producer: 'tools/fuzz/models.ts', inputShape: [h, w, c], normalization,
+    labels: rng() < 0.5 ? Array.from({ length: outputs }, (_, i) => `class ${i}`) : [],
+  };
+  const input = () => byteInput
+    ? new Uint8Array(h * w * c).map(() => rng.int(0, 255))
+    : new Float32Array(h * w * c).map(() => rng.dyadic(8, 2));
+  return { model: { metadata, layers }, input };
+}
+
+/** One op, wrapped so its input and output are what the op needs (pack before, unpack after). */
+export function singleOpModel(rng: Rng, op: OpName): RandomModel {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const input = OPS.find((o) => o.name === op)!.input;
+    const bitsIn = input === 'bits' || (input === 'any' && rng() < 0.5);
+    const first: OpName[] = bitsIn ? ['packSigns', op] : op === 'dense' ? ['flatten', op] : [op];
+    try {
+      return randomModel(rng, { first, only: true });
+    } catch { /* shape did not fit; draw again */ }
+  }
+  throw new Error(`singleOpModel: could not build ${op}`);
+}
+
+
+// ---- a ~200 KB model of realistic shape (load-time target, soak) ----
+export function model200k(rng: Rng): RandomModel {
+  const signs = (n: number) => randomSigns(rng, n);
+  const bconv = (cin: number, cout: number, stride: number, bitsOut: boolean): LayerInput => ({
+    op: 'bconv2d', kh: 3, kw: 3, stride, padding: 'same', outChannels: cout, bitsOut,
+    weights: packBinaryFilters(signs(9 * cin * cout), 3, 3, cin, cout), transform: transform(rng, 9 * cin, cout, bitsOut),
+  });
+  const layers: LayerInput[] = [
+    { op: 'conv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 64, relu: false,
+      weights: packFloatFilters(new Float32Array(27 * 64).map(() => rng.dyadic(16, 1)), 27, 64), bias: new Float32Array(64) },
+    { op: 'packSigns' },
+    bconv(64, 128, 2, true),
+    { op: 'maxPool2dBits', kh: 2, kw: 2, stride: 2, padding: 'valid' },
+    bconv(128, 256, 1, true),
+    bconv(256, 256, 2, false),
+    { op: 'globalAvgPool' },
+    { op: 'dense', outChannels: 100, weights: packFloatFilters(new Float32Array(256 * 100).map(() => rng.dyadic(16, 1)), 256, 100),
+      bias: new Float32Array(100) },
+    { op: 'softmax' },
+  ];
+  const metadata: BxnMetadata = {
+    name: 'model-200k', producer: 'tools/fuzz/models.ts', inputShape: [32, 32, 3],
+    normalization: { scale: [1 / 127.5], offset: [-1] }, labels: Array.from({ length: 100 }, (_, i) => `class ${i}`),
+  };
+  return { model: { metadata, layers }, input: () => new Uint8Array(32 * 32 * 3).map(() => rng.int(0, 255)) };
+}
+
