@@ -82,7 +82,7 @@ describe('trainer', () => {
       for (let i = 0; i < 10; i++) expect(two.perStep[i], `step ${i + 1}`).toBeCloseTo(one.perStep[i], 2);
       // and the same weights (kernel and bias), within a step's worth of learning rate
       for (let i = 0; i < one.weights.length; i++) {
-        const maxDiff = one.weights[i].reduce((mx, v, j) => Math.max(mx, Math.abs(v - two.weights[i][j])), 0);
+        const maxDiff = Array.from(one.weights[i]).reduce((mx, v, j) => Math.max(mx, Math.abs(v - two.weights[i][j])), 0);
         expect(maxDiff, `weight ${i}`).toBeLessThan(1e-3);
       }
       expect(two.r.testAcc).toBeCloseTo(one.r.testAcc!, 1);

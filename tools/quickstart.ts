@@ -3,8 +3,9 @@
 // QuickDraw, export each to .bxn, run them with the sdk, and print one table:
 // test accuracy (of the tfjs model and of the .bxn run by the sdk), .bxn size vs
 // the tfjs model's size, and latency per image of the sdk vs tfjs-backend-wasm
-// running the float model. Binary models store their float first and last
-// layers as int8 (per output channel); the float model stays f32.
+// running the float model. Binary models store their float last layer as int8
+// (per output channel); their first layer (its output is binarized) and the whole
+// float model stay f32.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ import { nodeKernelOptions } from './node-kernels.js';
 import { setupBackend } from './train/backend.js';
 import { saveModel } from './train/file-io.js';
 import { sketchNet, VARIANTS } from './train/models.js';
+import { RECIPES, recipeModelOptions, recipeTrainOptions } from './train/recipes.js';
 import { evaluate, train } from './train/trainer.js';
 import { loadModel } from '../sdk/index.js';
 
@@ -39,11 +41,11 @@ const image = data.test.x.subarray(0, 784);
 const sdkModels = [];
 for (const variant of VARIANTS) {
   const t0 = performance.now();
-  const model = sketchNet({ variant, classes, seed: 1 });
+  const recipe = RECIPES[variant];
+  const model = sketchNet({ ...recipeModelOptions(recipe), variant, classes, seed: 1 });
   console.log(`\n== ${variant}: training (${model.countParams().toLocaleString()} parameters)`);
   await train(model, data, {
-    // Learning rates as tuned in tools/train/experiment-binarization.ts (RECIPES).
-    epochs, batchSize: 128, learningRate: variant === 'float' ? 2e-3 : 5e-3, seed: 1, workers: 2,
+    ...recipeTrainOptions(recipe), epochs, seed: 1, workers: 2,
     onProgress: (p) => { if (p.phase === 'epoch') console.log(`  epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toFixed(3)}  test ${((p.testAcc ?? 0) * 100).toFixed(1)}%  ${p.imagesPerSec.toFixed(0)} img/s`); },
   });
   const trainSec = (performance.now() - t0) / 1000;

@@ -5,6 +5,7 @@ import { DATASETS, loadDataset, type DataName } from '../data/index.js';
 import { setupBackend } from '../train/backend.js';
 import { saveModel } from '../train/file-io.js';
 import { buildModel, MODELS, type ModelName, type Variant } from '../train/models.js';
+import { RECIPES, recipeModelOptions, recipeTrainOptions } from '../train/recipes.js';
 import { evaluate, train, type Progress } from '../train/trainer.js';
 import type { Command } from './command.js';
 
@@ -16,7 +17,7 @@ export const trainCommand: Command = {
   usage: `bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR
   [--classes N]       use N evenly spaced classes (default: all)
   [--batch N]         batch size (default 128)
-  [--lr X]            Adam learning rate, cosine decay (default 2e-3 float, 5e-3 binary)
+  [--lr X]            Adam learning rate, cosine decay (default: the variant's recipe, tools/train/recipes.ts)
   [--seed N]          weights init and shuffle seed (default 1)
   [--workers 1|2]     data-parallel worker threads (default 2 on the wasm backend)
   [--last-layer float|binary]  last layer precision for binary models (default float)
@@ -33,8 +34,9 @@ Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at t
     const out = o.out;
     const variant: Variant = binarize === 'none' ? 'float' : binarize;
     const classes = o.classes === undefined ? undefined : intOption(o, 'classes', 0, 2);
-    const batchSize = intOption(o, 'batch', 128);
-    const learningRate = numberOption(o, 'lr', binarize === 'none' ? 2e-3 : 5e-3); // tuned: tools/train/experiment-binarization.ts
+    const batchSize = intOption(o, 'batch', RECIPES[variant].batchSize);
+    const recipe = RECIPES[variant];
+    const learningRate = numberOption(o, 'lr', recipe.learningRate);
     const seed = intOption(o, 'seed', 1, 0);
     const lastLayer = choiceOption(o, 'last-layer', ['float', 'binary'] as const, 'float');
     const width = numberOption(o, 'width', 1);
@@ -44,13 +46,13 @@ Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at t
     if (workers > 2) throw new UsageError('--workers must be 1 or 2 (this machine class has 2 cores)');
     const dataset = loadDataset(data, { classes });
     console.error(`${data}: ${dataset.classes.length} classes, ${dataset.train.n} train / ${dataset.test.n} test images (split seed ${dataset.seed})`);
-    const model = buildModel(modelName, { variant, classes: dataset.classes.length, seed, lastLayer, width });
+    const model = buildModel(modelName, { ...recipeModelOptions(recipe), variant, classes: dataset.classes.length, seed, lastLayer, width });
     console.error(`${modelName} ${variant}: ${model.countParams().toLocaleString()} parameters; ${workers} worker(s), batch ${batchSize}`);
     mkdirSync(out, { recursive: true });
 
-    const result = await train(model, dataset, { epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
+    const result = await train(model, dataset, { ...recipeTrainOptions(recipe), epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
     const testAcc = result.testAcc ?? evaluate(model, dataset);
-    const meta = { bexnet: { dataset: dataset.name, classes: dataset.classes, model: modelName, variant, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name } };
+    const meta = { bexnet: { dataset: dataset.name, classes: dataset.classes, model: modelName, variant, recipe: recipe.name, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name } };
     const bytes = await saveModel(model, out, meta);
     console.log(`test top-1 ${(testAcc * 100).toFixed(2)}% after ${result.epochs} epoch(s), ${result.imagesPerSec.toFixed(0)} images/s (${backend.name}); saved ${out} (${bytes} bytes)`);
     model.dispose();

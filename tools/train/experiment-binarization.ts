@@ -35,36 +35,9 @@ import { choiceOption, intOption, orExit, parseArgsOrExit, UsageError } from '..
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
-import { BLOCK_ORDERS, sketchNet, VARIANTS, type BlockOrder, type Variant } from './models.js';
-import { quantizerConfig, type WeightGrad } from './quantizers.js';
+import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
+import { ARCH, RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { train } from './trainer.js';
-
-/**
- * Per-variant recipe: Adam, cosine decay to 0. Tuning notes (QuickDraw-30 subset,
- * fixed per-class split, 10 epochs, batch 64, seeds 1-3; quick-experiment.ts):
- *  - Block order (ARCH below) was the one change that helped both binary variants:
- *    'bn-sign-conv-pool' (the authors' order; BN right before every sign) vs the old
- *    'conv-bn-pool-sign' (pool after BN, ~94% of the sign inputs +1):
- *    xnor 55.2% (54.5/54.3/56.8) vs 52.3% (52.7/51.8, seeds 1-2);
- *    dabn 54.8% (53.5/57.3/53.7) vs 52.4% (52.5/52.3).
- *    Adding the authors' ReLU after each binary conv did not help:
- *    xnor 53.4% (55.0/52.8/52.5), dabn 54.7% (55.5/54.2/54.5).
- *  - LR (new block order, same grid for both): 2e-3 / 5e-3 / 1e-2 gave
- *    xnor 54.5 / 63.0 / 62.0%, dabn 53.5 / 59.7 / 59.8% (seed 1); at 5e-3, seed 2:
- *    xnor 59.2%, dabn 60.0%. Both binary variants now use 5e-3 (the old 2e-3 had
- *    them under-trained); float keeps 2e-3 (not re-tuned here).
- *  - Weight gradients: xnor 'exact', dabn 'authors'. Old order, lr 2e-3: xnor 52.7%
- *    vs 51.7% with 'authors'; dabn 52.5% vs 38.7% with 'exact'. New order, lr 5e-3,
- *    seed 1: xnor 63.0% vs 61.7% with 'authors'; dabn 59.7% vs 51.0% with 'exact'.
- *  No setting tried shows DABN >= XNOR + 3 points on these subsets; the DABN-XNOR
- *  gap stays within seed noise (+-1.5 points at 600 test images, ~3 points from
- *  seed to seed), e.g. at lr 5e-3 seeds 1-2: xnor 61.1%, dabn 59.8%.
- */
-export const RECIPES: Record<Variant, { lr: number; grad?: WeightGrad }> = {
-  float: { lr: 2e-3 },
-  xnor: { lr: 5e-3, grad: 'exact' },
-  dabn: { lr: 5e-3, grad: 'authors' },
-};
 
 const LAST_LAYERS = ['float', 'binary', 'binary-weights'] as const;
 type LastLayer = (typeof LAST_LAYERS)[number];
@@ -73,9 +46,6 @@ interface JobResult {
   bxnBytes: number | null; bxnBytesInt8Last: number | null; floatBytes: number; imagesPerSec: number; seconds: number;
   backend: string; history: { epoch: number; loss: number; acc: number; testAcc?: number }[];
 }
-
-/** Binary block layout, shared by every binary variant (same architecture; float ignores it). */
-export const ARCH: { blockOrder: BlockOrder; convRelu: boolean } = { blockOrder: 'bn-sign-conv-pool', convRelu: false };
 
 const { options: o } = parseArgsOrExit(process.argv.slice(2), {
   epochs: 'value', seeds: 'value', variants: 'value', classes: 'value', batch: 'value', jobs: 'value', out: 'value',
@@ -89,7 +59,7 @@ const { classes, epochs, batchSize, parallel, seeds, variants, blockOrder, lastL
   const variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
   for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
   return {
-    classes: intOption(o, 'classes', quick ? 20 : 345, 2), epochs: intOption(o, 'epochs', quick ? 2 : 8),
+    classes: intOption(o, 'classes', quick ? 20 : 345, 2), epochs: intOption(o, 'epochs', quick ? 2 : RECIPES.float.epochs),
     batchSize: intOption(o, 'batch', 128), parallel: intOption(o, 'jobs', 2), seeds, variants,
     blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, ARCH.blockOrder),
     lastLayerAll: choiceOption(o, 'last-layer', LAST_LAYERS, 'float'),
@@ -101,21 +71,20 @@ async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outD
   const info = await setupBackend({ quiet: true });
   tf.enableProdMode();
   const recipe = RECIPES[variant];
-  if (variant !== 'float') quantizerConfig.grad[variant] = recipe.grad!;
   const data = loadQuickdraw({ classes });
   const model = sketchNet({
-    variant, classes, seed, blockOrder, convRelu, lastLayer: lastLayer === 'float' ? 'float' : 'binary',
+    ...recipeModelOptions(recipe), variant, classes, seed, blockOrder, convRelu, lastLayer: lastLayer === 'float' ? 'float' : 'binary',
     floatInputs: floatInputs ? 'all' : lastLayer === 'binary-weights' ? ['conv6'] : [],
   });
   const tag = `${variant}${lastLayer === 'float' ? '' : ` ${lastLayer}-last`}${floatInputs ? ' float-inputs' : ''} seed ${seed}`;
   const r = await train(model, data, {
-    epochs, batchSize, learningRate: recipe.lr, schedule: 'cosine', seed, evalEachEpoch: false,
+    ...recipeTrainOptions(recipe), epochs, batchSize, seed, evalEachEpoch: false,
     onProgress: (p) => {
       if (p.phase === 'epoch') console.error(`[${tag}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
     },
   });
   const top1 = r.testAcc ?? (await import('./trainer.js')).evaluate(model, data);
-  const floatBytes = await saveModel(model, join(outDir, `${variant}-${lastLayer}-last-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe } });
+  const floatBytes = await saveModel(model, join(outDir, `${variant}-${lastLayer}-last-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe: { lr: recipe.learningRate, grad: recipe.weightGrad } } });
   // .bxn sizes from tools/export when it can export this model (null otherwise).
   let bxnBytes: number | null = null, bxnBytesInt8Last: number | null = null;
   try {
@@ -184,7 +153,7 @@ const rows = groups.map(([variant, lastLayer, ss]) => {
     dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer, inputs: variant === 'float' ? 'float' : inputs,
     top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
     bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs, seeds: ss,
-    lr: RECIPES[variant].lr, weightGrad: RECIPES[variant].grad ?? null, blockOrder, convRelu,
+    lr: RECIPES[variant].learningRate, weightGrad: RECIPES[variant].weightGrad ?? null, recipe: RECIPES[variant].name, blockOrder, convRelu,
   };
 });
 // Aggregate training throughput of the whole run: images trained / wall time.
