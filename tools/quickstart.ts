@@ -1,4 +1,4 @@
-// npm run quickstart [-- --classes N --epochs N --json FILE]
+// npm run quickstart [-- --classes N --epochs N --out DIR --json FILE]
 // The whole story on bundled data: train float, XNOR and DABN sketchnets on
 // QuickDraw, export each to .bxn, run them with the sdk, and print one table:
 // test accuracy (of the tfjs model and of the .bxn run by the sdk), .bxn size vs
@@ -9,7 +9,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { intOption, orExit, parseArgsOrExit } from './args.js';
+import { opt, runScript } from './args.js';
 import { timeInterleaved, writeRows } from './bench/common.js';
 import { table, kb } from './commands/command.js';
 import { loadQuickdraw } from './data/quickdraw.js';
@@ -22,9 +22,13 @@ import { RECIPES, recipeModelOptions, recipeTrainOptions } from './train/recipes
 import { evaluate, train } from './train/trainer.js';
 import { loadModel } from '../sdk/index.js';
 
-const { options: o } = parseArgsOrExit(process.argv.slice(2), { classes: 'value', epochs: 'value', json: 'value', out: 'value' });
-const { classes, epochs } = orExit(() => ({ classes: intOption(o, 'classes', 40, 2), epochs: intOption(o, 'epochs', 12) }));
-const out = typeof o.out === 'string' ? o.out : 'quickstart-out';
+const o = runScript('npm run quickstart -- [options]', {
+  classes: opt.int('QuickDraw classes (evenly spaced of 345)', 40, { min: 2 }),
+  epochs: opt.int('epochs per variant', 12),
+  out: opt.string('directory for the trained models and .bxn files (emptied first)', 'quickstart-out', { placeholder: 'DIR' }),
+  json: opt.string('write the table rows to FILE', undefined, { placeholder: 'FILE' }),
+});
+const { classes, epochs, out } = o;
 const started = performance.now();
 
 const backend = await setupBackend();
@@ -81,5 +85,5 @@ console.log(table([
     r.sdkMs.toFixed(3), r.tfjsFloatMs.toFixed(3), `${(r.tfjsFloatMs / r.sdkMs).toFixed(1)}×`]),
 ]));
 console.log(`\nNext: bexnet inspect ${out}/dabn.bxn   ·   bexnet export ${out}/dabn -o model.bxn --float-encoding int8`);
-writeRows(typeof o.json === 'string' ? o.json : undefined, rows, { classes, epochs, backend: backend.name });
+writeRows(o.json, rows, { classes, epochs, backend: backend.name });
 process.exit(0);

@@ -4,10 +4,7 @@
 // time by default (one per core: two processes scale better here than two
 // worker threads of one process, see tools/train/parallel.ts).
 //
-//   npm run experiment:binarization -- \
-//     [--epochs 8] [--seeds 1,2,3] [--variants float,xnor,dabn] [--classes 345]
-//     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick] [--binary-last] [--float-inputs]
-//     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu 0|1]
+//   npm run experiment:binarization -- [options]   (--help lists them)
 //
 // --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
 // --binary-last: one more DABN job (first seed) whose last layer is binary too
@@ -31,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../entries.mjs';
-import { choiceOption, intOption, orExit, parseArgsOrExit, UsageError } from '../args.js';
+import { opt, orExit, runScript, UsageError } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
@@ -47,25 +44,29 @@ interface JobResult {
   backend: string; history: { epoch: number; loss: number; acc: number; testAcc?: number }[];
 }
 
-const { options: o } = parseArgsOrExit(process.argv.slice(2), {
-  epochs: 'value', seeds: 'value', variants: 'value', classes: 'value', batch: 'value', jobs: 'value', out: 'value',
-  json: 'value', quick: 'flag', 'binary-last': 'flag', 'float-inputs': 'flag', 'last-layer': 'value', 'block-order': 'value', 'conv-relu': 'value', job: 'value',
+const o = runScript('npm run experiment:binarization -- [options]', {
+  epochs: opt.int(`epochs (default the recipe's, ${RECIPES.float.epochs}; --quick: 2)`),
+  seeds: opt.ints('seeds, comma-separated (default 1,2,3; --quick: 1)', []),
+  variants: opt.choices(VARIANTS, 'variants', [...VARIANTS]),
+  classes: opt.int('QuickDraw classes (default 345; --quick: 20)', undefined, { min: 2 }),
+  batch: opt.int('batch size', RECIPES.float.batchSize),
+  jobs: opt.int('training processes at a time', 2),
+  out: opt.string('model directory (default a new temporary one)', undefined, { placeholder: 'DIR' }),
+  json: opt.string('write the result to FILE', undefined, { placeholder: 'FILE' }),
+  quick: opt.flag('20 classes, 2 epochs, seed 1: a smoke run of the whole pipeline'),
+  'binary-last': opt.flag('one more DABN job (first seed) whose last layer is binary too'),
+  'float-inputs': opt.flag('binary variants binarize weights only (float, ReLU\'d inputs)'),
+  'last-layer': opt.choice(LAST_LAYERS, 'last layer of every binary job', 'float'),
+  'block-order': opt.choice(BLOCK_ORDERS, 'binary block order', ARCH.blockOrder),
+  'conv-relu': opt.choice(['0', '1'] as const, 'ReLU after each binary conv', ARCH.convRelu ? '1' : '0'),
+  job: opt.string('internal: run one job VARIANT:LASTLAYER:SEED and print its result', undefined, { placeholder: 'JOB' }),
 });
-const quick = o.quick === true, binaryLast = o['binary-last'] === true, floatInputs = o['float-inputs'] === true;
+const quick = o.quick, binaryLast = o['binary-last'], floatInputs = o['float-inputs'];
 const inputs = floatInputs ? 'float' as const : 'binary' as const;
-const { classes, epochs, batchSize, parallel, seeds, variants, blockOrder, lastLayerAll, convRelu } = orExit(() => {
-  const seeds = String(o.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
-  if (seeds.some((v) => !Number.isInteger(v))) throw new UsageError(`--seeds must be integers separated by commas, got '${o.seeds}'`);
-  const variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
-  for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
-  return {
-    classes: intOption(o, 'classes', quick ? 20 : 345, 2), epochs: intOption(o, 'epochs', quick ? 2 : RECIPES.float.epochs),
-    batchSize: intOption(o, 'batch', 128), parallel: intOption(o, 'jobs', 2), seeds, variants,
-    blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, ARCH.blockOrder),
-    lastLayerAll: choiceOption(o, 'last-layer', LAST_LAYERS, 'float'),
-    convRelu: choiceOption(o, 'conv-relu', ['0', '1'] as const, ARCH.convRelu ? '1' : '0') === '1',
-  };
-});
+const classes = o.classes ?? (quick ? 20 : 345), epochs = o.epochs ?? (quick ? 2 : RECIPES.float.epochs);
+const batchSize = o.batch, parallel = o.jobs, variants = o.variants;
+const seeds = o.seeds.length ? o.seeds : quick ? [1] : [1, 2, 3];
+const blockOrder = o['block-order'], lastLayerAll = o['last-layer'], convRelu = o['conv-relu'] === '1';
 
 async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outDir: string): Promise<JobResult> {
   const info = await setupBackend({ quiet: true });
@@ -97,18 +98,19 @@ async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outD
   return { variant, lastLayer, inputs, seed, top1, bxnBytes, bxnBytesInt8Last, trainImages: data.train.n * r.epochs, floatBytes, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, history: r.history };
 }
 
-const job = typeof o.job === 'string' ? o.job : '';
-if (job) {
+if (o.job !== undefined) {
   // Child: one variant x last layer x seed; result as JSON on the last stdout line.
-  const [variant, lastLayer, seed] = job.split(':');
-  const res = await runJob(variant as Variant, lastLayer as LastLayer, Number(seed), typeof o.out === 'string' ? o.out : tmpdir());
+  const [variant, lastLayer, seed] = o.job.split(':');
+  if (!VARIANTS.includes(variant as Variant) || !LAST_LAYERS.includes(lastLayer as LastLayer) || !Number.isInteger(Number(seed))) {
+    orExit(() => { throw new UsageError(`--job must be VARIANT:LASTLAYER:SEED, got '${o.job}'`); });
+  }
+  const res = await runJob(variant as Variant, lastLayer as LastLayer, Number(seed), o.out ?? tmpdir());
   console.log(JSON.stringify(res));
   process.exit(0);
 }
 
-const outDir = typeof o.out === 'string' ? o.out : join(tmpdir(), `bexnet-experiment-${process.pid}`);
+const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-${process.pid}`);
 mkdirSync(outDir, { recursive: true });
-const jsonFile = typeof o.json === 'string' ? o.json : '';
 const self = fileURLToPath(entryUrl('experiment-binarization'));
 const lastOf = (v: Variant): LastLayer => (v === 'float' ? 'float' : lastLayerAll);
 const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, lastOf(v), s] as [Variant, LastLayer, number]));
@@ -169,5 +171,5 @@ console.log('| variant | inputs | last layer | top-1 mean | per seed | std | tfj
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.variant} | ${r.inputs} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
-if (jsonFile) writeFileSync(jsonFile, JSON.stringify(out, null, 2) + '\n');
+if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
 process.exit(0);
