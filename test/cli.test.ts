@@ -2,7 +2,7 @@
 // arguments, and train → export → inspect on bundled data.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -54,21 +54,68 @@ describe('bexnet CLI', () => {
     }
   });
 
-  it('a corrupt .bxn gives the format error, exit 1', async () => {
+  it('a corrupt .bxn gives the format error with its code, exit 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bexnet-cli-'));
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(dir, 'bad.bxn'), new Uint8Array([0x89, 0x42, 0x58, 0x4e, 1, 2, 3]));
-    const r = bexnet('inspect', join(dir, 'bad.bxn'));
-    expect(r.code).toBe(1);
-    expect(r.err.join('\n')).toMatch(/bad_magic|truncated|magic/);
+    const magic = [0x89, 0x42, 0x58, 0x4e, 0x0d, 0x0a, 0x1a, 0x0a];
+    for (const [bytes, code] of [
+      [[0x89, 0x42, 0x58, 0x4e, 1, 2, 3, 4], 'bad_magic'], // byte 4 of the magic is wrong
+      [[...magic, 1, 0, 0, 0], 'truncated'], // the magic, then not the whole header
+    ] as const) {
+      writeFileSync(join(dir, 'bad.bxn'), new Uint8Array(bytes));
+      const r = bexnet('inspect', join(dir, 'bad.bxn'));
+      expect(r.code, code).toBe(1);
+      expect(r.err, code).toHaveLength(1);
+      expect(r.err[0]).toMatch(new RegExp(`^bexnet inspect: ${code}: `));
+    }
+  });
+
+  it('bench kernels: a real (short) run of one shape writes every implementation\'s timing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bexnet-cli-'));
+    const file = join(dir, 'k.json');
+    const r = bexnet('bench', 'kernels', '--shape', '^14x14x256-256-1x1$', '--budget-ms', '300', '--json', file);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const { rows } = JSON.parse(readFileSync(file, 'utf8')) as { rows: { shape: string; impl: string; medianMs: number; minMs: number; maxMs: number; runs: number; gmacs: number }[] };
+    expect(new Set(rows.map((x) => x.shape))).toEqual(new Set(['14x14x256-256-1x1']));
+    const impls = rows.map((x) => x.impl);
+    for (const impl of ['tfjs-wasm', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn', 'ceiling-xor-popcnt']) expect(impls).toContain(impl);
+    const macs = 14 * 14 * 256 * 256;
+    for (const x of rows) {
+      expect(x.runs, x.impl).toBeGreaterThanOrEqual(9);
+      expect(x.minMs, x.impl).toBeGreaterThan(0);
+      expect(x.minMs <= x.medianMs && x.medianMs <= x.maxMs, x.impl).toBe(true);
+      if (x.impl !== 'ceiling-xor-popcnt') expect(x.gmacs, x.impl).toBeCloseTo(macs / x.medianMs / 1e6, 0);
+    }
+    const ms = (impl: string) => rows.find((x) => x.impl === impl)!.medianMs;
+    expect(ms('bconv-simd-dabn')).toBeLessThan(ms('bconv-scalar-dabn')); // the SIMD build is the fast one
+    expect(r.out).toMatch(/^14x14x256-256-1x1 +bconv-simd-dabn /m);
+    const bad = bexnet('bench', 'kernels', '--shape', '^nothing$');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toHaveLength(1);
+  }, 120_000);
+
+  it('every script: --help lists its options from the spec; a bad number is one line and exit 2', () => {
+    for (const [entry, option] of [['quickstart', 'epochs'], ['train-bench', 'steps'], ['train-quick', 'epochs'], ['experiment-binarization', 'jobs'], ['bench-kernels', 'budget-ms']]) {
+      const js = new URL(`../dist/${entry}.mjs`, import.meta.url).pathname;
+      const h = spawnSync(process.execPath, [js, '--help'], { encoding: 'utf8', timeout: 60_000 });
+      expect(h.status, entry).toBe(0);
+      expect(h.stdout, entry).toMatch(/^usage: /);
+      expect(h.stdout, entry).toMatch(new RegExp(`^  --${option} N +\\S`, 'm'));
+      for (const v of ['x', '1.5']) {
+        const r = spawnSync(process.execPath, [js, `--${option}`, v], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.status, `${entry} --${option} '${v}'`).toBe(2);
+        expect(r.stderr.trim().split('\n'), entry).toHaveLength(1);
+        expect(r.stderr).toMatch(new RegExp(`^error: --${option} must be an integer ≥ 1, got '${v}'`));
+      }
+    }
   });
 
   it('train → export → inspect on MNIST (2 classes, 1 epoch)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bexnet-cli-'));
     const run = join(dir, 'run');
     const t = bexnet('train', '--data', 'mnist', '--model', 'sketchnet', '--binarize', 'xnor', '--epochs', '1', '--classes', '2',
-      '--width', '0.25', '--workers', '1', '--batch', '64', '--out', run);
+      '--width', '0.25', '--batch', '64', '--out', run);
     expect(t.code, t.err.join('\n')).toBe(0);
+    expect(t.err.join('\n')).toMatch(/2 worker\(s\), batch 64/); // the default on the wasm backend: the data-parallel mode
     expect(t.out).toMatch(/test top-1 \d+\.\d+%/);
     expect(existsSync(join(run, 'model.json'))).toBe(true);
     const e = bexnet('export', run, '-o', join(dir, 'm.bxn'), '--float-encoding', 'int8');

@@ -120,14 +120,17 @@ describe('(c) each distinct (tensor, layout) is checked once', () => {
     return best;
   };
 
-  it('2,047 layers sharing one 2 MiB tensor load quickly, and 4× the users costs far less than 4× the time', () => {
+  it('2,047 layers sharing one 2 MiB tensor load quickly, and each extra user costs far less than checking the tensor', () => {
     const many = shared(2046);
     expect(many.length).toBeGreaterThan(2 << 20);
     const t = loadMs(many);
     const small = loadMs(shared(256)), large = loadMs(shared(1024));
     console.log(`shared tensor: 2047 users ${t.toFixed(0)} ms; 256 users ${small.toFixed(1)} ms, 1024 users ${large.toFixed(1)} ms`);
     expect(t).toBeLessThan(2000); // was 10.5 s
-    expect(large / small).toBeLessThan(2.5); // file size grows 1.1×; time used to grow 4×
+    // Each layer still costs a record, a plan entry and a step; re-checking the tensor per
+    // user cost ~4.4 ms (9 s / 2047). A ratio of times would depend on the machine's load.
+    const perUserMs = (large - small) / (1024 - 256);
+    expect(perUserMs).toBeLessThan(0.5);
   }, 60_000);
 });
 

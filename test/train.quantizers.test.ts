@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binarize, dabnLevels, dabnSplitBruteForce, quantizeWeights, signSTE, xnorLevels, centreAndClamp, centreAndClampJS, levelsJS, quantizerConfig } from '../tools/train/quantizers.js';
+import { binarize, dabnLevels, dabnSplitBruteForce, quantizeWeights, signSTE, xnorLevels, centreAndClamp, centreAndClampJS, levelsJS, DEFAULT_WEIGHT_GRAD } from '../tools/train/quantizers.js';
 import { mulberry32 } from '../sdk/prng.js';
+import { sketchNet } from '../tools/train/models.js';
+import { BinaryConv2D } from '../tools/train/layers.js';
 
 const SEED = Number(process.env.BEXNET_SEED ?? 20240601);
 
@@ -125,11 +127,9 @@ describe('sign and STE', () => {
   });
 
   it("weight gradient 'exact': STE term vanishes for |w| >= 1, set-mean term remains", () => {
-    const saved = { ...quantizerConfig.grad };
-    quantizerConfig.grad.xnor = 'exact'; quantizerConfig.grad.dabn = 'exact';
     for (const q of ['xnor', 'dabn'] as const) {
       const w = tf.tensor2d([[1.5], [0.3], [-0.2], [-1.2]]);
-      const g = tf.grad((t: tf.Tensor) => quantizeWeights(t, q))(w, tf.tensor2d([[1], [0], [0], [0]])).dataSync();
+      const g = tf.grad((t: tf.Tensor) => quantizeWeights(t, q, 'exact'))(w, tf.tensor2d([[1], [0], [0], [0]])).dataSync();
       const L = q === 'xnor' ? xnorLevels(w) : dabnLevels(w);
       const a = L.alpha.dataSync()[0], b = L.beta.dataSync()[0], m = L.mask.dataSync();
       // dy only on w0 (|w0| > 1): no STE term anywhere; set term spreads dy over w0's set.
@@ -139,21 +139,18 @@ describe('sign and STE', () => {
         expect(g[i], `${q} i=${i}`).toBeCloseTo(want, 6);
       }
       // dy on w1 (inside): gets the STE term (alpha - beta)/2 in addition.
-      const g1 = tf.grad((t: tf.Tensor) => quantizeWeights(t, q))(w, tf.tensor2d([[0], [1], [0], [0]])).dataSync();
+      const g1 = tf.grad((t: tf.Tensor) => quantizeWeights(t, q, 'exact'))(w, tf.tensor2d([[0], [1], [0], [0]])).dataSync();
       const set1 = q === 'xnor' ? 1 / 4 : 1 / (m[1] ? k : 4 - k);
       expect(g1[1]).toBeCloseTo((a - b) / 2 + set1, 6);
     }
-    Object.assign(quantizerConfig.grad, saved);
   });
 
   it("weight gradient 'authors': g_i * (mean|w| of its set * 1{|w|<1} + 1/|set|), element-wise", () => {
-    const saved = { ...quantizerConfig.grad };
-    quantizerConfig.grad.xnor = 'authors'; quantizerConfig.grad.dabn = 'authors';
     const wv = [1.5, 0.3, -0.2, -1.2, 0.05, 0.9];
     const dy = [0.5, -1, 2, 1, -3, 0.25];
     for (const q of ['xnor', 'dabn'] as const) {
       const w = tf.tensor2d(wv, [6, 1]);
-      const g = tf.grad((t: tf.Tensor) => quantizeWeights(t, q))(w, tf.tensor2d(dy, [6, 1])).dataSync();
+      const g = tf.grad((t: tf.Tensor) => quantizeWeights(t, q, 'authors'))(w, tf.tensor2d(dy, [6, 1])).dataSync();
       const m = (q === 'xnor' ? xnorLevels(w) : dabnLevels(w)).mask.dataSync();
       const up = wv.filter((_, i) => m[i]), lo = wv.filter((_, i) => !m[i]);
       const mabs = (a: number[]) => a.reduce((s, v) => s + Math.abs(v), 0) / a.length;
@@ -164,7 +161,24 @@ describe('sign and STE', () => {
         expect(g[i], `${q} i=${i}`).toBeCloseTo(dy[i] * (lvl * inside + 1 / size), 5);
       }
     }
-    Object.assign(quantizerConfig.grad, saved);
+  });
+
+  it("a binary layer's weightGrad picks its weight gradient and survives model JSON (what training workers rebuild from)", async () => {
+    for (const [q, other] of [['xnor', 'authors'], ['dabn', 'exact']] as const) {
+      expect(DEFAULT_WEIGHT_GRAD[q]).not.toBe(other);
+      const m = sketchNet({ variant: q, classes: 3, width: 0.25, seed: 5, weightGrad: other });
+      const copy = await tf.models.modelFromJSON(JSON.parse(JSON.stringify(m.toJSON(null, false))));
+      const [layer, copied] = [m, copy].map((mm) => mm.getLayer('conv3') as BinaryConv2D);
+      expect(copied.weightGrad).toBe(other);
+      expect((sketchNet({ variant: q, classes: 3, width: 0.25, seed: 5 }).getLayer('conv3') as BinaryConv2D).weightGrad).toBe(DEFAULT_WEIGHT_GRAD[q]);
+      const kernel = layer.kernel!.read() as tf.Variable;
+      const dy = tf.randomNormal(kernel.shape, 0, 1, 'float32', 7);
+      const viaLayer = tf.variableGrads(() => tf.sum(tf.mul(layer.binarizedKernel(), dy)) as tf.Scalar, [kernel]).grads[kernel.name].dataSync();
+      const chosen = tf.grad((t: tf.Tensor) => quantizeWeights(t, q, other))(kernel, dy).dataSync();
+      const byDefault = tf.grad((t: tf.Tensor) => quantizeWeights(t, q))(kernel, dy).dataSync();
+      expect(Array.from(viaLayer)).toEqual(Array.from(chosen));
+      expect(Array.from(viaLayer)).not.toEqual(Array.from(byDefault));
+    }
   });
 
   it('latent weights are centred over the input-channel axis and clamped', () => {

@@ -1,6 +1,7 @@
 // bexnet <command> [options]: one entry point for the Node tools. A new command is
 // a file in tools/commands/ and a line in COMMANDS.
-import { parseArgs, UsageError } from './args.js';
+import { readOptions, UsageError } from './args.js';
+import { BxnFormatError, BxnInputError, BxnRuntimeError } from '../sdk/index.js';
 import type { Command } from './commands/command.js';
 import { trainCommand } from './commands/train.js';
 import { exportCommand } from './commands/export.js';
@@ -8,7 +9,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { benchCommand } from './commands/bench.js';
 import { budgetCommand } from './commands/budget.js';
 
-const COMMANDS: Command[] = [trainCommand, exportCommand, inspectCommand, benchCommand, budgetCommand];
+const COMMANDS: Command<any>[] = [trainCommand, exportCommand, inspectCommand, benchCommand, budgetCommand];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -29,12 +30,14 @@ if (!name || name === '--help' || name === '-h' || name === 'help') {
   try {
     // -o is the one short option (export); treat it as --o.
     const argv = rest.map((a) => (a === '-o' ? '--o' : a));
-    const { options, positionals } = parseArgs(argv, command.options, command.positionals ?? 0);
+    const { options, positionals } = readOptions(argv, command.options, command.positionals ?? 0);
     await command.run(options, positionals);
     process.exit(0); // worker threads and tfjs timers must not keep the process alive
   } catch (e) {
     const usage = e instanceof UsageError;
-    console.error(`bexnet ${name}: ${e instanceof Error ? e.message : String(e)}${usage ? ` (see 'bexnet ${name} --help')` : ''}`);
+    // The sdk's typed errors carry a stable code: print it, scripts can match on it.
+    const code = e instanceof BxnFormatError || e instanceof BxnInputError || e instanceof BxnRuntimeError ? `${e.code}: ` : '';
+    console.error(`bexnet ${name}: ${code}${e instanceof Error ? e.message : String(e)}${usage ? ` (see 'bexnet ${name} --help')` : ''}`);
     if (!usage && process.env.BEXNET_DEBUG) console.error(e);
     process.exit(usage ? 2 : 1);
   }

@@ -15,7 +15,7 @@
  * Rows in --json: { generator, build, mutants, loaded, typedErrors, otherErrors, traps, hangs, maxMemoryBytes, slowestLoadMs, ... }.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgsOrExit } from './args.js';
+import { opt, runScript } from './args.js';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadKernels, loadModelSync } from '../sdk/index.js';
 import { sealBxn, writeBxn } from '../sdk/format/index.js';
@@ -23,10 +23,11 @@ import { randomSource as makeRng } from '../sdk/prng.js';
 import { hostileModel } from './fuzz/hostile.js';
 import { randomModel } from './fuzz/models.js';
 import { mutate, mutateSpec, tryMutant } from './fuzz/mutate.js';
-import { buildFile } from './node-kernels.js';
+import { kernelBytes } from './node-kernels.js';
 
 type Generator = 'mutate' | 'hostile';
 const GENERATORS: Generator[] = ['mutate', 'hostile'];
+const BUILDS = ['simd', 'scalar', 'debug'] as const;
 
 const CAPS = { maxWeightBytes: 4 << 20, maxArenaBytes: 4 << 20, maxMacs: 50_000_000 };
 const BASE_MODELS = 32;
@@ -42,7 +43,7 @@ const emptyTally = (): Tally => ({ loaded: 0, typedErrors: 0, otherErrors: 0, tr
 async function workerMain(job: Job) {
   // 'debug' is the scalar build with kernel preconditions asserted: an assertion is an 'other' error.
   const backend = job.backend === 'debug' ? 'scalar' : job.backend;
-  const kernels = await loadKernels({ wasm: { [backend]: buildFile(`bexnet.${job.backend}.wasm`) }, backend });
+  const kernels = await loadKernels({ wasm: { [backend]: kernelBytes(job.backend) }, backend });
   const baseRng = makeRng(job.seed);
   const specs = Array.from({ length: BASE_MODELS }, () => randomModel(baseRng, { maxLayers: 8 }).model);
   const bases = specs.map((spec) => writeBxn(spec));
@@ -114,15 +115,18 @@ function runSegment(job: Omit<Job, 'progress'>, hangMs: number): Promise<{ tally
 }
 
 async function main() {
-  const { options } = parseArgsOrExit(process.argv.slice(2), { mutants: 'value', start: 'value', seed: 'value', backends: 'value', json: 'value', 'hang-ms': 'value', 'slow-ms': 'value' });
-  const opt = (name: string, fallback: string) => (typeof options[name] === 'string' ? (options[name] as string) : fallback);
-  const mutants = Number(opt('mutants', '100000'));
-  const first = Number(opt('start', '0'));
-  const seed = Number(opt('seed', '1'));
-  const backends = opt('backends', 'simd,scalar,debug').split(',') as ('simd' | 'scalar' | 'debug')[];
-  const json = opt('json', '');
-  const hangMs = Number(opt('hang-ms', '10000'));
-  const slowMs = Number(opt('slow-ms', '1000'));
+  const o = runScript('npm run fuzz -- [options]   (replay mutant i: --seed S --start i --mutants i+1 --backends simd)', {
+    mutants: opt.int('mutants per generator and build (index one past the last)', 100000),
+    start: opt.int('first mutant index', 0, { min: 0 }),
+    seed: opt.int('seed of the mutant stream', 1, { min: 0 }),
+    backends: opt.choices(BUILDS, 'kernel builds to load the mutants on', [...BUILDS]),
+    json: opt.string('write the rows here', undefined, { placeholder: 'FILE' }),
+    'hang-ms': opt.int('a mutant taking longer is a hang: the worker is killed and the run resumes after it', 10000),
+    'slow-ms': opt.int('a mutant taking longer counts as slow', 1000),
+  });
+  const { mutants, start: first, seed, backends, json } = o;
+  const hangMs = o['hang-ms'], slowMs = o['slow-ms'];
+  if (first >= mutants) { console.error(`error: --start ${first} must be below --mutants ${mutants}`); process.exit(2); }
   const rows = [];
   for (const generator of GENERATORS) for (const backend of backends) {
     const started = Date.now();

@@ -1,14 +1,15 @@
-// npm run quickstart [-- --classes N --epochs N --json FILE]
+// npm run quickstart [-- --classes N --epochs N --out DIR --json FILE]
 // The whole story on bundled data: train float, XNOR and DABN sketchnets on
 // QuickDraw, export each to .bxn, run them with the sdk, and print one table:
 // test accuracy (of the tfjs model and of the .bxn run by the sdk), .bxn size vs
 // the tfjs model's size, and latency per image of the sdk vs tfjs-backend-wasm
-// running the float model. Binary models store their float first and last
-// layers as int8 (per output channel); the float model stays f32.
+// running the float model. Binary models store their float last layer as int8
+// (per output channel); their first layer (its output is binarized) and the whole
+// float model stay f32.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { intOption, orExit, parseArgsOrExit } from './args.js';
+import { opt, runScript } from './args.js';
 import { timeInterleaved, writeRows } from './bench/common.js';
 import { table, kb } from './commands/command.js';
 import { loadQuickdraw } from './data/quickdraw.js';
@@ -17,12 +18,17 @@ import { nodeKernelOptions } from './node-kernels.js';
 import { setupBackend } from './train/backend.js';
 import { saveModel } from './train/file-io.js';
 import { sketchNet, VARIANTS } from './train/models.js';
+import { RECIPES, recipeModelOptions, recipeTrainOptions } from './train/recipes.js';
 import { evaluate, train } from './train/trainer.js';
 import { loadModel } from '../sdk/index.js';
 
-const { options: o } = parseArgsOrExit(process.argv.slice(2), { classes: 'value', epochs: 'value', json: 'value', out: 'value' });
-const { classes, epochs } = orExit(() => ({ classes: intOption(o, 'classes', 40, 2), epochs: intOption(o, 'epochs', 12) }));
-const out = typeof o.out === 'string' ? o.out : 'quickstart-out';
+const o = runScript('npm run quickstart -- [options]', {
+  classes: opt.int('QuickDraw classes (evenly spaced of 345)', 40, { min: 2 }),
+  epochs: opt.int('epochs per variant', 12),
+  out: opt.string('directory for the trained models and .bxn files (emptied first)', 'quickstart-out', { placeholder: 'DIR' }),
+  json: opt.string('write the table rows to FILE', undefined, { placeholder: 'FILE' }),
+});
+const { classes, epochs, out } = o;
 const started = performance.now();
 
 const backend = await setupBackend();
@@ -39,11 +45,11 @@ const image = data.test.x.subarray(0, 784);
 const sdkModels = [];
 for (const variant of VARIANTS) {
   const t0 = performance.now();
-  const model = sketchNet({ variant, classes, seed: 1 });
+  const recipe = RECIPES[variant];
+  const model = sketchNet({ ...recipeModelOptions(recipe), variant, classes, seed: 1 });
   console.log(`\n== ${variant}: training (${model.countParams().toLocaleString()} parameters)`);
   await train(model, data, {
-    // Learning rates as tuned in tools/train/experiment-binarization.ts (RECIPES).
-    epochs, batchSize: 128, learningRate: variant === 'float' ? 2e-3 : 5e-3, seed: 1, workers: 2,
+    ...recipeTrainOptions(recipe), epochs, seed: 1, workers: 2,
     onProgress: (p) => { if (p.phase === 'epoch') console.log(`  epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toFixed(3)}  test ${((p.testAcc ?? 0) * 100).toFixed(1)}%  ${p.imagesPerSec.toFixed(0)} img/s`); },
   });
   const trainSec = (performance.now() - t0) / 1000;
@@ -79,5 +85,5 @@ console.log(table([
     r.sdkMs.toFixed(3), r.tfjsFloatMs.toFixed(3), `${(r.tfjsFloatMs / r.sdkMs).toFixed(1)}×`]),
 ]));
 console.log(`\nNext: bexnet inspect ${out}/dabn.bxn   ·   bexnet export ${out}/dabn -o model.bxn --float-encoding int8`);
-writeRows(typeof o.json === 'string' ? o.json : undefined, rows, { classes, epochs, backend: backend.name });
+writeRows(o.json, rows, { classes, epochs, backend: backend.name });
 process.exit(0);

@@ -6,13 +6,14 @@
  *   npm run soak -- [--runs 100000] [--backends simd,scalar] [--json tools/results/soak.json]
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgsOrExit } from './args.js';
+import { opt, runScript } from './args.js';
 import { loadKernels, loadModelSync } from '../sdk/index.js';
 import { writeBxn } from '../sdk/format/index.js';
 import { randomSource as makeRng } from '../sdk/prng.js';
 import { model200k } from './fuzz/models.js';
-import { buildFile } from './node-kernels.js';
+import { kernelBytes } from './node-kernels.js';
 
+const BUILDS = ['simd', 'scalar'] as const;
 const gc = (globalThis as { gc?: () => void }).gc;
 const settledHeap = () => {
   for (let i = 0; i < 4; i++) gc?.();
@@ -20,11 +21,11 @@ const settledHeap = () => {
 };
 
 async function main() {
-  const { options } = parseArgsOrExit(process.argv.slice(2), { runs: 'value', backends: 'value', json: 'value' });
-  const opt = (name: string, fallback: string) => (typeof options[name] === 'string' ? (options[name] as string) : fallback);
-  const runs = Number(opt('runs', '100000'));
-  const backends = opt('backends', 'simd,scalar').split(',') as ('simd' | 'scalar')[];
-  const json = opt('json', '');
+  const { runs, backends, json } = runScript('npm run soak -- [options]', {
+    runs: opt.int('run() calls per build', 100000),
+    backends: opt.choices(BUILDS, 'kernel builds', [...BUILDS]),
+    json: opt.string('write the rows here', undefined, { placeholder: 'FILE' }),
+  });
   if (!gc) console.warn('soak: run with node --expose-gc for a meaningful heap figure');
 
   const { model: spec, input } = model200k(makeRng(200));
@@ -33,7 +34,7 @@ async function main() {
   const inputs = Array.from({ length: 8 }, () => input());
   const rows = [];
   for (const backend of backends) {
-    const kernels = await loadKernels({ wasm: { [backend]: buildFile(`bexnet.${backend}.wasm`) }, backend });
+    const kernels = await loadKernels({ wasm: { [backend]: kernelBytes(backend) }, backend });
     // Load time of the ~200 KB model with compiled kernels (issue 3 target: < 5 ms): validate, instantiate, plan, copy.
     const loads: number[] = [];
     for (let i = 0; i < 60; i++) {

@@ -4,12 +4,13 @@
 // 3×3 stride-1 same layers, plus the in-process XOR+popcount ceiling.
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { parseArgsOrExit } from '../args.js';
+import { orExit, runScript, UsageError } from '../args.js';
+import { KERNEL_BENCH_OPTIONS, KERNEL_BENCH_USAGE } from './kernel-options.js';
 import { timeInterleaved, writeRows } from './common.js';
 import { Arena, instantiateKernels } from '../node-kernels.js';
 import { convGeometry, packBinaryFilters, packSigns, packFloatFilters } from '../../sdk/layout.js';
 
-const args = parseArgsOrExit(process.argv.slice(2), { json: 'value', quick: 'flag', variants: 'flag' }).options;
+const args = runScript(KERNEL_BENCH_USAGE, KERNEL_BENCH_OPTIONS);
 const SHAPES = [
   { h: 56, c: 64, cout: 64, k: 3 },
   { h: 28, c: 128, cout: 128, k: 3 },
@@ -18,7 +19,15 @@ const SHAPES = [
   { h: 14, c: 256, cout: 256, k: 1 },
 ];
 const FLAG_SUM_X = 4;
-const budgetMs = args.quick ? 1000 : 4000;
+const budgetMs = args['budget-ms'] ?? (args.quick ? 1000 : 4000);
+const label = ({ h, c, cout, k }: (typeof SHAPES)[number]) => `${h}x${h}x${c}-${cout}-${k}x${k}`;
+const shapeFilter = orExit(() => {
+  if (args.shape === undefined) return null;
+  let re: RegExp;
+  try { re = new RegExp(args.shape); } catch { throw new UsageError(`--shape must be a regular expression, got '${args.shape}'`); }
+  if (!SHAPES.some((s) => re.test(label(s)))) throw new UsageError(`--shape '${args.shape}' matches none of ${SHAPES.map(label).join(', ')}`);
+  return re;
+});
 
 setThreadsCount(1);
 await tf.setBackend('wasm');
@@ -50,8 +59,8 @@ const CEIL_KV = 24, CEIL_REPS = 20000;
 const ceilA = ceilingA.put(new Uint32Array(CEIL_KV * 4).map(() => (Math.random() * 2 ** 32) >>> 0));
 const ceilB = ceilingA.put(new Uint32Array(CEIL_KV * 16).map(() => (Math.random() * 2 ** 32) >>> 0));
 
-for (const { h, c, cout, k } of SHAPES) {
-  const shape = `${h}x${h}x${c}-${cout}-${k}x${k}`;
+for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter.test(label(s)))) {
+  const shape = label({ h, c, cout, k });
   const g = convGeometry(h, h, k, k, 1, 'same');
   const macs = g.outH * g.outW * cout * k * k * c;
   const x = rand(h * h * c), w = rand(k * k * c * cout);
@@ -98,4 +107,4 @@ for (const r of rows) {
   console.log(`${r.shape.padEnd(22)} ${r.impl.padEnd(26)} ${r.medianMs.toFixed(3).padStart(8)} (${r.minMs.toFixed(3)}–${r.maxMs.toFixed(3)})`.padEnd(82) + `${r.gmacs.toFixed(1).padStart(7)} ${speedup.padStart(6)} ${pct.padStart(8)}`);
 }
 console.log(`ceiling-xor-popcnt per shape (GMAC/s): ${rows.filter((r) => r.impl === 'ceiling-xor-popcnt').map((r) => r.gmacs).join(', ')}`);
-writeRows(args.json as string | undefined, rows, { node: process.version });
+writeRows(args.json, rows, { node: process.version });

@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { choiceOption, intOption, numberOption, UsageError } from '../args.js';
+import { opt, UsageError } from '../args.js';
 import { readBxn } from '../../sdk/index.js';
 import { budgetViolations, measureBudget, type BudgetLimits, type BudgetMeasurement } from '../../sdk/testing.js';
 import { nodeKernelOptions } from '../node-kernels.js';
-import { kb, table, type Command } from './command.js';
+import { commandUsage, kb, table, type Command } from './command.js';
 
 const RUNTIMES = ['node', 'deno', 'bun', 'chromium'] as const;
 type Runtime = (typeof RUNTIMES)[number];
@@ -38,28 +38,33 @@ async function measureIn(runtime: Runtime, file: string, bytes: Uint8Array, runs
   }
 }
 
-const LIMIT_OPTIONS: [string, keyof BudgetLimits][] = [
+const options = {
+  'max-kb': opt.number('largest allowed file size, KiB (may be fractional)'),
+  'max-memory-kb': opt.number('largest allowed peak wasm memory, KiB'),
+  'max-ms': opt.number('largest allowed median latency of one inference, ms'),
+  'max-p95-ms': opt.number('largest allowed p95 latency, ms'),
+  'max-cold-start-ms': opt.number('largest allowed cold start (bytes → first result), ms'),
+  runtime: opt.choice(RUNTIMES, 'where to measure (others than node need the repository\'s targets/)', 'node'),
+  runs: opt.int('timed inferences after 10 warm-up ones', 50),
+};
+const LIMIT_OPTIONS = [
   ['max-kb', 'maxKb'], ['max-memory-kb', 'maxMemoryKb'], ['max-ms', 'maxMs'], ['max-p95-ms', 'maxP95Ms'], ['max-cold-start-ms', 'maxColdStartMs'],
-];
+] as const satisfies readonly [keyof typeof options, keyof BudgetLimits][];
 
-export const budgetCommand: Command = {
+export const budgetCommand: Command<typeof options> = {
   name: 'budget',
   summary: 'measure a .bxn model on a runtime and fail when it exceeds size, memory or latency limits',
-  usage: `bexnet budget FILE.bxn [--max-kb N] [--max-memory-kb N] [--max-ms N] [--max-p95-ms N] [--max-cold-start-ms N]
-  [--runtime node|deno|bun|chromium]  where to measure (default node; others need the repository's targets/)
-  [--runs N]                          timed inferences after 10 warm-up ones (default 50)
-Measures file size, peak wasm memory, cold start (bytes → first result), warm-up, median
-and p95 latency of one inference, prints them, and exits 1 naming every exceeded limit.
-KB are KiB (1024 bytes); limits may be fractional.`,
-  options: Object.fromEntries([...LIMIT_OPTIONS.map(([o]) => [o, 'value' as const]), ['runtime', 'value'], ['runs', 'value']]),
+  usage: commandUsage('bexnet budget FILE.bxn [limits] [--runtime node|deno|bun|chromium] [--runs N]', options,
+    `Measures file size, peak wasm memory, cold start (bytes → first result), warm-up, median
+and p95 latency of one inference, prints them, and exits 1 naming every exceeded limit.`),
+  options,
   positionals: 1,
   async run(o, [file]) {
     if (!file) throw new UsageError('missing the .bxn file (bexnet budget FILE.bxn --max-kb N ...)');
     const limits: BudgetLimits = {};
-    for (const [option, key] of LIMIT_OPTIONS) if (o[option] !== undefined) limits[key] = numberOption(o, option, 0);
+    for (const [option, key] of LIMIT_OPTIONS) { const v = o[option]; if (v !== undefined) limits[key] = v; }
     if (!Object.keys(limits).length) throw new UsageError(`give at least one limit (${LIMIT_OPTIONS.map(([n]) => `--${n}`).join(', ')})`);
-    const runtime = choiceOption(o, 'runtime', RUNTIMES, 'node');
-    const runs = intOption(o, 'runs', 50);
+    const { runtime, runs } = o;
     let bytes: Uint8Array;
     try { bytes = readFileSync(file); } catch (e) { throw new UsageError(`cannot read ${file}: ${(e as Error).message}`); }
     const m = runtime === 'node' ? await measureBudget(bytes, { ...nodeKernelOptions(), runs }) : await measureIn(runtime, file, bytes, runs);

@@ -1,14 +1,19 @@
-import type { ArgSpec } from '../args.js';
+import { usageText, type OptionSpecs, type OptionValues } from '../args.js';
 
-/** One `bexnet <name>` command. */
-export interface Command {
+/** One `bexnet <name>` command; the CLI reads its options with readOptions (tools/args.ts). */
+export interface Command<S extends OptionSpecs = OptionSpecs> {
   name: string;
   summary: string;
-  /** Full usage text shown by `--help`. */
+  /** Full usage text shown by `--help` (commandUsage builds it from the option spec). */
   usage: string;
-  options: ArgSpec;
+  options: S;
   positionals?: number;
-  run(options: Record<string, string | boolean>, positionals: string[]): Promise<void>;
+  run(options: OptionValues<S>, positionals: string[]): Promise<void>;
+}
+
+/** A command's usage text: synopsis, the option lines generated from its spec, then notes. */
+export function commandUsage(synopsis: string, options: OptionSpecs, notes = ''): string {
+  return [synopsis, usageText(options), notes].filter(Boolean).join('\n');
 }
 
 /** Human-readable bytes. */

@@ -1,30 +1,34 @@
 // bexnet export: a trained model directory → .bxn, with a per-layer report.
 import { writeFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { choiceOption, UsageError } from '../args.js';
+import { opt, UsageError } from '../args.js';
 import { exportModel, type FloatEncoding } from '../export/export.js';
 import { loadModel } from '../train/file-io.js';
 import '../train/layers.js'; // registers the binary layer classes for loading
-import { kb, table, type Command } from './command.js';
+import { commandUsage, kb, table, type Command } from './command.js';
 
-export const exportCommand: Command = {
+const options = {
+  out: opt.string('where to write the .bxn (also -o)', undefined, { placeholder: 'FILE' }),
+  o: opt.string('same as --out', undefined, { placeholder: 'FILE' }),
+  'float-encoding': opt.choice(['f32', 'f16', 'int8'] as const, "storage of float layers' weights; a float layer whose output is binarized (the first) always stays f32", 'f32'),
+  name: opt.string("the model's name in the file (default: the tfjs model's)"),
+};
+
+export const exportCommand: Command<typeof options> = {
   name: 'export',
   summary: 'pack a trained model into a .bxn file',
-  usage: `bexnet export DIR -o FILE.bxn [--float-encoding f32|f16|int8] [--name NAME]
-  DIR                 a directory written by bexnet train (model.json + weights.bin)
-  -o, --out FILE      where to write the .bxn
-  --float-encoding    storage of float layers' weights (default f32); a float layer
-                      whose output is binarized (the first) always stays f32
-Folds batch norm into thresholds / multipliers, computes α/β or XNOR scales, packs
+  usage: commandUsage(`bexnet export DIR -o FILE.bxn [options]
+  DIR  a directory written by bexnet train (model.json + weights.bin)`, options,
+  `Folds batch norm into thresholds / multipliers, computes α/β or XNOR scales, packs
 bits, and prints each layer's size and quantization error (relative L2 vs the
-latent float weights).`,
-  options: { out: 'value', o: 'value', 'float-encoding': 'value', name: 'value' },
+latent float weights).`),
+  options,
   positionals: 1,
   async run(o, [dir]) {
     if (!dir) throw new UsageError('missing the model directory (bexnet export DIR -o FILE.bxn)');
-    const out = (o.out ?? o.o) as string | undefined;
-    if (typeof out !== 'string') throw new UsageError('missing -o FILE.bxn');
-    const floatEncoding = choiceOption(o, 'float-encoding', ['f32', 'f16', 'int8'] as const, 'f32') as FloatEncoding;
+    const out = o.out ?? o.o;
+    if (out === undefined) throw new UsageError('missing -o FILE.bxn');
+    const floatEncoding: FloatEncoding = o['float-encoding'];
     try {
       statSync(`${dir}/model.json`);
     } catch {
@@ -34,7 +38,7 @@ latent float weights).`,
     await tf.setBackend('cpu');
     const model = await loadModel(dir);
     const meta = (model.getUserDefinedMetadata() as { bexnet?: { classes?: string[] } } | undefined)?.bexnet;
-    const { bytes, layers } = exportModel(model, { name: typeof o.name === 'string' ? o.name : model.name, labels: meta?.classes ?? [], floatEncoding });
+    const { bytes, layers } = exportModel(model, { name: o.name ?? model.name, labels: meta?.classes ?? [], floatEncoding });
     writeFileSync(out, bytes);
     console.log(table([
       ['#', 'op', 'output', 'bytes', 'quant. error', 'from'],

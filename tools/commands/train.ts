@@ -1,56 +1,58 @@
 // bexnet train: trains a sketchnet / resnet on bundled data with a live progress line.
 import { mkdirSync } from 'node:fs';
-import { choiceOption, intOption, numberOption, UsageError } from '../args.js';
+import { opt, UsageError } from '../args.js';
 import { DATASETS, loadDataset, type DataName } from '../data/index.js';
 import { setupBackend } from '../train/backend.js';
 import { saveModel } from '../train/file-io.js';
 import { buildModel, MODELS, type ModelName, type Variant } from '../train/models.js';
+import { RECIPES, recipeModelOptions, recipeTrainOptions } from '../train/recipes.js';
 import { evaluate, train, type Progress } from '../train/trainer.js';
-import type { Command } from './command.js';
+import { commandUsage, type Command } from './command.js';
 
 const BINARIZE = ['none', 'xnor', 'dabn'] as const;
 
-export const trainCommand: Command = {
+const options = {
+  data: opt.choice(DATASETS as readonly DataName[], 'bundled data set', undefined, { required: true }),
+  model: opt.choice(MODELS as readonly ModelName[], 'architecture', undefined, { required: true }),
+  binarize: opt.choice(BINARIZE, 'float, XNOR or DABN binary weights and activations', undefined, { required: true }),
+  epochs: opt.int('epochs', undefined, { required: true }),
+  out: opt.string('checkpoint and result directory', undefined, { required: true, placeholder: 'DIR' }),
+  classes: opt.int('use N evenly spaced classes (default: all)', undefined, { min: 2 }),
+  batch: opt.int("batch size (default: the variant's recipe, tools/train/recipes.ts)"),
+  lr: opt.number("Adam learning rate, cosine decay (default: the variant's recipe)"),
+  seed: opt.int('weights init and shuffle seed', 1, { min: 0 }),
+  workers: opt.int('data-parallel worker threads, 1 or 2 (default 2 on the wasm backend, else 1)'),
+  'last-layer': opt.choice(['float', 'binary'] as const, 'last layer precision for binary models', 'float'),
+  width: opt.number('multiply every hidden width', 1),
+};
+
+export const trainCommand: Command<typeof options> = {
   name: 'train',
   summary: 'train a float / XNOR / DABN model on bundled data',
-  usage: `bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR
-  [--classes N]       use N evenly spaced classes (default: all)
-  [--batch N]         batch size (default 128)
-  [--lr X]            Adam learning rate, cosine decay (default 2e-3 float, 5e-3 binary)
-  [--seed N]          weights init and shuffle seed (default 1)
-  [--workers 1|2]     data-parallel worker threads (default 2 on the wasm backend)
-  [--last-layer float|binary]  last layer precision for binary models (default float)
-  [--width X]         multiply every hidden width (default 1)
-Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at the end.`,
-  options: { data: 'value', model: 'value', binarize: 'value', epochs: 'value', out: 'value', classes: 'value', batch: 'value', lr: 'value', seed: 'value', workers: 'value', 'last-layer': 'value', width: 'value' },
+  usage: commandUsage('bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR [options]', options,
+    'Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at the end.'),
+  options,
   async run(o) {
-    const data = choiceOption(o, 'data', DATASETS as readonly DataName[]);
-    const modelName = choiceOption(o, 'model', MODELS as readonly ModelName[]);
-    const binarize = choiceOption(o, 'binarize', BINARIZE);
-    const epochs = intOption(o, 'epochs', NaN);
-    if (Number.isNaN(epochs)) throw new UsageError('--epochs is required');
-    if (typeof o.out !== 'string') throw new UsageError('--out DIR is required');
-    const out = o.out;
+    const { data, binarize, epochs, out, classes, seed, width } = o;
+    const modelName = o.model;
     const variant: Variant = binarize === 'none' ? 'float' : binarize;
-    const classes = o.classes === undefined ? undefined : intOption(o, 'classes', 0, 2);
-    const batchSize = intOption(o, 'batch', 128);
-    const learningRate = numberOption(o, 'lr', binarize === 'none' ? 2e-3 : 5e-3); // tuned: tools/train/experiment-binarization.ts
-    const seed = intOption(o, 'seed', 1, 0);
-    const lastLayer = choiceOption(o, 'last-layer', ['float', 'binary'] as const, 'float');
-    const width = numberOption(o, 'width', 1);
+    const recipe = RECIPES[variant];
+    const batchSize = o.batch ?? recipe.batchSize;
+    const learningRate = o.lr ?? recipe.learningRate;
+    const lastLayer = o['last-layer'];
 
     const backend = await setupBackend();
-    const workers = intOption(o, 'workers', backend.name === 'wasm' ? 2 : 1);
+    const workers = o.workers ?? (backend.name === 'wasm' ? 2 : 1);
     if (workers > 2) throw new UsageError('--workers must be 1 or 2 (this machine class has 2 cores)');
     const dataset = loadDataset(data, { classes });
     console.error(`${data}: ${dataset.classes.length} classes, ${dataset.train.n} train / ${dataset.test.n} test images (split seed ${dataset.seed})`);
-    const model = buildModel(modelName, { variant, classes: dataset.classes.length, seed, lastLayer, width });
+    const model = buildModel(modelName, { ...recipeModelOptions(recipe), variant, classes: dataset.classes.length, seed, lastLayer, width });
     console.error(`${modelName} ${variant}: ${model.countParams().toLocaleString()} parameters; ${workers} worker(s), batch ${batchSize}`);
     mkdirSync(out, { recursive: true });
 
-    const result = await train(model, dataset, { epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
+    const result = await train(model, dataset, { ...recipeTrainOptions(recipe), epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
     const testAcc = result.testAcc ?? evaluate(model, dataset);
-    const meta = { bexnet: { dataset: dataset.name, classes: dataset.classes, model: modelName, variant, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name } };
+    const meta = { bexnet: { dataset: dataset.name, classes: dataset.classes, model: modelName, variant, recipe: recipe.name, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name } };
     const bytes = await saveModel(model, out, meta);
     console.log(`test top-1 ${(testAcc * 100).toFixed(2)}% after ${result.epochs} epoch(s), ${result.imagesPerSec.toFixed(0)} images/s (${backend.name}); saved ${out} (${bytes} bytes)`);
     model.dispose();

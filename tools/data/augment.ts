@@ -22,7 +22,7 @@ export interface Augmentation {
   flip: number;
 }
 
-export const NO_AUGMENTATION: Augmentation = { rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 };
+export const NO_AUGMENTATION: Readonly<Augmentation> = Object.freeze({ rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 });
 
 const FIELDS = Object.keys(NO_AUGMENTATION) as (keyof Augmentation)[];
 

@@ -7,7 +7,7 @@
 // --profile: one step under tf.profile, kernels by total time (--shapes: print the
 // input shapes of kernels whose name matches REGEX); this thread only.
 import * as tf from '@tensorflow/tfjs';
-import { choiceOption, intOption, orExit, parseArgsOrExit, UsageError } from '../args.js';
+import { opt, orExit, runScript, UsageError } from '../args.js';
 import { writeRows } from '../bench/common.js';
 import type { Dataset } from '../data/dataset.js';
 import { mulberry32 } from '../../sdk/prng.js';
@@ -16,19 +16,19 @@ import { buildModel, MODELS, VARIANTS } from './models.js';
 import { train } from './trainer.js';
 
 const WARMUP = 3;
-const { options: o } = parseArgsOrExit(process.argv.slice(2), {
-  model: 'value', variant: 'value', batch: 'value', steps: 'value', classes: 'value', workers: 'value',
-  profile: 'flag', shapes: 'value', json: 'value',
+const opts = runScript('npm run train:bench -- [options]', {
+  model: opt.choice(MODELS, 'architecture', 'sketchnet'),
+  variant: opt.choice(VARIANTS, 'float or binary variant', 'dabn'),
+  batch: opt.int('batch size', 128),
+  steps: opt.int('timed steps (after 3 warm-up steps)', 20),
+  classes: opt.int('classes of the random labels', 345, { min: 2 }),
+  workers: opt.int('data-parallel worker threads (1: this thread)', 1),
+  profile: opt.flag('first profile one step (this thread): kernels by total time'),
+  shapes: opt.string("with --profile: print the input shapes of kernels whose name matches REGEX", undefined, { placeholder: 'REGEX' }),
+  json: opt.string('write the row to FILE', undefined, { placeholder: 'FILE' }),
 });
-const opts = orExit(() => {
-  const r = {
-    model: choiceOption(o, 'model', MODELS, 'sketchnet'), variant: choiceOption(o, 'variant', VARIANTS, 'dabn'),
-    batch: intOption(o, 'batch', 128), steps: intOption(o, 'steps', 20), classes: intOption(o, 'classes', 345, 2),
-    workers: intOption(o, 'workers', 1),
-  };
-  if (o.profile && r.workers > 1) throw new UsageError('--profile times this thread: use --workers 1');
-  return r;
-});
+if (opts.profile && opts.workers > 1) orExit(() => { throw new UsageError('--profile times this thread: use --workers 1'); });
+const o = opts;
 const { model, variant, batch, steps, classes, workers } = opts;
 
 const info = await setupBackend();
@@ -46,7 +46,7 @@ if (o.profile) {
   await train(m, randomData(WARMUP), { epochs: 1, batchSize: batch, evalEachEpoch: false });
   const prof = await tf.profile(async () => { await train(m, randomData(1), { epochs: 1, batchSize: batch, evalEachEpoch: false }); });
   const agg = new Map<string, { ms: number; n: number }>();
-  const shapes = typeof o.shapes === 'string' ? new RegExp(o.shapes) : null;
+  const shapes = o.shapes === undefined ? null : new RegExp(o.shapes);
   for (const k of prof.kernels) {
     if (shapes?.test(k.name)) console.log(`    ${k.name} ${JSON.stringify(k.inputShapes)} ${Number(k.kernelTimeMs).toFixed(1)} ms`);
     const e = agg.get(k.name) ?? { ms: 0, n: 0 };
@@ -70,5 +70,5 @@ const cpu = process.cpuUsage(cpuWarm);
 const cpuMsPerStep = +((cpu.user + cpu.system) / 1000 / steps).toFixed(1);
 const row = { backend: info.name, simd: info.simd, threads: info.threads, workers, model, variant, batch, classes, params: m.countParams(), steps, imagesPerSec: +(steps * batch / sec).toFixed(1), msPerStep: +(sec * 1000 / steps).toFixed(1), cpuMsPerStep };
 console.log(JSON.stringify(row));
-if (typeof o.json === 'string') writeRows(o.json, [row], { backendDescription: info.description });
+writeRows(o.json, [row], { backendDescription: info.description });
 process.exit(0);

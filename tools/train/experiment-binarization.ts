@@ -4,10 +4,7 @@
 // time by default (one per core: two processes scale better here than two
 // worker threads of one process, see tools/train/parallel.ts).
 //
-//   npm run experiment:binarization -- \
-//     [--epochs 8] [--seeds 1,2,3] [--variants float,xnor,dabn] [--classes 345]
-//     [--batch 128] [--jobs 2] [--out DIR] [--json FILE] [--quick] [--binary-last] [--float-inputs]
-//     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu 0|1]
+//   npm run experiment:binarization -- [options]   (--help lists them)
 //
 // --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
 // --binary-last: one more DABN job (first seed) whose last layer is binary too
@@ -31,40 +28,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../entries.mjs';
-import { choiceOption, intOption, orExit, parseArgsOrExit, UsageError } from '../args.js';
+import { opt, orExit, runScript, UsageError } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
-import { BLOCK_ORDERS, sketchNet, VARIANTS, type BlockOrder, type Variant } from './models.js';
-import { quantizerConfig, type WeightGrad } from './quantizers.js';
+import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
+import { ARCH, RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { train } from './trainer.js';
-
-/**
- * Per-variant recipe: Adam, cosine decay to 0. Tuning notes (QuickDraw-30 subset,
- * fixed per-class split, 10 epochs, batch 64, seeds 1-3; quick-experiment.ts):
- *  - Block order (ARCH below) was the one change that helped both binary variants:
- *    'bn-sign-conv-pool' (the authors' order; BN right before every sign) vs the old
- *    'conv-bn-pool-sign' (pool after BN, ~94% of the sign inputs +1):
- *    xnor 55.2% (54.5/54.3/56.8) vs 52.3% (52.7/51.8, seeds 1-2);
- *    dabn 54.8% (53.5/57.3/53.7) vs 52.4% (52.5/52.3).
- *    Adding the authors' ReLU after each binary conv did not help:
- *    xnor 53.4% (55.0/52.8/52.5), dabn 54.7% (55.5/54.2/54.5).
- *  - LR (new block order, same grid for both): 2e-3 / 5e-3 / 1e-2 gave
- *    xnor 54.5 / 63.0 / 62.0%, dabn 53.5 / 59.7 / 59.8% (seed 1); at 5e-3, seed 2:
- *    xnor 59.2%, dabn 60.0%. Both binary variants now use 5e-3 (the old 2e-3 had
- *    them under-trained); float keeps 2e-3 (not re-tuned here).
- *  - Weight gradients: xnor 'exact', dabn 'authors'. Old order, lr 2e-3: xnor 52.7%
- *    vs 51.7% with 'authors'; dabn 52.5% vs 38.7% with 'exact'. New order, lr 5e-3,
- *    seed 1: xnor 63.0% vs 61.7% with 'authors'; dabn 59.7% vs 51.0% with 'exact'.
- *  No setting tried shows DABN >= XNOR + 3 points on these subsets; the DABN-XNOR
- *  gap stays within seed noise (+-1.5 points at 600 test images, ~3 points from
- *  seed to seed), e.g. at lr 5e-3 seeds 1-2: xnor 61.1%, dabn 59.8%.
- */
-export const RECIPES: Record<Variant, { lr: number; grad?: WeightGrad }> = {
-  float: { lr: 2e-3 },
-  xnor: { lr: 5e-3, grad: 'exact' },
-  dabn: { lr: 5e-3, grad: 'authors' },
-};
 
 const LAST_LAYERS = ['float', 'binary', 'binary-weights'] as const;
 type LastLayer = (typeof LAST_LAYERS)[number];
@@ -74,48 +44,48 @@ interface JobResult {
   backend: string; history: { epoch: number; loss: number; acc: number; testAcc?: number }[];
 }
 
-/** Binary block layout, shared by every binary variant (same architecture; float ignores it). */
-export const ARCH: { blockOrder: BlockOrder; convRelu: boolean } = { blockOrder: 'bn-sign-conv-pool', convRelu: false };
-
-const { options: o } = parseArgsOrExit(process.argv.slice(2), {
-  epochs: 'value', seeds: 'value', variants: 'value', classes: 'value', batch: 'value', jobs: 'value', out: 'value',
-  json: 'value', quick: 'flag', 'binary-last': 'flag', 'float-inputs': 'flag', 'last-layer': 'value', 'block-order': 'value', 'conv-relu': 'value', job: 'value',
+const o = runScript('npm run experiment:binarization -- [options]', {
+  epochs: opt.int(`epochs (default the recipe's, ${RECIPES.float.epochs}; --quick: 2)`),
+  seeds: opt.ints('seeds, comma-separated (default 1,2,3; --quick: 1)', []),
+  variants: opt.choices(VARIANTS, 'variants', [...VARIANTS]),
+  classes: opt.int('QuickDraw classes (default 345; --quick: 20)', undefined, { min: 2 }),
+  batch: opt.int('batch size', RECIPES.float.batchSize),
+  jobs: opt.int('training processes at a time', 2),
+  out: opt.string('model directory (default a new temporary one)', undefined, { placeholder: 'DIR' }),
+  json: opt.string('write the result to FILE', undefined, { placeholder: 'FILE' }),
+  quick: opt.flag('20 classes, 2 epochs, seed 1: a smoke run of the whole pipeline'),
+  'binary-last': opt.flag('one more DABN job (first seed) whose last layer is binary too'),
+  'float-inputs': opt.flag('binary variants binarize weights only (float, ReLU\'d inputs)'),
+  'last-layer': opt.choice(LAST_LAYERS, 'last layer of every binary job', 'float'),
+  'block-order': opt.choice(BLOCK_ORDERS, 'binary block order', ARCH.blockOrder),
+  'conv-relu': opt.choice(['0', '1'] as const, 'ReLU after each binary conv', ARCH.convRelu ? '1' : '0'),
+  job: opt.string('internal: run one job VARIANT:LASTLAYER:SEED and print its result', undefined, { placeholder: 'JOB' }),
 });
-const quick = o.quick === true, binaryLast = o['binary-last'] === true, floatInputs = o['float-inputs'] === true;
+const quick = o.quick, binaryLast = o['binary-last'], floatInputs = o['float-inputs'];
 const inputs = floatInputs ? 'float' as const : 'binary' as const;
-const { classes, epochs, batchSize, parallel, seeds, variants, blockOrder, lastLayerAll, convRelu } = orExit(() => {
-  const seeds = String(o.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
-  if (seeds.some((v) => !Number.isInteger(v))) throw new UsageError(`--seeds must be integers separated by commas, got '${o.seeds}'`);
-  const variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
-  for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
-  return {
-    classes: intOption(o, 'classes', quick ? 20 : 345, 2), epochs: intOption(o, 'epochs', quick ? 2 : 8),
-    batchSize: intOption(o, 'batch', 128), parallel: intOption(o, 'jobs', 2), seeds, variants,
-    blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, ARCH.blockOrder),
-    lastLayerAll: choiceOption(o, 'last-layer', LAST_LAYERS, 'float'),
-    convRelu: choiceOption(o, 'conv-relu', ['0', '1'] as const, ARCH.convRelu ? '1' : '0') === '1',
-  };
-});
+const classes = o.classes ?? (quick ? 20 : 345), epochs = o.epochs ?? (quick ? 2 : RECIPES.float.epochs);
+const batchSize = o.batch, parallel = o.jobs, variants = o.variants;
+const seeds = o.seeds.length ? o.seeds : quick ? [1] : [1, 2, 3];
+const blockOrder = o['block-order'], lastLayerAll = o['last-layer'], convRelu = o['conv-relu'] === '1';
 
 async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outDir: string): Promise<JobResult> {
   const info = await setupBackend({ quiet: true });
   tf.enableProdMode();
   const recipe = RECIPES[variant];
-  if (variant !== 'float') quantizerConfig.grad[variant] = recipe.grad!;
   const data = loadQuickdraw({ classes });
   const model = sketchNet({
-    variant, classes, seed, blockOrder, convRelu, lastLayer: lastLayer === 'float' ? 'float' : 'binary',
+    ...recipeModelOptions(recipe), variant, classes, seed, blockOrder, convRelu, lastLayer: lastLayer === 'float' ? 'float' : 'binary',
     floatInputs: floatInputs ? 'all' : lastLayer === 'binary-weights' ? ['conv6'] : [],
   });
   const tag = `${variant}${lastLayer === 'float' ? '' : ` ${lastLayer}-last`}${floatInputs ? ' float-inputs' : ''} seed ${seed}`;
   const r = await train(model, data, {
-    epochs, batchSize, learningRate: recipe.lr, schedule: 'cosine', seed, evalEachEpoch: false,
+    ...recipeTrainOptions(recipe), epochs, batchSize, seed, evalEachEpoch: false,
     onProgress: (p) => {
       if (p.phase === 'epoch') console.error(`[${tag}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
     },
   });
   const top1 = r.testAcc ?? (await import('./trainer.js')).evaluate(model, data);
-  const floatBytes = await saveModel(model, join(outDir, `${variant}-${lastLayer}-last-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe } });
+  const floatBytes = await saveModel(model, join(outDir, `${variant}-${lastLayer}-last-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe: { lr: recipe.learningRate, grad: recipe.weightGrad } } });
   // .bxn sizes from tools/export when it can export this model (null otherwise).
   let bxnBytes: number | null = null, bxnBytesInt8Last: number | null = null;
   try {
@@ -128,18 +98,19 @@ async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outD
   return { variant, lastLayer, inputs, seed, top1, bxnBytes, bxnBytesInt8Last, trainImages: data.train.n * r.epochs, floatBytes, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, history: r.history };
 }
 
-const job = typeof o.job === 'string' ? o.job : '';
-if (job) {
+if (o.job !== undefined) {
   // Child: one variant x last layer x seed; result as JSON on the last stdout line.
-  const [variant, lastLayer, seed] = job.split(':');
-  const res = await runJob(variant as Variant, lastLayer as LastLayer, Number(seed), typeof o.out === 'string' ? o.out : tmpdir());
+  const [variant, lastLayer, seed] = o.job.split(':');
+  if (!VARIANTS.includes(variant as Variant) || !LAST_LAYERS.includes(lastLayer as LastLayer) || !Number.isInteger(Number(seed))) {
+    orExit(() => { throw new UsageError(`--job must be VARIANT:LASTLAYER:SEED, got '${o.job}'`); });
+  }
+  const res = await runJob(variant as Variant, lastLayer as LastLayer, Number(seed), o.out ?? tmpdir());
   console.log(JSON.stringify(res));
   process.exit(0);
 }
 
-const outDir = typeof o.out === 'string' ? o.out : join(tmpdir(), `bexnet-experiment-${process.pid}`);
+const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-${process.pid}`);
 mkdirSync(outDir, { recursive: true });
-const jsonFile = typeof o.json === 'string' ? o.json : '';
 const self = fileURLToPath(entryUrl('experiment-binarization'));
 const lastOf = (v: Variant): LastLayer => (v === 'float' ? 'float' : lastLayerAll);
 const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, lastOf(v), s] as [Variant, LastLayer, number]));
@@ -184,7 +155,7 @@ const rows = groups.map(([variant, lastLayer, ss]) => {
     dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer, inputs: variant === 'float' ? 'float' : inputs,
     top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
     bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs, seeds: ss,
-    lr: RECIPES[variant].lr, weightGrad: RECIPES[variant].grad ?? null, blockOrder, convRelu,
+    lr: RECIPES[variant].learningRate, weightGrad: RECIPES[variant].weightGrad ?? null, recipe: RECIPES[variant].name, blockOrder, convRelu,
   };
 });
 // Aggregate training throughput of the whole run: images trained / wall time.
@@ -200,5 +171,5 @@ console.log('| variant | inputs | last layer | top-1 mean | per seed | std | tfj
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.variant} | ${r.inputs} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
-if (jsonFile) writeFileSync(jsonFile, JSON.stringify(out, null, 2) + '\n');
+if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
 process.exit(0);

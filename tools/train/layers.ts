@@ -11,7 +11,7 @@
 //    Latent weights are centred over the input-channel axis and clamped to [-1, 1]
 //    by constrainLatent(), which the trainer calls after each optimizer step.
 import * as tf from '@tensorflow/tfjs';
-import { centreAndClampJS, levels, quantizeWeights, signSTE, type Quantizer, QUANTIZERS } from './quantizers.js';
+import { centreAndClampJS, DEFAULT_WEIGHT_GRAD, levels, quantizeWeights, signSTE, type Quantizer, QUANTIZERS, WEIGHT_GRADS, type WeightGrad } from './quantizers.js';
 
 type Kwargs = Record<string, unknown>;
 type InitName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform';
@@ -39,6 +39,11 @@ export interface BinaryExport {
 function checkQuantizer(q: unknown): Quantizer {
   if (!QUANTIZERS.includes(q as Quantizer)) throw new Error(`quantizer must be one of ${QUANTIZERS.join(' | ')}, got '${q}'`);
   return q as Quantizer;
+}
+
+function checkWeightGrad(g: unknown): WeightGrad {
+  if (!WEIGHT_GRADS.includes(g as WeightGrad)) throw new Error(`weightGrad must be one of ${WEIGHT_GRADS.join(' | ')}, got '${g}'`);
+  return g as WeightGrad;
 }
 
 function pair(v: number | number[]): [number, number] {
@@ -73,6 +78,8 @@ export class SignActivation extends tf.layers.Layer {
 /** Options shared by BinaryConv2D and BinaryDense. */
 interface BinaryLayerArgs {
   quantizer?: Quantizer;
+  /** Weight-gradient treatment (quantizers.ts); default DEFAULT_WEIGHT_GRAD[quantizer]. */
+  weightGrad?: WeightGrad;
   /** Input is ±1 (after SignActivation): pad with +1. Default true. */
   binaryInput?: boolean;
   useBias?: boolean;
@@ -93,6 +100,7 @@ export interface BinaryConv2DArgs extends BinaryLayerArgs {
 /** Shared kernel handling of BinaryConv2D and BinaryDense. */
 abstract class BinaryBase extends tf.layers.Layer {
   quantizer: Quantizer;
+  weightGrad: WeightGrad;
   useBias: boolean;
   kernelInitializer: InitName;
   seed: number | undefined;
@@ -101,9 +109,10 @@ abstract class BinaryBase extends tf.layers.Layer {
   /** Input-channel axis of the kernel (centring). */
   protected abstract inAxis: number;
 
-  constructor(args: { quantizer?: Quantizer; useBias?: boolean; kernelInitializer?: InitName; seed?: number; name?: string; trainable?: boolean; inputShape?: number[] }) {
+  constructor(args: { quantizer?: Quantizer; weightGrad?: WeightGrad; useBias?: boolean; kernelInitializer?: InitName; seed?: number; name?: string; trainable?: boolean; inputShape?: number[] }) {
     super(args as never);
     this.quantizer = checkQuantizer(args.quantizer ?? 'dabn');
+    this.weightGrad = checkWeightGrad(args.weightGrad ?? DEFAULT_WEIGHT_GRAD[this.quantizer]);
     this.useBias = args.useBias ?? false;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.seed = args.seed;
@@ -117,7 +126,7 @@ abstract class BinaryBase extends tf.layers.Layer {
 
   /** Binarized kernel W~ (differentiable w.r.t. the latent kernel). */
   binarizedKernel(): tf.Tensor {
-    return quantizeWeights(this.kernel!.read(), this.quantizer);
+    return quantizeWeights(this.kernel!.read(), this.quantizer, this.weightGrad);
   }
 
   /** Centre over the input-channel axis and clamp the latent kernel to [-1, 1]. */
@@ -153,7 +162,9 @@ abstract class BinaryBase extends tf.layers.Layer {
   protected abstract binaryInputFlag(): boolean;
 
   baseConfig(): tf.serialization.ConfigDict {
-    return { quantizer: this.quantizer, useBias: this.useBias, kernelInitializer: this.kernelInitializer, seed: this.seed ?? null };
+    // weightGrad only when not the default: saved models (and their sizes in results) stay as before.
+    const grad: tf.serialization.ConfigDict = this.weightGrad === DEFAULT_WEIGHT_GRAD[this.quantizer] ? {} : { weightGrad: this.weightGrad };
+    return { quantizer: this.quantizer, ...grad, useBias: this.useBias, kernelInitializer: this.kernelInitializer, seed: this.seed ?? null };
   }
 }
 

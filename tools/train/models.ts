@@ -29,7 +29,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../sdk/prng.js';
 import { BinaryConv2D, BinaryDense, SignActivation } from './layers.js';
-import type { Quantizer } from './quantizers.js';
+import type { Quantizer, WeightGrad } from './quantizers.js';
 
 export type Variant = 'float' | Quantizer;
 export const VARIANTS: readonly Variant[] = ['float', 'xnor', 'dabn'];
@@ -54,7 +54,7 @@ export interface ModelOptions {
    *    pool runs on batch-normed values, so ~94% of the sign inputs after a pool
    *    are +1. It exports more compactly (BN + sign fold into the conv as a
    *    threshold, the pool runs on bits) but trained ~2 points worse for both xnor
-   *    and dabn on QuickDraw-30 (see RECIPES in experiment-binarization.ts).
+   *    and dabn on QuickDraw-30 (tuning notes in tools/train/recipes.ts).
    */
   blockOrder?: BlockOrder;
   /** With 'bn-sign-conv-pool': ReLU after each binary conv, as the authors do (default false). */
@@ -66,6 +66,8 @@ export interface ModelOptions {
    * HBN chooses this list per layer. Default: none (every binary conv gets ±1 inputs).
    */
   floatInputs?: 'all' | string[];
+  /** Weight gradient of every binary layer (default: the quantizer's DEFAULT_WEIGHT_GRAD). */
+  weightGrad?: WeightGrad;
 }
 
 export type BlockOrder = 'conv-bn-pool-sign' | 'bn-sign-conv-pool';
@@ -91,12 +93,13 @@ function modelBasics(opts: ModelOptions) {
     next: seeds(opts.seed ?? 1),
     bin: opts.variant !== 'float',
     q: opts.variant as Quantizer,
+    weightGrad: opts.weightGrad,
     inp: tf.input({ shape: opts.inputShape ?? [28, 28, 1], name: 'image' }),
   };
 }
 
 export function sketchNet(opts: ModelOptions): tf.LayersModel {
-  const { variant, classes, ch, next, bin, q, inp } = modelBasics(opts);
+  const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
   const BINARY_CONVS = ['conv2', 'conv3', 'conv4', 'conv5', 'conv6'];
   const fi = opts.floatInputs ?? [];
   for (const n of fi === 'all' ? [] : fi) {
@@ -108,7 +111,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
     (bin && !floatIn(into) ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
     (bin
-      ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, binaryInput: !floatIn(name), seed: next() })
+      ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, weightGrad, binaryInput: !floatIn(name), seed: next() })
       : tf.layers.conv2d({ name, filters, kernelSize: k, padding, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) })
     ).apply(x) as tf.SymbolicTensor;
   const pool = (x: tf.SymbolicTensor, name: string) => tf.layers.maxPooling2d({ name, poolSize: 2, strides: 2 }).apply(x) as tf.SymbolicTensor;
@@ -144,7 +147,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   x = bn('bn5').apply(x) as tf.SymbolicTensor;
   if (bin && opts.lastLayer === 'binary') {
     x = act(x, 'act5', 'conv6');
-    x = new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, binaryInput: !floatIn('conv6'), useBias: true, seed: next() }).apply(x) as tf.SymbolicTensor;
+    x = new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() }).apply(x) as tf.SymbolicTensor;
   } else {
     x = tf.layers.reLU({ name: 'act5' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
@@ -154,7 +157,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
 }
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
-  const { variant, classes, ch, next, bin, q, inp } = modelBasics(opts);
+  const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
   let id = 0;
   const n = (p: string) => `${p}${++id}`;
   const S = (l: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => l.apply(x) as tf.SymbolicTensor;
@@ -165,7 +168,7 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
 
   const conv3 = (h: tf.SymbolicTensor, filters: number, stride: number) =>
     bin
-      ? S(new BinaryConv2D({ name: n('bconv'), filters, kernelSize: 3, strides: stride, padding: 'same', quantizer: q, binaryInput: true, seed: next() }), S(new SignActivation({ name: n('sign') }), h))
+      ? S(new BinaryConv2D({ name: n('bconv'), filters, kernelSize: 3, strides: stride, padding: 'same', quantizer: q, weightGrad, binaryInput: true, seed: next() }), S(new SignActivation({ name: n('sign') }), h))
       : S(tf.layers.conv2d({ name: n('conv'), filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), h);
 
   const shortcut = (h: tf.SymbolicTensor, filters: number, stride: number, inC: number) => {
@@ -194,7 +197,7 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
   x = S(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
   if (bin && opts.lastLayer === 'binary') {
     x = S(new SignActivation({ name: 'head_sign' }), x);
-    x = S(new BinaryDense({ name: 'fc', units: classes, quantizer: q, useBias: true, seed: next() }), x);
+    x = S(new BinaryDense({ name: 'fc', units: classes, quantizer: q, weightGrad, useBias: true, seed: next() }), x);
   } else {
     x = S(tf.layers.dense({ name: 'fc', units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }), x);
   }

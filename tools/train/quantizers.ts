@@ -118,9 +118,9 @@ export function levels(w: tf.Tensor, q: Quantizer): Levels {
  *            original ((1-1/C_in), xnor's *n) are dropped: Adam is invariant to them.
  */
 export type WeightGrad = 'exact' | 'authors';
-export const quantizerConfig: { grad: Record<Quantizer, WeightGrad> } = {
-  grad: { xnor: 'exact', dabn: 'authors' },
-};
+export const WEIGHT_GRADS: readonly WeightGrad[] = ['exact', 'authors'];
+/** Each quantizer's weight gradient when a layer does not choose one (the tuned choice, tools/train/recipes.ts). */
+export const DEFAULT_WEIGHT_GRAD: Readonly<Record<Quantizer, WeightGrad>> = Object.freeze({ xnor: 'exact', dabn: 'authors' });
 
 export interface LevelsJS {
   /** 1 where w is in the upper set; n*co, same layout as w ([n, co] row-major). */
@@ -207,7 +207,7 @@ export function weightGradJS(w: Float32Array, g: Float32Array, n: number, co: nu
   return out;
 }
 
-function makeQuantizer(q: Quantizer): (w: tf.Tensor) => tf.Tensor {
+function makeQuantizer(q: Quantizer, mode: WeightGrad): (w: tf.Tensor) => tf.Tensor {
   const f = (w: tf.Tensor) => {
     const shape = w.shape;
     const co = shape[shape.length - 1];
@@ -219,7 +219,6 @@ function makeQuantizer(q: Quantizer): (w: tf.Tensor) => tf.Tensor {
       const o = j % co;
       value[j] = L.mask[j] ? L.alpha[o] : L.beta[o];
     }
-    const mode = quantizerConfig.grad[q];
     return {
       value: tf.tensor(value, shape),
       // The closure keeps the forward's JS arrays (no tensors are saved).
@@ -229,15 +228,14 @@ function makeQuantizer(q: Quantizer): (w: tf.Tensor) => tf.Tensor {
   return tf.customGrad(f as never) as unknown as (w: tf.Tensor) => tf.Tensor;
 }
 
-const quantizerFns: Record<Quantizer, (w: tf.Tensor) => tf.Tensor> = {
-  xnor: makeQuantizer('xnor'),
-  dabn: makeQuantizer('dabn'),
-};
+// One differentiable function per (quantizer, weight gradient); built once, they hold no state.
+const quantizerFns = Object.fromEntries(QUANTIZERS.map((q) => [q, Object.fromEntries(WEIGHT_GRADS.map((g) => [g, makeQuantizer(q, g)]))])) as
+  Record<Quantizer, Record<WeightGrad, (w: tf.Tensor) => tf.Tensor>>;
 
-/** Binarized weights W~ (same shape as w), differentiable with the gradients above. */
-export function quantizeWeights(w: tf.Tensor, q: Quantizer): tf.Tensor {
-  const f = quantizerFns[q];
-  if (!f) throw new Error(`unknown quantizer '${q}' (expected xnor | dabn)`);
+/** Binarized weights W~ (same shape as w), differentiable with the weight gradient `grad` above. */
+export function quantizeWeights(w: tf.Tensor, q: Quantizer, grad: WeightGrad = DEFAULT_WEIGHT_GRAD[q]): tf.Tensor {
+  const f = quantizerFns[q]?.[grad];
+  if (!f) throw new Error(`unknown quantizer '${q}' or weight gradient '${grad}' (expected ${QUANTIZERS.join(' | ')}, ${WEIGHT_GRADS.join(' | ')})`);
   return f(w);
 }
 

@@ -1,37 +1,37 @@
 // Quick convergence check: sketchnet float / xnor / dabn on a QuickDraw subset.
-//   flock /tmp/bexnet-cpu.lock npm run train:quick -- \
-//     [--classes 20] [--epochs 8] [--batch 64] [--lr 2e-3] [--seed 1] [--out DIR] [--json FILE]
-//     [--variants float,xnor,dabn] [--lr-float X] [--lr-xnor X] [--lr-dabn X] [--grad-xnor exact|authors] [--grad-dabn exact|authors]
-//     [--block-order conv-bn-pool-sign|bn-sign-conv-pool] [--conv-relu]
+//   flock /tmp/bexnet-cpu.lock npm run train:quick -- [options]   (--help lists them)
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { choiceOption, intOption, numberOption, orExit, parseArgsOrExit } from '../args.js';
+import { opt, runScript } from '../args.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
-import { quantizerConfig } from './quantizers.js';
+import { WEIGHT_GRADS } from './quantizers.js';
+import { ARCH, RECIPES } from './recipes.js';
 import { train } from './trainer.js';
 
-const { options: o } = parseArgsOrExit(process.argv.slice(2), {
-  classes: 'value', epochs: 'value', batch: 'value', lr: 'value', seed: 'value', out: 'value', json: 'value', variants: 'value',
-  'lr-float': 'value', 'lr-xnor': 'value', 'lr-dabn': 'value', 'grad-xnor': 'value', 'grad-dabn': 'value',
-  'block-order': 'value', 'conv-relu': 'flag',
+const o = runScript('npm run train:quick -- [options]', {
+  classes: opt.int('QuickDraw classes', 20, { min: 2 }),
+  epochs: opt.int('epochs', 8),
+  batch: opt.int('batch size', 64),
+  lr: opt.number('learning rate of every variant', 2e-3),
+  seed: opt.int('seed', 1, { min: 0 }),
+  out: opt.string('checkpoint directory (DIR/VARIANT)', undefined, { placeholder: 'DIR' }),
+  json: opt.string('write the rows to FILE', undefined, { placeholder: 'FILE' }),
+  variants: opt.choices(VARIANTS, 'variants to train', [...VARIANTS]),
+  'lr-float': opt.number('learning rate of float (default --lr)'),
+  'lr-xnor': opt.number('learning rate of xnor (default --lr)'),
+  'lr-dabn': opt.number('learning rate of dabn (default --lr)'),
+  'grad-xnor': opt.choice(WEIGHT_GRADS, 'weight gradient of xnor', RECIPES.xnor.weightGrad ?? 'exact'),
+  'grad-dabn': opt.choice(WEIGHT_GRADS, 'weight gradient of dabn', RECIPES.dabn.weightGrad ?? 'authors'),
+  'block-order': opt.choice(BLOCK_ORDERS, 'binary block order', ARCH.blockOrder),
+  'conv-relu': opt.flag('ReLU after each binary conv'),
 });
-const GRADS = ['exact', 'authors'] as const;
-const cfg = orExit(() => ({
-  classes: intOption(o, 'classes', 20, 2), epochs: intOption(o, 'epochs', 8), batchSize: intOption(o, 'batch', 64),
-  lr: numberOption(o, 'lr', 2e-3), seed: intOption(o, 'seed', 1, 0),
-  variants: String(o.variants ?? VARIANTS.join(',')).split(',').map((v) => choiceOption({ variants: v }, 'variants', VARIANTS)),
-  gradXnor: choiceOption(o, 'grad-xnor', GRADS, quantizerConfig.grad.xnor), gradDabn: choiceOption(o, 'grad-dabn', GRADS, quantizerConfig.grad.dabn),
-  blockOrder: choiceOption(o, 'block-order', BLOCK_ORDERS, 'bn-sign-conv-pool'),
-  lrOf: Object.fromEntries(VARIANTS.map((v) => [v, numberOption(o, `lr-${v}`, numberOption(o, 'lr', 2e-3))])) as Record<Variant, number>,
-}));
-const { classes, epochs, batchSize, lr, seed, variants, blockOrder, lrOf } = cfg;
-const out = typeof o.out === 'string' ? o.out : '', jsonFile = typeof o.json === 'string' ? o.json : '';
-const convRelu = o['conv-relu'] === true;
-quantizerConfig.grad.xnor = cfg.gradXnor;
-quantizerConfig.grad.dabn = cfg.gradDabn;
+const { classes, epochs, batch: batchSize, lr, seed, variants } = o;
+const blockOrder = o['block-order'], convRelu = o['conv-relu'];
+const lrOf: Record<Variant, number> = { float: o['lr-float'] ?? lr, xnor: o['lr-xnor'] ?? lr, dabn: o['lr-dabn'] ?? lr };
+const gradOf = { float: undefined, xnor: o['grad-xnor'], dabn: o['grad-dabn'] } as const;
 const info = await setupBackend();
 tf.enableProdMode();
 const t0 = performance.now();
@@ -39,20 +39,20 @@ const data = loadQuickdraw({ classes });
 console.log(`quickdraw ${classes} classes: ${data.train.n} train / ${data.test.n} test, loaded in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 const rows = [];
 console.log(`block order ${blockOrder}${convRelu ? ' + conv ReLU' : ''}`);
-console.log(`weight gradients: xnor ${quantizerConfig.grad.xnor}, dabn ${quantizerConfig.grad.dabn}`);
+console.log(`weight gradients: xnor ${gradOf.xnor}, dabn ${gradOf.dabn}`);
 for (const variant of variants) {
   const vlr = lrOf[variant];
-  const model = sketchNet({ variant, classes, seed, blockOrder, convRelu });
+  const model = sketchNet({ variant, classes, seed, blockOrder, convRelu, weightGrad: gradOf[variant] });
   const r = await train(model, data, {
-    epochs, batchSize, learningRate: vlr, seed, checkpointDir: out ? join(out, variant) : undefined,
+    epochs, batchSize, learningRate: vlr, seed, checkpointDir: o.out === undefined ? undefined : join(o.out, variant),
     onProgress: (p) => {
       if (p.phase === 'epoch') console.log(`${variant.padEnd(5)} epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% test-acc ${((p.testAcc ?? 0) * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
     },
   });
-  rows.push({ variant, blockOrder, convRelu, seed, lr: vlr, grad: variant === 'float' ? '-' : quantizerConfig.grad[variant], top1: r.testAcc, epochs, imagesPerSec: +r.imagesPerSec.toFixed(1), seconds: +r.seconds.toFixed(1), history: r.history });
+  rows.push({ variant, blockOrder, convRelu, seed, lr: vlr, grad: gradOf[variant] ?? '-', top1: r.testAcc, epochs, imagesPerSec: +r.imagesPerSec.toFixed(1), seconds: +r.seconds.toFixed(1), history: r.history });
   model.dispose();
 }
 console.table(rows.map(({ history, ...r }) => r));
 for (const { history, ...r } of rows) console.log('RESULT ' + JSON.stringify({ classes, batchSize, ...r }));
-if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ backend: info.name, classes, batchSize, lr, seed, rows }, null, 2));
+if (o.json !== undefined) writeFileSync(o.json, JSON.stringify({ backend: info.name, classes, batchSize, lr, seed, rows }, null, 2));
 process.exit(0);

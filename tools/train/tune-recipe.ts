@@ -14,22 +14,17 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { intOption, orExit, parseArgsOrExit, UsageError } from '../args.js';
+import { entryUrl } from '../entries.mjs';
+import { opt, runScript } from '../args.js';
 import type { Augmentation } from '../data/augment.js';
 import { NO_AUGMENTATION } from '../data/augment.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { sketchNet, VARIANTS, type Variant } from './models.js';
-import { quantizerConfig } from './quantizers.js';
+import { RECIPES, recipeModelOptions } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 
-/** Today's per-variant base recipe (learning rate, weight gradient), tuned earlier on QuickDraw-30. */
-const BASE: Record<Variant, { lr: number; grad?: 'exact' | 'authors' }> = {
-  float: { lr: 2e-3 },
-  xnor: { lr: 5e-3, grad: 'exact' },
-  dabn: { lr: 5e-3, grad: 'authors' },
-};
 
 const MEDIUM: Augmentation = { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0, flip: 0 };
 const STRONG: Augmentation = { rotateDeg: 15, scale: 0.15, shear: 0.3, shiftPx: 3, dilate: 0.3, flip: 0 };
@@ -50,15 +45,14 @@ export const CONFIGS: Record<string, Config> = {
   'aug-m-24-lr2': config(24, MEDIUM, { lrScale: 2 }),
 };
 
-const { options: o } = parseArgsOrExit(process.argv.slice(2), {
-  classes: 'value', jobs: 'value', json: 'value', variants: 'value', configs: 'value', batch: 'value', job: 'value',
-});
-const opts = orExit(() => {
-  const variants = String(o.variants ?? VARIANTS.join(',')).split(',') as Variant[];
-  for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`unknown variant '${v}' (expected ${VARIANTS.join(' | ')})`);
-  const configs = String(o.configs ?? Object.keys(CONFIGS).join(',')).split(',');
-  for (const c of configs) if (!CONFIGS[c]) throw new UsageError(`unknown config '${c}' (expected ${Object.keys(CONFIGS).join(' | ')})`);
-  return { classes: intOption(o, 'classes', 50, 2), jobs: intOption(o, 'jobs', 2), batch: intOption(o, 'batch', 128), variants, configs };
+const opts = runScript('npm run tune:recipe -- [options]   (resumable: rows already in --json are skipped)', {
+  classes: opt.int('QuickDraw classes (evenly spaced over the 345)', 50, { min: 2 }),
+  jobs: opt.int('training processes at a time (one per core)', 2),
+  batch: opt.int('batch size', 128),
+  json: opt.string('the results file, read and appended to', 'tools/results/recipe_tuning.json', { placeholder: 'FILE' }),
+  variants: opt.choices(VARIANTS, 'variants to tune', [...VARIANTS]),
+  configs: opt.choices(Object.keys(CONFIGS), 'grid points', Object.keys(CONFIGS)),
+  job: opt.string('(internal) run one VARIANT:CONFIG job and print its row', undefined, { placeholder: 'V:C' }),
 });
 
 /** Holds out the last `perClass` training drawings of every class as a validation split. */
@@ -89,11 +83,11 @@ const cpu = () => {
 async function runJob(variant: Variant, name: string) {
   await setupBackend({ quiet: true });
   tf.enableProdMode();
-  const base = BASE[variant], c = CONFIGS[name];
-  if (variant !== 'float') quantizerConfig.grad[variant] = base.grad!;
+  // The grid varies the v1 recipe's schedule and regularisation; its lr and weight gradient are the base.
+  const base = RECIPES[variant], c = CONFIGS[name];
   const data = holdOut(loadQuickdraw({ classes: opts.classes }), 10);
-  const model = sketchNet({ variant, classes: opts.classes, seed: 1 });
-  const lr = base.lr * c.lrScale;
+  const model = sketchNet({ variant, classes: opts.classes, seed: 1, ...recipeModelOptions(base) });
+  const lr = base.learningRate * c.lrScale;
   const r = await train(model, data, {
     epochs: c.epochs, batchSize: opts.batch, learningRate: lr, schedule: 'cosine', seed: 1, evalEachEpoch: false,
     augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay,
@@ -104,19 +98,19 @@ async function runJob(variant: Variant, name: string) {
   const trainTop1 = evaluate(model, data, data.train);
   return {
     dataset: `quickdraw-${opts.classes}`, split: '70 train / 10 validation per class', model: 'sketchnet', variant, config: name,
-    epochs: c.epochs, lr, weightGrad: base.grad ?? null, augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay,
+    epochs: c.epochs, lr, weightGrad: base.weightGrad ?? null, baseRecipe: base.name, augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay,
     batch: opts.batch, seed: 1, valTop1: +valTop1.toFixed(4), trainTop1: +trainTop1.toFixed(4),
     seconds: +r.seconds.toFixed(0), imagesPerSec: +r.imagesPerSec.toFixed(1), cpu: cpu(),
   };
 }
 
-if (typeof o.job === 'string') {
-  const [variant, name] = o.job.split(':');
+if (opts.job !== undefined) {
+  const [variant, name] = opts.job.split(':');
   console.log(JSON.stringify(await runJob(variant as Variant, name)));
   process.exit(0);
 }
 
-const jsonFile = typeof o.json === 'string' ? o.json : 'tools/results/recipe_tuning.json';
+const jsonFile = opts.json;
 type Row = Awaited<ReturnType<typeof runJob>>;
 const rows: Row[] = existsSync(jsonFile) ? (JSON.parse(readFileSync(jsonFile, 'utf8')) as { rows: Row[] }).rows : [];
 const done = new Set(rows.map((r) => `${r.dataset}:${r.variant}:${r.config}`));
@@ -131,7 +125,7 @@ const save = () => {
   renameSync(jsonFile + '.tmp', jsonFile);
 };
 
-const self = fileURLToPath(import.meta.url);
+const self = fileURLToPath(entryUrl('tune-recipe'));
 function spawnJob(variant: string, name: string): Promise<Row> {
   const args = [self, '--job', `${variant}:${name}`, '--classes', String(opts.classes), '--batch', String(opts.batch)];
   return new Promise((resolve, reject) => {
