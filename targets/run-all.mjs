@@ -18,7 +18,8 @@ try {
   const rows = [];
   for (const runtime of runtimes) {
     const r = await smoke(runtime, { inputs, inputsPath });
-    const c = compare(r, reference[r.build] ?? reference.scalar);
+    const ref = reference[r.kernelBuild ?? r.build];
+    const c = compare(r, { ...ref, outputs: ref.outputs.slice(0, r.outputs.length) });
     rows.push({ runtime, version: r.version, build: r.build, coldStartMs: +r.coldStartMs.toFixed(2), medianMs: +r.medianMs.toFixed(3), agree: c.agree, cpu: cpuModel() });
     console.log(`${runtime.padEnd(9)} ${String(r.version).padEnd(16)} ${r.build.padEnd(7)} cold ${r.coldStartMs.toFixed(1).padStart(7)} ms  median ${r.medianMs.toFixed(3)} ms  agree ${c.agree} (${c.differing} outputs differ, max |Δ| ${c.maxAbsDiff})`);
   }

@@ -6,10 +6,8 @@
 // mean of `batch` back-to-back inferences (default 20: browsers coarsen their clocks to
 // 0.1–1 ms); `bexnet budget` asks for batch 1 to get a true p95.
 
-const WARMUP = 10;
-
-/** @param {{ loadModel: Function, model: Uint8Array, inputs: Float32Array, kernelOptions: object, runs?: number, batch?: number, now: () => number }} o */
-export async function runSmoke({ loadModel, model, inputs, kernelOptions, runs = 30, batch = 20, now }) {
+/** @param {{ loadModel: Function, model: Uint8Array, inputs: Float32Array, kernelOptions: object, runs?: number, batch?: number, warmup?: number, now: () => number }} o */
+export async function runSmoke({ loadModel, model, inputs, kernelOptions, runs = 30, batch = 20, warmup = 10, now }) {
   const t0 = now();
   const m = await loadModel(model, kernelOptions);
   const info = m.info();
@@ -21,7 +19,7 @@ export async function runSmoke({ loadModel, model, inputs, kernelOptions, runs =
   const coldStartMs = now() - t0;
   for (let i = 1; i < count; i++) outputs.push(Array.from(m.run(input(i))));
   const tw = now();
-  for (let i = 0; i < WARMUP; i++) m.run(input(i % count));
+  for (let i = 0; i < warmup; i++) m.run(input(i % count));
   const warmupMs = now() - tw;
   const times = [];
   for (let r = 0; r < runs; r++) {

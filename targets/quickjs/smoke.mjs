@@ -1,15 +1,17 @@
 // QuickJS smoke run (quickjs-emscripten: QuickJS compiled to wasm, run from Node, but the
 // guest is plain QuickJS — no WebAssembly, no TextDecoder, no performance): the sdk bundle
 // runs the example model on the wasm2js kernels through the `provider` option.
-//   node targets/quickjs/smoke.mjs MODEL.bxn INPUTS.f32 [backend] [RUNS BATCH] → one JSON line
-import { existsSync, readFileSync } from 'node:fs';
+//   node targets/quickjs/smoke.mjs MODEL.bxn INPUTS.f32 [backend] [RUNS BATCH [MAX_INPUTS]] → one JSON line
+// An inference takes seconds here: by default 2 inputs, 1 warm-up and 3 timed runs.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getQuickJS } from 'quickjs-emscripten';
 import { buildWasm2js, WASM2JS_OUT } from './build.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const [modelPath, inputsPath, , runs = '3', batch = '1'] = process.argv.slice(2);
-if (!existsSync(WASM2JS_OUT) || readFileSync(WASM2JS_OUT, 'utf8').length < 1000) buildWasm2js();
+const [modelPath, inputsPath, , runs = '3', batch = '1', maxInputs = '2'] = process.argv.slice(2);
+// Regenerated whenever the scalar wasm is newer (npm run build rewrites it).
+if (!existsSync(WASM2JS_OUT) || statSync(WASM2JS_OUT).mtimeMs < statSync(`${root}build/bexnet.scalar.wasm`).mtimeMs) buildWasm2js();
 
 const MODULES = { 'sdk.mjs': `${root}dist/sdk.mjs`, 'kernels.mjs': WASM2JS_OUT, 'smoke.mjs': `${root}targets/common/smoke.mjs` };
 // QuickJS has no TextDecoder; the sdk needs one for the model's UTF-8 strings.
@@ -27,13 +29,13 @@ runtime.setModuleLoader((name) => readFileSync(MODULES[name.replace(/^\.\//, '')
 const vm = runtime.newContext();
 const put = (name, bytes) => { const h = vm.newArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)); vm.setProp(vm.global, name, h); h.dispose(); };
 put('modelBytes', readFileSync(modelPath));
-put('inputBytes', readFileSync(inputsPath));
+put('inputBytes', readFileSync(inputsPath).subarray(0, Number(maxInputs) * 784 * 4));
 vm.unwrapResult(vm.evalCode(TEXT_DECODER)).dispose();
 const main = `import { loadModel } from './sdk.mjs';
 import { createKernels } from './kernels.mjs';
 import { floats, runSmoke } from './smoke.mjs';
 globalThis.wasm = typeof WebAssembly;
-runSmoke({ loadModel, model: new Uint8Array(modelBytes), inputs: floats(new Uint8Array(inputBytes)), runs: ${Number(runs)}, batch: ${Number(batch)},
+runSmoke({ loadModel, model: new Uint8Array(modelBytes), inputs: floats(new Uint8Array(inputBytes)), runs: ${Number(runs)}, batch: ${Number(batch)}, warmup: 1,
   kernelOptions: { provider: createKernels, backend: 'scalar' }, now: () => Date.now() })
   .then((r) => { globalThis.result = JSON.stringify(r); }, (e) => { globalThis.result = JSON.stringify({ error: String(e && e.stack || e) }); });`;
 vm.unwrapResult(vm.evalCode(main, 'main.mjs', { type: 'module' })).dispose();
