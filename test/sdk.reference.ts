@@ -167,5 +167,11 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
       return { ...x, data: e.map((v) => f32(v / sum)) };
     }
     case 'flatten': return { h: 1, w: 1, c: H * W * C, bits: x.bits, data: x.data };
+    default: {
+      // Written apart from sdk/ops.ts on purpose (an oracle must not share the code it checks);
+      // a new op in the registry's OpName fails the typecheck here until it has a reference.
+      const missing: never = l.op;
+      throw new Error(`no reference for op ${missing}`);
+    }
   }
 }

@@ -138,6 +138,11 @@ function tryOp(rng: Rng, op: OpName, s: State): { layer: LayerInput; next: State
     case 'flatten':
       if (s.bits && s.c % 32 !== 0 && s.h * s.w !== 1) return null;
       return { layer: { op }, next: { ...s, h: 1, w: 1, c: s.h * s.w * s.c } };
+    default: {
+      // Exact-value generation is op-specific; a new op fails the typecheck here until it has one.
+      const missing: never = op;
+      throw new Error(`no random layer for op ${missing}`);
+    }
   }
 }
 
