@@ -41,7 +41,7 @@ describe(`example model in real runtimes (seed ${BASE_SEED})`, () => {
       expect(r.runtime).toBe(runtime);
       expect(r.version).toMatch(/\d+\.\d+/);
       expect(r.build).toBe('simd'); // every engine here has wasm SIMD; 'auto' must find it
-      const c = compare(r, reference[r.build]!);
+      const c = compare(r, reference.simd!);
       expect(c.differing, `${c.differing} outputs differ from Node's, max |Δ| ${c.maxAbsDiff}`).toBe(0);
       expect(c.agree).toBe(true);
       expect(r.coldStartMs).toBeGreaterThan(r.medianMs);
