@@ -1,6 +1,7 @@
 // The two release builds come from one source: SIMD has v128 code, scalar has none.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ENTRIES, entryPoints, entryUrl } from '../tools/entries.mjs';
 import binaryen from 'binaryen';
 
 const text = (name: string) => {
@@ -22,5 +23,27 @@ describe('wasm builds', () => {
   });
   it('no relaxed-SIMD instructions in any build', () => {
     for (const name of ['simd', 'scalar', 'debug']) expect(text(name)).not.toMatch(/relaxed/);
+  });
+});
+
+describe('Node entry points (tools/entries.mjs)', () => {
+  it('a listed source that does not exist is an error, not a silently smaller build', () => {
+    expect(() => entryPoints({ ...ENTRIES, ghost: { source: 'tools/no-such-entry.ts', what: 'test' } })).toThrow(/missing sources: tools\/no-such-entry\.ts/);
+    const points = entryPoints();
+    expect(Object.keys(points)).toEqual(Object.keys(ENTRIES));
+    for (const [name, path] of Object.entries(points)) expect(existsSync(path), name).toBe(true);
+  });
+  it('every npm script that runs a bundle builds first and runs an entry of the table; every entry is built', () => {
+    const scripts = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts as Record<string, string>;
+    const used = new Set<string>();
+    for (const [name, cmd] of Object.entries(scripts)) {
+      const m = /node (?:--\S+ )*dist\/([\w-]+)\.mjs/.exec(cmd);
+      if (!m) continue;
+      expect(cmd, name).toMatch(/^npm run build && /);
+      expect(Object.keys(ENTRIES), name).toContain(m[1]);
+      used.add(m[1]);
+    }
+    expect(used.size).toBeGreaterThanOrEqual(7);
+    for (const name of Object.keys(ENTRIES)) expect(existsSync(entryUrl(name as keyof typeof ENTRIES)), `dist/${name}.mjs`).toBe(true);
   });
 });

@@ -2,11 +2,11 @@
 // debug), then wasm-opt from the `binaryen` package on the release builds; and
 // bundles every Node entry point of tools/entries.mjs into dist/ with esbuild.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, existsSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { ENTRIES } from './entries.mjs';
+import { entryPoints } from './entries.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -28,10 +28,8 @@ run(bin('wasm-opt'), ['-O3', '--enable-bulk-memory', '--enable-sign-ext', '--ena
 
 // Node entry points (CLI, benchmarks, long scripts, training workers), bundled so
 // they run on plain `node`; a listed source that does not exist is an error.
-const missing = Object.values(ENTRIES).filter((e) => !existsSync(join(root, e.source)));
-if (missing.length) throw new Error(`tools/entries.mjs lists missing sources: ${missing.map((e) => e.source).join(', ')}`);
 await build({
-  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, e]) => [name, join(root, e.source)])),
+  entryPoints: entryPoints(),
   outdir: join(root, 'dist'), outExtension: { '.js': '.mjs' },
   bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning',
 });

@@ -6,3 +6,5 @@ export function entryUrl(name: EntryName): URL;
 export function buildUrl(file: string): URL;
 /** file: URL of a path relative to the repository root. */
 export function rootUrl(path: string): URL;
+/** esbuild entry points (name → absolute source path) of a table; a listed source that does not exist throws. */
+export function entryPoints(entries?: Record<string, { source: string; what: string }>): Record<string, string>;

@@ -5,6 +5,9 @@
 // one level below the repository root, so `../` from import.meta.url is the root
 // in the source tree (tests) and in every bundle alike.
 
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 export const ENTRIES = {
   cli: { source: 'tools/cli.ts', what: 'the bexnet command (bin/bexnet.js)' },
   quickstart: { source: 'tools/quickstart.ts', what: 'npm run quickstart' },
@@ -19,6 +22,13 @@ export const ENTRIES = {
 };
 
 const root = new URL('../', import.meta.url);
+
+/** esbuild entry points (name → absolute source path) of a table; a listed source that does not exist throws. */
+export function entryPoints(entries = ENTRIES) {
+  const missing = Object.values(entries).filter((e) => !existsSync(new URL(e.source, root)));
+  if (missing.length) throw new Error(`tools/entries.mjs lists missing sources: ${missing.map((e) => e.source).join(', ')}`);
+  return Object.fromEntries(Object.entries(entries).map(([name, e]) => [name, fileURLToPath(new URL(e.source, root))]));
+}
 
 /** file: URL of the bundle of entry `name` (dist/NAME.mjs). */
 export function entryUrl(name) {
