@@ -70,6 +70,28 @@ TABLES.runtimes = (data) => {
   return out.join('\n');
 };
 
+// The recipe tuning grid (tools/train/tune-recipe.ts): validation top-1 per config × variant.
+TABLES.recipe_tuning = (data) => {
+  const variants = ['float', 'xnor', 'dabn'];
+  const configs = [...new Set(data.rows.map((r) => r.config))];
+  const get = (c, v) => data.rows.find((r) => r.config === c && r.variant === v);
+  const aug = (a) => (Object.values(a).every((x) => x === 0) ? 'none'
+    : [a.rotateDeg && `±${a.rotateDeg}°`, a.scale && `×${1 - a.scale}–${1 + a.scale}`, a.shear && `shear ${a.shear}`, a.shiftPx && `±${a.shiftPx} px`, a.dilate && `dilate ${a.dilate}`, a.flip && `flip ${a.flip}`].filter(Boolean).join(', '));
+  const cell = (r) => (r ? `${(100 * r.valTop1).toFixed(1)}% (${(100 * r.trainTop1).toFixed(0)}%)` : '–');
+  const out = [
+    `| config | epochs | augmentation | label smoothing | weight decay | lr × | ${variants.map((v) => `${v} val (train)`).join(' | ')} |`,
+    `|---|---:|---|---:|---:|---:|${variants.map(() => '---:').join('|')}|`,
+  ];
+  for (const c of configs) {
+    const any = data.rows.find((r) => r.config === c);
+    const lrScale = any.lr / (data.rows.find((r) => r.config === 'base' && r.variant === any.variant)?.lr ?? any.lr);
+    out.push(`| ${c} | ${any.epochs} | ${aug(any.augmentation)} | ${any.labelSmoothing} | ${any.weightDecay} | ${fmt(lrScale, 0)} | ${variants.map((v) => cell(get(c, v))).join(' | ')} |`);
+  }
+  const first = data.rows[0];
+  out.push('', `${first.dataset}, ${first.split}, seed ${first.seed}, batch ${first.batch}; ${data.rows.length} runs; ${first.cpu}. Train = top-1 on the un-augmented training drawings.`);
+  return out.join('\n');
+};
+
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {
     const file = `${root}tools/results/${name}.json`;
