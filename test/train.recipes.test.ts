@@ -6,15 +6,19 @@ describe('recipes', () => {
     const argv = process.argv;
     process.argv = [argv[0], 'x', '--not-an-option', 'oops'];
     try {
-      const { RECIPES, recipeTrainOptions, recipeModelOptions, ARCH } = await import('../tools/train/recipes.js');
+      const { RECIPES, RECIPES_BY_NAME, recipeTrainOptions, recipeModelOptions, ARCH } = await import('../tools/train/recipes.js');
       expect(Object.keys(RECIPES)).toEqual(['float', 'xnor', 'dabn']);
       expect(new Set(Object.values(RECIPES).map((r) => r.name)).size).toBe(3);
       for (const [variant, r] of Object.entries(RECIPES)) {
         expect(r.variant).toBe(variant);
         expect(Object.isFrozen(r) && Object.isFrozen(r.augmentation)).toBe(true);
         expect(() => { (r as { learningRate: number }).learningRate = 1; }).toThrow(TypeError);
-        expect(recipeTrainOptions(r)).toEqual({ epochs: 8, batchSize: 128, learningRate: variant === 'float' ? 2e-3 : 5e-3, schedule: 'cosine', weightDecay: 0, labelSmoothing: 0, augmentation: { rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 } });
+        expect(r.name).toBe(`${variant}-v2`);
+        expect(recipeTrainOptions(r)).toEqual({ epochs: 24, batchSize: 128, learningRate: variant === 'float' ? 2e-3 : 5e-3, schedule: 'cosine', weightDecay: 0, labelSmoothing: 0, augmentation: { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0, flip: 0 } });
       }
+      // v1 (the binarization_v1 results) stays importable by name, without augmentation.
+      expect(RECIPES_BY_NAME.get('dabn-v1')?.augmentation).toEqual({ rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 });
+      expect(RECIPES_BY_NAME.get('float-v1')?.epochs).toBe(8);
       expect(RECIPES.xnor.weightGrad).toBe('exact');
       expect(RECIPES.dabn.weightGrad).toBe('authors');
       expect(recipeModelOptions(RECIPES.dabn)).toEqual({ weightGrad: 'authors', blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu });

@@ -18,7 +18,7 @@ import { nodeKernelOptions } from './node-kernels.js';
 import { setupBackend } from './train/backend.js';
 import { saveModel } from './train/file-io.js';
 import { sketchNet, VARIANTS } from './train/models.js';
-import { RECIPES, recipeModelOptions, recipeTrainOptions } from './train/recipes.js';
+import { SHORT_RECIPES, recipeModelOptions, recipeTrainOptions } from './train/recipes.js';
 import { evaluate, train } from './train/trainer.js';
 import { loadModel } from '../sdk/index.js';
 
@@ -47,7 +47,7 @@ const image = data.test.x.subarray(0, 784);
 const sdkModels = [];
 for (const variant of VARIANTS) {
   const t0 = performance.now();
-  const recipe = RECIPES[variant];
+  const recipe = SHORT_RECIPES[variant];
   const model = sketchNet({ ...recipeModelOptions(recipe), variant, classes, seed: 1 });
   console.log(`\n== ${variant}: training (${model.countParams().toLocaleString()} parameters)`);
   await train(model, data, {

@@ -53,6 +53,7 @@ const binarizationTable = (data, withThroughput) => {
 };
 
 TABLES.binarization = (data) => binarizationTable(data, true);
+TABLES.binarization_v1 = (data) => binarizationTable(data, true);
 TABLES.binarization_weights = (data) => binarizationTable(data, false);
 TABLES.binarization_last = (data) => binarizationTable(data, false);
 

@@ -3,25 +3,16 @@
 // runs the example model on the wasm2js kernels through the `provider` option.
 //   node targets/quickjs/smoke.mjs MODEL.bxn INPUTS.f32 [backend] [RUNS BATCH [MAX_INPUTS]] → one JSON line
 // An inference takes seconds here: by default 2 inputs, 1 warm-up and 3 timed runs.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getQuickJS } from 'quickjs-emscripten';
-import { buildWasm2js, WASM2JS_OUT } from './build.mjs';
+import { buildWasm2js } from '../wasm2js/build.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const [modelPath, inputsPath, , runs = '3', batch = '1', maxInputs = '2'] = process.argv.slice(2);
-// Regenerated whenever the scalar wasm is newer (npm run build rewrites it).
-if (!existsSync(WASM2JS_OUT) || statSync(WASM2JS_OUT).mtimeMs < statSync(`${root}build/bexnet.scalar.wasm`).mtimeMs) buildWasm2js();
 
-const MODULES = { 'sdk.mjs': `${root}dist/sdk.mjs`, 'kernels.mjs': WASM2JS_OUT, 'smoke.mjs': `${root}targets/common/smoke.mjs` };
-// QuickJS has no TextDecoder; the sdk needs one for the model's UTF-8 strings.
-const TEXT_DECODER = `globalThis.TextDecoder = class { constructor(l, o) { this.fatal = !!(o && o.fatal); }
-  decode(b) { const u = b instanceof Uint8Array ? b : new Uint8Array(b.buffer ?? b, b.byteOffset ?? 0, b.byteLength);
-    let s = ''; for (let i = 0; i < u.length;) { let c = u[i++], n = 0;
-      if (c >= 0xf0) { c &= 7; n = 3; } else if (c >= 0xe0) { c &= 15; n = 2; } else if (c >= 0xc0) { c &= 31; n = 1; } else if (c >= 0x80) { if (this.fatal) throw new TypeError('bad utf-8'); c = 0xfffd; }
-      for (; n > 0; n--) { const d = u[i++]; if ((d & 0xc0) !== 0x80) { if (this.fatal) throw new TypeError('bad utf-8'); c = 0xfffd; break; } c = (c << 6) | (d & 63); }
-      s += String.fromCodePoint(c); } return s; } };`;
-
+// buildWasm2js regenerates the JS whenever build/bexnet.scalar.wasm is newer.
+const MODULES = { 'sdk.mjs': `${root}dist/sdk.mjs`, 'kernels.mjs': buildWasm2js(), 'smoke.mjs': `${root}targets/common/smoke.mjs`, 'web-globals.mjs': `${root}targets/quickjs/web-globals.mjs` };
 const QuickJS = await getQuickJS();
 const runtime = QuickJS.newRuntime();
 runtime.setMemoryLimit(512 << 20);
@@ -30,13 +21,14 @@ const vm = runtime.newContext();
 const put = (name, bytes) => { const h = vm.newArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)); vm.setProp(vm.global, name, h); h.dispose(); };
 put('modelBytes', readFileSync(modelPath));
 put('inputBytes', readFileSync(inputsPath).subarray(0, Number(maxInputs) * 784 * 4));
-vm.unwrapResult(vm.evalCode(TEXT_DECODER)).dispose();
+// QuickJS has no TextDecoder: install the strict stand-in before the sdk module is evaluated.
+vm.unwrapResult(vm.evalCode(`import { installWebGlobals } from './web-globals.mjs'; installWebGlobals();`, 'globals.mjs', { type: 'module' })).dispose();
 const main = `import { loadModel } from './sdk.mjs';
-import { createKernels } from './kernels.mjs';
+import { kernelProvider } from './kernels.mjs';
 import { floats, runSmoke } from './smoke.mjs';
 globalThis.wasm = typeof WebAssembly;
 runSmoke({ loadModel, model: new Uint8Array(modelBytes), inputs: floats(new Uint8Array(inputBytes)), runs: ${Number(runs)}, batch: ${Number(batch)}, warmup: 1,
-  kernelOptions: { provider: createKernels, backend: 'scalar' }, now: () => Date.now() })
+  kernelOptions: { provider: kernelProvider, backend: 'scalar' }, now: () => Date.now() })
   .then((r) => { globalThis.result = JSON.stringify(r); }, (e) => { globalThis.result = JSON.stringify({ error: String(e && e.stack || e) }); });`;
 vm.unwrapResult(vm.evalCode(main, 'main.mjs', { type: 'module' })).dispose();
 for (;;) {

@@ -5,7 +5,7 @@ import { DATASETS, loadDataset, type DataName } from '../data/index.js';
 import { setupBackend } from '../train/backend.js';
 import { saveModel } from '../train/file-io.js';
 import { buildModel, MODELS, type ModelName, type Variant } from '../train/models.js';
-import { RECIPES, recipeModelOptions, recipeTrainOptions } from '../train/recipes.js';
+import { RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions } from '../train/recipes.js';
 import { evaluate, train, type Progress } from '../train/trainer.js';
 import { commandUsage, type Command } from './command.js';
 
@@ -24,6 +24,7 @@ const options = {
   workers: opt.int('data-parallel worker threads, 1 or 2 (default 2 on the wasm backend, else 1)'),
   'last-layer': opt.choice(['float', 'binary'] as const, 'last layer precision for binary models', 'float'),
   width: opt.number('multiply every hidden width', 1),
+  recipe: opt.choice([...RECIPES_BY_NAME.keys()], "a named recipe of tools/train/recipes.ts for this variant (default: the variant's current one)"),
 };
 
 export const trainCommand: Command<typeof options> = {
@@ -36,7 +37,8 @@ export const trainCommand: Command<typeof options> = {
     const { data, binarize, epochs, out, classes, seed, width } = o;
     const modelName = o.model;
     const variant: Variant = binarize === 'none' ? 'float' : binarize;
-    const recipe = RECIPES[variant];
+    const recipe = o.recipe === undefined ? RECIPES[variant] : RECIPES_BY_NAME.get(o.recipe)!;
+    if (recipe.variant !== variant) throw new UsageError(`--recipe ${recipe.name} is for ${recipe.variant}, not --binarize ${binarize}`);
     const batchSize = o.batch ?? recipe.batchSize;
     const learningRate = o.lr ?? recipe.learningRate;
     const lastLayer = o['last-layer'];

@@ -15,7 +15,7 @@ const bexnet = (...args) => execFileSync(process.execPath, [join(root, 'dist', '
 
 /** name → training options. The DABN sketch net with a float (int8-stored) last layer. */
 const EXAMPLES = {
-  'sketch-dabn': { data: 'quickdraw', model: 'sketchnet', binarize: 'dabn', classes: 40, epochs: 12, seed: 1 },
+  'sketch-dabn': { data: 'quickdraw', model: 'sketchnet', binarize: 'dabn', classes: 40, epochs: 12, seed: 1, recipe: 'dabn-v1' },
 };
 
 for (const [name, o] of Object.entries(EXAMPLES)) {

@@ -23,7 +23,8 @@
 // quickstart ships); null when the model cannot be exported.
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,8 +118,21 @@ const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map(
 if (binaryLast) queue.push(['dabn', 'binary', seeds[0]]);
 const total = queue.length;
 console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}${floatInputs ? ', binary weights on float inputs' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
+// Resumable: --json keeps every finished job; a rerun with the same settings skips them.
+const settings = { classes, epochs, batchSize, inputs, blockOrder, convRelu, recipes: variants.map((v) => RECIPES[v].name) };
+const keyOf = (r: { variant: string; lastLayer: string; seed: number }) => `${r.variant}:${r.lastLayer}:${r.seed}`;
+const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: typeof settings; jobs?: JobResult[]; wallSeconds?: number } : null;
+if (previous?.jobs?.length) {
+  if (JSON.stringify(previous.settings) !== JSON.stringify(settings))
+    orExit(() => { throw new UsageError(`${o.json} holds a run with other settings (${JSON.stringify(previous.settings)}); pass another --json to start a new one`); });
+}
+const results: JobResult[] = previous?.jobs ?? [];
+const finished = new Set(results.map(keyOf));
+for (let i = queue.length - 1; i >= 0; i--) if (finished.has(keyOf({ variant: queue[i][0], lastLayer: queue[i][1], seed: queue[i][2] }))) queue.splice(i, 1);
+if (results.length) console.error(`resuming: ${results.length} job(s) already in ${o.json}, ${queue.length} to run`);
 const t0 = performance.now();
-const results: JobResult[] = [];
+const earlierWall = previous?.wallSeconds ?? 0;
+const cpu = (() => { try { return /Model name:\s*(.*)/.exec(execSync('lscpu', { encoding: 'utf8' }))?.[1]?.trim() ?? 'unknown'; } catch { return 'unknown'; } })();
 
 function spawnJob(variant: Variant, lastLayer: LastLayer, seed: number): Promise<JobResult> {
   const args = [self, '--job', `${variant}:${lastLayer}:${seed}`, ...(floatInputs ? ['--float-inputs'] : []), '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0'];
@@ -134,42 +148,54 @@ function spawnJob(variant: Variant, lastLayer: LastLayer, seed: number): Promise
   });
 }
 
-async function worker() {
-  for (let next = queue.shift(); next; next = queue.shift()) {
-    const r = await spawnJob(next[0], next[1], next[2]);
-    results.push(r);
-    console.error(`done ${results.length}/${total}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
-  }
-}
-await Promise.all(Array.from({ length: Math.min(parallel, total) }, worker));
-const wall = (performance.now() - t0) / 1000;
-
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 const groups: [Variant, LastLayer, number[]][] = variants.map((v) => [v, lastOf(v), seeds]);
 if (binaryLast) groups.push(['dabn', 'binary', [seeds[0]]]);
-const rows = groups.map(([variant, lastLayer, ss]) => {
-  const rs = ss.map((s) => results.find((r) => r.variant === variant && r.lastLayer === lastLayer && r.seed === s)!);
-  const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
+
+/** Rows of every group with at least one finished seed (seeds lists which). */
+function summary() {
+  const rows = groups.flatMap(([variant, lastLayer, ss]) => {
+    const rs = ss.map((seed) => results.find((r) => keyOf(r) === keyOf({ variant, lastLayer, seed }))).filter((r): r is JobResult => !!r);
+    if (!rs.length) return [];
+    const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
+    return [{
+      dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer, inputs: variant === 'float' ? 'float' : inputs,
+      top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
+      bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs, seeds: rs.map((r) => r.seed),
+      lr: RECIPES[variant].learningRate, weightGrad: RECIPES[variant].weightGrad ?? null, recipe: RECIPES[variant].name, blockOrder, convRelu, cpu,
+    }];
+  });
+  // Aggregate training throughput over every session of the run: images trained / wall time.
+  const wall = earlierWall + (performance.now() - t0) / 1000;
+  const trainImages = results.reduce((s, r) => s + r.trainImages, 0);
   return {
-    dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer, inputs: variant === 'float' ? 'float' : inputs,
-    top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
-    bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs, seeds: ss,
-    lr: RECIPES[variant].learningRate, weightGrad: RECIPES[variant].weightGrad ?? null, recipe: RECIPES[variant].name, blockOrder, convRelu,
+    rows, settings, jobs: results,
+    trainImagesPerSec: +(trainImages / wall).toFixed(1),
+    backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`, cpu,
+    batchSize, schedule: 'adam, cosine decay to 0', wallSeconds: +wall.toFixed(0),
+    command: `npm run experiment:binarization -- ${process.argv.slice(2).join(' ')}`.trim(),
   };
-});
-// Aggregate training throughput of the whole run: images trained / wall time.
-const trainImages = results.reduce((s, r) => s + r.trainImages, 0);
-const out = {
-  rows,
-  trainImagesPerSec: +(trainImages / wall).toFixed(1),
-  backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`,
-  batchSize, schedule: 'adam, cosine decay to 0', wallSeconds: +wall.toFixed(0),
-  command: `npm run experiment:binarization -- ${process.argv.slice(2).join(' ')}`.trim(),
-};
+}
+function save() {
+  if (o.json === undefined) return;
+  writeFileSync(o.json + '.tmp', JSON.stringify(summary(), null, 2) + '\n');
+  renameSync(o.json + '.tmp', o.json); // never a half-written results file
+}
+
+async function worker() {
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const r = await spawnJob(next[0], next[1], next[2]);
+    results.push(r);
+    save();
+    console.error(`done ${results.length}/${total}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+const out = summary();
 console.log('| variant | inputs | last layer | top-1 mean | per seed | std | tfjs bytes | .bxn bytes | .bxn, int8 last |');
 console.log('|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.variant} | ${r.inputs} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
+for (const r of out.rows) console.log(`| ${r.variant} | ${r.inputs} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
-if (o.json !== undefined) writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
+save();
 process.exit(0);
