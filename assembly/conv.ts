@@ -92,6 +92,20 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   flags: i32, output: usize, scratch: usize): void {
   assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "conv2d: sizes");
   if (!ASC_FEATURE_SIMD) { conv2dReference(input, h, w, c, weights, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch); return; }
+  conv2dPanels<f32>(input, h, w, c, weights, 0, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
+}
+
+/**
+ * The tiled conv over panels of 8 output channels, for f32 weights (W = f32) or int8
+ * weights with per-channel scales (W = i8: each panel row of 8 bytes is widened to
+ * two f32x4 in registers, y = bias + scale·Σx·q). One source, so both get the same tiling.
+ */
+// @ts-ignore: decorator
+@inline function conv2dPanels<W>(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  flags: i32, output: usize, scratch: usize): void {
+  const q = sizeof<W>() == 1;
+  const rowBytes: usize = 8 * sizeof<W>(); // one panel row: 8 output channels' weights
   let win = input;
   let rowStride = w * c;
   if (needsPadding(h, w, kh, kw, stride, padTop, padLeft, outH, outW)) {
@@ -99,14 +113,16 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
     win = scratch;
   }
   const rowK = kw * c;                  // contiguous k per filter row
-  const panelBytes = <usize>(kh * rowK) << 5; // one panel: kh·kw·C rows of 8 floats
-  const pixStep = <usize>(stride * c) << 2; // bytes between adjacent output pixels' windows
+  const panelBytes = <usize>(kh * rowK) * rowBytes; // one panel: kh·kw·C rows of 8 weights
   const relu = (flags & FLAG_RELU) != 0;
   for (let co = 0; co < cout; co += 8) {
     const panel = weights + <usize>(co >> 3) * panelBytes;
     const n = min(8, cout - co);
     const b0 = n >= 4 ? v128.load(bias + (<usize>co << 2)) : loadF32Lanes(bias + (<usize>co << 2), n);
     const b1 = n >= 8 ? v128.load(bias + (<usize>co << 2), 16) : (n > 4 ? loadF32Lanes(bias + (<usize>(co + 4) << 2), n - 4) : f32x4.splat(0));
+    // int8: accumulate Σx·q from zero, then scale and add the bias (scales has a whole panel).
+    const s0 = q ? v128.load(scales + (<usize>co << 2)) : f32x4.splat(1), s1 = q ? v128.load(scales + (<usize>co << 2), 16) : s0;
+    const i0 = q ? f32x4.splat(0) : b0, i1 = q ? f32x4.splat(0) : b1;
     // Tiles run over the flattened output pixels, so a row's leftover pixels
     // join the next row's tile (7×7 outputs: twelve full tiles and one single).
     const pixels = outH * outW;
@@ -114,16 +130,23 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
     for (; p + 4 <= pixels; p += 4) {
       const x0 = windowAt(win, rowStride, stride, c, outW, p), x1 = windowAt(win, rowStride, stride, c, outW, p + 1);
       const x2 = windowAt(win, rowStride, stride, c, outW, p + 2), x3 = windowAt(win, rowStride, stride, c, outW, p + 3);
-      let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+      let a00 = i0, a01 = i1, a10 = i0, a11 = i1, a20 = i0, a21 = i1, a30 = i0, a31 = i1;
       for (let ky = 0; ky < kh; ky++) {
         // Pointers advance with j (loop-carried), so the optimizer cannot
         // rematerialize the pixel address arithmetic inside the hot loop.
         const rowOff = <usize>(ky * rowStride) << 2;
         let r0 = x0 + rowOff, r1 = x1 + rowOff, r2 = x2 + rowOff, r3 = x3 + rowOff;
-        let wp = panel + (<usize>(ky * rowK) << 5);
-        const wEnd = wp + (<usize>rowK << 5);
-        for (; wp < wEnd; wp += 32, r0 += 4, r1 += 4, r2 += 4, r3 += 4) {
-          const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+        let wp = panel + <usize>(ky * rowK) * rowBytes;
+        const wEnd = wp + <usize>rowK * rowBytes;
+        for (; wp < wEnd; wp += rowBytes, r0 += 4, r1 += 4, r2 += 4, r3 += 4) {
+          let w0: v128, w1: v128;
+          if (q) {
+            const q16 = v128.load8x8_s(wp);
+            w0 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q16));
+            w1 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(q16));
+          } else {
+            w0 = v128.load(wp); w1 = v128.load(wp, 16);
+          }
           const v0 = v128.load32_splat(r0), v1 = v128.load32_splat(r1);
           const v2 = v128.load32_splat(r2), v3 = v128.load32_splat(r3);
           a00 = f32x4.add(a00, f32x4.mul(v0, w0)); a01 = f32x4.add(a01, f32x4.mul(v0, w1));
@@ -131,6 +154,12 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
           a20 = f32x4.add(a20, f32x4.mul(v2, w0)); a21 = f32x4.add(a21, f32x4.mul(v2, w1));
           a30 = f32x4.add(a30, f32x4.mul(v3, w0)); a31 = f32x4.add(a31, f32x4.mul(v3, w1));
         }
+      }
+      if (q) {
+        a00 = f32x4.add(f32x4.mul(a00, s0), b0); a01 = f32x4.add(f32x4.mul(a01, s1), b1);
+        a10 = f32x4.add(f32x4.mul(a10, s0), b0); a11 = f32x4.add(f32x4.mul(a11, s1), b1);
+        a20 = f32x4.add(f32x4.mul(a20, s0), b0); a21 = f32x4.add(f32x4.mul(a21, s1), b1);
+        a30 = f32x4.add(f32x4.mul(a30, s0), b0); a31 = f32x4.add(f32x4.mul(a31, s1), b1);
       }
       const out = output + ((<usize>p * cout + co) << 2);
       const ostep = <usize>cout << 2;
@@ -141,20 +170,68 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
     }
     for (; p < pixels; p++) {
       const x0 = windowAt(win, rowStride, stride, c, outW, p);
-      let a0 = b0, a1 = b1;
+      let a0 = i0, a1 = i1;
       for (let ky = 0; ky < kh; ky++) {
         let r0 = x0 + (<usize>(ky * rowStride) << 2);
-        let wp = panel + (<usize>(ky * rowK) << 5);
-        const wEnd = wp + (<usize>rowK << 5);
-        for (; wp < wEnd; wp += 32, r0 += 4) {
+        let wp = panel + <usize>(ky * rowK) * rowBytes;
+        const wEnd = wp + <usize>rowK * rowBytes;
+        for (; wp < wEnd; wp += rowBytes, r0 += 4) {
+          let w0: v128, w1: v128;
+          if (q) {
+            const q16 = v128.load8x8_s(wp);
+            w0 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q16));
+            w1 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(q16));
+          } else {
+            w0 = v128.load(wp); w1 = v128.load(wp, 16);
+          }
           const v = v128.load32_splat(r0);
-          a0 = f32x4.add(a0, f32x4.mul(v, v128.load(wp)));
-          a1 = f32x4.add(a1, f32x4.mul(v, v128.load(wp, 16)));
+          a0 = f32x4.add(a0, f32x4.mul(v, w0));
+          a1 = f32x4.add(a1, f32x4.mul(v, w1));
         }
       }
+      if (q) { a0 = f32x4.add(f32x4.mul(a0, s0), b0); a1 = f32x4.add(f32x4.mul(a1, s1), b1); }
       storeTile(output + ((<usize>p * cout + co) << 2), a0, a1, n, relu);
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// int8 weights read as stored: the same panels [ceil(Cout/8), kh, kw, C, 8] of
+// int8 q with one f32 scale per panel column (roundUp(Cout, 8) scales), so memory
+// holds a quarter of the f32 bytes. y = bias + scale[o]·Σ x·q (f32 arithmetic).
+
+export function conv2dInt8Reference(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  flags: i32, output: usize, scratch: usize): void {
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let o = 0; o < cout; o++) {
+        let acc: f32 = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * stride - padTop + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * stride - padLeft + kx;
+            if (ix < 0 || ix >= w) continue;
+            for (let ch = 0; ch < c; ch++) {
+              acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) *
+                <f32>load<i8>(weights + <usize>((o >> 3) * kh * kw * c + (ky * kw + kx) * c + ch) * 8 + <usize>(o & 7));
+            }
+          }
+        }
+        const y = acc * load<f32>(scales + (<usize>o << 2)) + load<f32>(bias + (<usize>o << 2));
+        store<f32>(output + ((<usize>(oy * outW + ox) * cout + o) << 2), flags & FLAG_RELU ? max<f32>(y, 0) : y);
+      }
+    }
+  }
+}
+
+export function conv2dInt8(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  flags: i32, output: usize, scratch: usize): void {
+  assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "conv2dInt8: sizes");
+  if (!ASC_FEATURE_SIMD) { conv2dInt8Reference(input, h, w, c, weights, scales, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch); return; }
+  conv2dPanels<i8>(input, h, w, c, weights, scales, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
 }
 
 /** Address of the top-left input cell under output pixel p (flattened), in the (padded) window. */
@@ -291,4 +368,12 @@ export function dense(input: usize, k: i32, weights: usize, bias: usize, n: i32,
 
 export function denseReference(input: usize, k: i32, weights: usize, bias: usize, n: i32, flags: i32, output: usize): void {
   conv2dReference(input, 1, 1, k, weights, bias, n, 1, 1, 1, 0, 0, 1, 1, flags, output, 0);
+}
+
+export function denseInt8(input: usize, k: i32, weights: usize, scales: usize, bias: usize, n: i32, flags: i32, output: usize): void {
+  conv2dInt8(input, 1, 1, k, weights, scales, bias, n, 1, 1, 1, 0, 0, 1, 1, flags, output, 0);
+}
+
+export function denseInt8Reference(input: usize, k: i32, weights: usize, scales: usize, bias: usize, n: i32, flags: i32, output: usize): void {
+  conv2dInt8Reference(input, 1, 1, k, weights, scales, bias, n, 1, 1, 1, 0, 0, 1, 1, flags, output, 0);
 }

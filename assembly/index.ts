@@ -8,8 +8,9 @@ export {
   conv2d, conv2dReference, conv2dScratchBytes,
   conv2dBinaryWeights, conv2dBinaryWeightsReference, conv2dBinaryWeightsScratchBytes,
   dense, denseReference,
+  conv2dInt8, conv2dInt8Reference, denseInt8, denseInt8Reference,
 } from "./conv";
-export { depthwiseConv2d, depthwiseConv2dReference, depthwiseConv2dScratchBytes } from "./depthwise";
+export { depthwiseConv2d, depthwiseConv2dReference, depthwiseConv2dScratchBytes, depthwiseConv2dInt8, depthwiseConv2dInt8Reference } from "./depthwise";
 export {
   maxPool2d, maxPool2dReference, maxPool2dBits, maxPool2dBitsReference,
   avgPool2d, avgPool2dReference, globalAvgPool, globalAvgPoolReference,

@@ -10,7 +10,7 @@ import { resolveLimits, type BxnLayer, type BxnLimits, type BxnModel, type Shape
 import { privateCopy, readTrustedCopy } from './format/reader.js';
 import type { TensorRole } from './format/spec.js';
 import { align16, wordsFor } from './layout.js';
-import { opOf, type Kernel, type OpName } from './ops.js';
+import { opOf, slotOf, type Kernel, type OpName } from './ops.js';
 import { planArena, type BufferRequest } from './plan.js';
 import {
   checkKernels, checkProvider, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
@@ -49,7 +49,7 @@ export interface LayerInfo {
   macs: number;
   /** Logical parameters of the layer (the op descriptor's count). */
   params: number;
-  /** Decoded weight bytes this layer reads. */
+  /** Bytes of the tensors this layer reads, as they sit in wasm memory (int8 stays int8 where its kernel reads it). */
   weightBytes: number;
   /** Bytes of the layer's output activation. */
   outputBytes: number;
@@ -130,9 +130,12 @@ export function loadModelSync(bytes: ArrayBuffer | ArrayBufferView, kernels: Bxn
 
 /** The weights region: where each tensor (decoded) and each repacked binary filter lives. */
 interface WeightsLayout {
-  /** Address of tensor i in file layout (decoded), when some layer reads it as is. */
+  /** Address of tensor i in file layout (decoded to f32 or bits), when some layer reads it so. */
   tensorAt: number[];
   rawUse: boolean[];
+  /** Address of int8 tensor i as stored (scales, then q), when some layer's int8 kernel reads it. */
+  int8At: number[];
+  int8Use: boolean[];
   /** Repacked filters, keyed by tensor and filter geometry (a shared tensor is packed once). */
   packings: Map<string, { tensor: number; c: number; kh: number; kw: number; cout: number; bytes: number; at: number; pack: string }>;
   /** Per layer: its packing key for the repacked role. */
@@ -163,12 +166,17 @@ function kernelResolver(exports: Readonly<Record<string, unknown>>): (name: stri
 
 function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBase: number): WeightsLayout {
   const rawUse = model.tensors.map(() => false);
+  const int8Use = model.tensors.map(() => false);
   const packings: WeightsLayout['packings'] = new Map();
   const layerPacking: (string | undefined)[] = [];
   for (const layer of model.layers) {
     const repack = opOf(layer).repack;
     for (const [role, index] of Object.entries(layer.tensors) as [TensorRole, number][]) {
-      if (!repack || repack.role !== role) { rawUse[index] = true; continue; }
+      if (!repack || repack.role !== role) {
+        if (model.tensors[index].encoding === 'int8' && slotOf(layer, role).int8Resident) int8Use[index] = true;
+        else rawUse[index] = true;
+        continue;
+      }
       const { c, kh, kw, cout } = repack.geometry(layer);
       const key = `${index}:${c}:${kh}:${kw}:${cout}`;
       layerPacking[layer.index] = key;
@@ -179,11 +187,13 @@ function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBa
       packings.set(key, { tensor: index, c, kh, kw, cout, bytes, at: 0, pack: repack.pack });
     }
   }
-  const tensorAt: number[] = [];
+  const tensorAt: number[] = [], int8At: number[] = [];
   let weightBytes = 0;
   for (const t of model.tensors) {
     tensorAt.push(heapBase + weightBytes);
     if (rawUse[t.index]) weightBytes += align16(t.count * 4);
+    int8At.push(heapBase + weightBytes);
+    if (int8Use[t.index]) weightBytes += align16(t.byteLength);
   }
   let stagingBytes = 0;
   for (const p of packings.values()) {
@@ -191,7 +201,7 @@ function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBa
     weightBytes += align16(p.bytes);
     stagingBytes = Math.max(stagingBytes, model.tensors[p.tensor].count * 4);
   }
-  return { tensorAt, rawUse, packings, layerPacking, weightBytes, stagingBytes };
+  return { tensorAt, rawUse, int8At, int8Use, packings, layerPacking, weightBytes, stagingBytes };
 }
 
 /** Activations, scratch and the load-time staging buffer with their lifetimes, planned into one arena. */
@@ -232,7 +242,10 @@ function growMemory(memory: KernelMemory, needed: number): void {
 
 /** Decode tensors into the weights region; repack binary filters through the staging buffer. */
 function fillWeights(model: BxnModel, w: WeightsLayout, buffer: ArrayBuffer, staging: number, kernel: (name: string) => Kernel): void {
-  model.tensors.forEach((t, i) => { if (w.rawUse[i]) decodeTensorInto(model.bytes, t, buffer, w.tensorAt[i]); });
+  model.tensors.forEach((t, i) => {
+    if (w.rawUse[i]) decodeTensorInto(model.bytes, t, buffer, w.tensorAt[i]);
+    if (w.int8Use[i]) new Uint8Array(buffer, w.int8At[i], t.byteLength).set(model.bytes.subarray(t.byteOffset, t.byteOffset + t.byteLength));
+  });
   for (const p of w.packings.values()) {
     decodeTensorInto(model.bytes, model.tensors[p.tensor], buffer, staging);
     kernel(p.pack)(staging, p.c, p.kh, p.kw, p.cout, p.at);
@@ -334,8 +347,13 @@ export class BexnetModel {
       const packing = w.layerPacking[i];
       const tensor = (role: TensorRole) =>
         op.repack?.role === role && packing ? w.packings.get(packing)!.at : w.tensorAt[layer.tensors[role]!];
+      const int8 = (role: TensorRole) => {
+        const index = layer.tensors[role];
+        if (index === undefined || model.tensors[index].encoding !== 'int8' || !slotOf(layer, role).int8Resident) return null;
+        return { scales: w.int8At[index], values: w.int8At[index] + model.tensors[index].channels * 4 };
+      };
       return op.step(layer, {
-        kernel, tensor, f32,
+        kernel, tensor, f32, int8,
         input: bufferAt(plan.valueBuffer[i]), output: bufferAt(plan.valueBuffer[i + 1]), scratch: bufferAt(plan.scratchBuffer[i]),
       });
     });

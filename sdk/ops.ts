@@ -25,6 +25,8 @@ export interface TensorSlot {
   readonly role: TensorRole;
   readonly encodings: ReadonlyArray<TensorEncoding>;
   readonly int8Axis: Int8Axis;
+  /** The op's int8 kernel reads an int8 tensor here as stored (scales, then q); otherwise it is widened to f32 at load. */
+  readonly int8Resident: boolean;
 }
 
 /** The window geometry of a window op (null for the others). */
@@ -52,6 +54,8 @@ export interface StepArgs {
   tensor: (role: TensorRole) => number;
   /** A view of wasm memory after growth (steps may read decoded tensors, e.g. transforms). */
   f32: Float32Array;
+  /** An int8-resident tensor's q and scales addresses; null when the tensor in `role` sits as f32. */
+  int8: (role: TensorRole) => { values: number; scales: number } | null;
 }
 
 /** Scratch arguments in the order the kernels' *ScratchBytes exports take them. */
@@ -101,9 +105,9 @@ export interface OpDescriptor {
 const floats = FLOAT_ENCODINGS;
 const f32Only = ['f32'] as const;
 const bitsOnly = ['bits'] as const;
-const slot = (role: TensorRole, encodings: ReadonlyArray<TensorEncoding>, int8Axis: Int8Axis = 'elements'): TensorSlot =>
-  ({ role, encodings, int8Axis });
-const floatFilters = [slot('weights', floats, 'panels'), slot('bias', floats)];
+const slot = (role: TensorRole, encodings: ReadonlyArray<TensorEncoding>, int8Axis: Int8Axis = 'elements', int8Resident = false): TensorSlot =>
+  ({ role, encodings, int8Axis, int8Resident });
+const floatFilters = [slot('weights', floats, 'panels', true), slot('bias', floats)];
 const binaryFilters = [slot('weights', bitsOnly), slot('transform', f32Only)];
 const affine = (encodings: ReadonlyArray<TensorEncoding>) => [slot('scale', encodings), slot('shift', encodings)];
 
@@ -244,11 +248,16 @@ export const OPS: readonly OpDescriptor[] = [
     },
     params: (l) => l.kh * l.kw * l.input.c * l.outChannels + l.outChannels,
     scratch: { export: 'conv2dScratchBytes', args: windowArgs, bytes: paddedWindowBytes },
-    kernels: ['conv2d', 'conv2dScratchBytes'],
+    kernels: ['conv2d', 'conv2dInt8', 'conv2dScratchBytes'],
     inPlace: false, repack: null, contents: null,
     step(l, a) {
       const { input: x, output: y, kh, kw, stride, padTop, padLeft, outChannels: N } = l;
-      const f = a.kernel('conv2d'), w = a.tensor('weights'), b = a.tensor('bias'), relu = l.relu ? 1 : 0, { input, output, scratch } = a;
+      const b = a.tensor('bias'), relu = l.relu ? 1 : 0, q = a.int8('weights'), { input, output, scratch } = a;
+      if (q) {
+        const f = a.kernel('conv2dInt8');
+        return () => f(input, x.h, x.w, x.c, q.values, q.scales, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
+      }
+      const f = a.kernel('conv2d'), w = a.tensor('weights');
       return () => f(input, x.h, x.w, x.c, w, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
     },
   },
@@ -291,7 +300,7 @@ export const OPS: readonly OpDescriptor[] = [
   {
     name: 'depthwiseConv2d', code: 5, input: 'f32',
     attributes: { window: true, outChannels: true, relu: true, bitsOut: false },
-    tensors: [slot('weights', floats, 'outChannels'), slot('bias', floats)],
+    tensors: [slot('weights', floats, 'outChannels', true), slot('bias', floats)],
     infer(x, a, mismatch) {
       if (a.outChannels !== x.c) mismatch(`outChannels ${a.outChannels} must equal the input channels ${x.c}`);
       const output = windowed(x, a, x.c, 'f32');
@@ -299,11 +308,16 @@ export const OPS: readonly OpDescriptor[] = [
     },
     params: (l) => l.kh * l.kw * l.input.c + l.input.c,
     scratch: { export: 'depthwiseConv2dScratchBytes', args: windowArgs, bytes: paddedWindowBytes },
-    kernels: ['depthwiseConv2d', 'depthwiseConv2dScratchBytes'],
+    kernels: ['depthwiseConv2d', 'depthwiseConv2dInt8', 'depthwiseConv2dScratchBytes'],
     inPlace: false, repack: null, contents: null,
     step(l, a) {
       const { input: x, output: y, kh, kw, stride, padTop, padLeft } = l;
-      const f = a.kernel('depthwiseConv2d'), w = a.tensor('weights'), b = a.tensor('bias'), relu = l.relu ? 1 : 0, { input, output, scratch } = a;
+      const b = a.tensor('bias'), relu = l.relu ? 1 : 0, q = a.int8('weights'), { input, output, scratch } = a;
+      if (q) {
+        const f = a.kernel('depthwiseConv2dInt8');
+        return () => f(input, x.h, x.w, x.c, q.values, q.scales, b, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
+      }
+      const f = a.kernel('depthwiseConv2d'), w = a.tensor('weights');
       return () => f(input, x.h, x.w, x.c, w, b, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
     },
   },
@@ -317,10 +331,12 @@ export const OPS: readonly OpDescriptor[] = [
       return { output: { h: 1, w: 1, c: N, dtype: 'f32' }, macs: x.c * N, tensors: { weights: x.c * roundUp(N, 8), bias: N } };
     },
     params: (l) => l.input.c * l.outChannels + l.outChannels,
-    scratch: null, kernels: ['dense'], inPlace: false, repack: null, contents: null,
+    scratch: null, kernels: ['dense', 'denseInt8'], inPlace: false, repack: null, contents: null,
     step(l, a) {
-      const f = a.kernel('dense'), w = a.tensor('weights'), b = a.tensor('bias'), relu = l.relu ? 1 : 0;
+      const b = a.tensor('bias'), relu = l.relu ? 1 : 0, q = a.int8('weights');
       const K = l.input.c, N = l.outChannels, { input, output } = a;
+      if (q) { const f = a.kernel('denseInt8'); return () => f(input, K, q.values, q.scales, b, N, relu, output); }
+      const f = a.kernel('dense'), w = a.tensor('weights');
       return () => f(input, K, w, b, N, relu, output);
     },
   },
@@ -382,6 +398,14 @@ export const scratchBytesOf = (l: BxnLayer): number => {
   const s = opOf(l).scratch;
   return s ? s.bytes(...s.args(l)) : 0;
 };
+
+/** The slot a layer's tensor in `role` fills. */
+export const slotOf = (l: { op: OpName }, role: TensorRole): TensorSlot => opOf(l).tensors.find((s) => s.role === role)!;
+
+/** Bytes a tensor occupies in wasm memory when read through `slot`: int8 as stored where the kernel reads it, else f32 (or bits) words. */
+export function residentBytes(t: { encoding: TensorEncoding; count: number; channels: number }, slot: TensorSlot): number {
+  return t.encoding === 'int8' && slot.int8Resident ? t.channels * 4 + t.count : t.count * 4;
+}
 
 /** int8 scale axis of a tensor in a slot: { channels, lanes } as the TENS record holds them. */
 export function int8AxisOf(axis: Int8Axis, count: number, outChannels: number): { channels: number; lanes: number } {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KernelHarness, type Build } from './support/wasm';
 import { BASE_SEED, rng, plusMinusOne, uniform } from './support/rng';
 import { oracleConv2d, tf } from './support/oracle';
-import { convGeometry, packBinaryWeightsByOutput, packFloatFilters, packSigns, wordsFor, type Padding } from '../sdk/layout';
+import { convGeometry, packBinaryWeightsByOutput, packFloatFilters, packSigns, quantizeInt8, roundUp, wordsFor, type Padding } from '../sdk/layout';
 
 const builds: Build[] = ['simd', 'scalar', 'debug'];
 const harness = Object.fromEntries(builds.map((b) => [b, new KernelHarness(b)])) as Record<Build, KernelHarness>;
@@ -37,6 +37,19 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, scale: Arr
   }
 }
 
+/**
+ * int8 weights as the kernels read them: per-output-channel symmetric quantization of
+ * TF-layout weights [rows, cout], q packed into panels, scales padded to whole panels;
+ * `real` is the dequantized TF-layout tensor (the oracle's weights).
+ */
+function int8Panels(wt: Float32Array, rows: number, cout: number) {
+  const { q, scales } = quantizeInt8(wt, cout);
+  const panels = Int8Array.from(packFloatFilters(Float32Array.from(q), rows, cout));
+  const padded = new Float32Array(roundUp(cout, 8)).fill(1);
+  padded.set(scales);
+  return { q: panels, scales: padded, real: Float32Array.from(q, (v, i) => v * scales[i % cout]) };
+}
+
 function call(build: Build, fn: string, make: (k: KernelHarness) => { args: number[]; out: number; outLen: number; u32?: boolean }) {
   const k = harness[build];
   k.reset();
@@ -67,6 +80,18 @@ describe('conv2d (float) and conv2dBinaryWeights', () => {
           });
           expectClose(data, want, Array.from(absConv, (v, i) => v + Math.abs(bias[i % cout]) + 1e-3), 1e-5, `${build}.${fn} relu=${relu} ${name}`);
         }
+      }
+      // int8 weights read as stored: oracle is tfjs on the dequantized weights.
+      const i8 = int8Panels(wt, k * k * c, cout);
+      const conv8 = oracleConv2d(x, h, w, c, i8.real, k, k, cout, stride, g, 0);
+      const abs8 = oracleConv2d(x.map(Math.abs), h, w, c, i8.real.map(Math.abs), k, k, cout, stride, g, 0);
+      for (const [build, fn] of implsOf('conv2dInt8')) {
+        const { data } = call(build, fn, (kh) => {
+          const out = kh.output(outLen * 4);
+          const scratch = kh.alloc(kh.exports.conv2dScratchBytes(c, k, k, stride, g.outH, g.outW, cout));
+          return { args: [kh.put(x), h, w, c, kh.put(i8.q), kh.put(i8.scales), kh.put(bias), cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, 1, out, scratch], out, outLen };
+        });
+        expectClose(data, Array.from(conv8, (v, i) => Math.max(v + bias[i % cout], 0)), Array.from(abs8, (v, i) => v + Math.abs(bias[i % cout]) + 1e-3), 1e-5, `${build}.${fn} ${name}`);
       }
       // Binary α/β weights on float inputs: oracle is tfjs on the real-valued α/β weights.
       const mask = plusMinusOne(rand, k * k * c * cout);
@@ -111,6 +136,22 @@ describe('depthwiseConv2d, pools', () => {
         });
         expectClose(data, Array.from(dw, (v, i) => Math.max(v + bias[i % c], 0)), Array.from(dwAbs, (v, i) => v + Math.abs(bias[i % c])), 1e-5, `${build}.${fn} ${name}`);
       }
+      // int8 depthwise weights [kh, kw, C] with one scale per channel, read as stored.
+      const { q: q8, scales: s8 } = quantizeInt8(wt, c);
+      const real8 = Float32Array.from(q8, (v, i) => v * s8[i % c]);
+      const [dw8, dw8Abs] = tf.tidy(() => {
+        const xt = tf.tensor4d(x, [1, h, w, c]);
+        const dwc = (xx: tf.Tensor4D, ww: Float32Array) => tf.depthwiseConv2d(tf.pad(xx, pads), tf.tensor4d(ww, [k, k, c, 1]), stride, 'valid');
+        return [dwc(xt, real8).dataSync(), dwc(tf.abs(xt), real8.map(Math.abs)).dataSync()];
+      });
+      for (const [build, fn] of implsOf('depthwiseConv2dInt8')) {
+        const { data } = call(build, fn, (kh) => {
+          const out = kh.output(outLen * 4);
+          const scratch = kh.alloc(kh.exports.depthwiseConv2dScratchBytes(c, k, k, stride, g.outH, g.outW, c));
+          return { args: [kh.put(x), h, w, c, kh.put(q8), kh.put(s8), kh.put(bias), k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, 0, out, scratch], out, outLen };
+        });
+        expectClose(data, Array.from(dw8, (v, i) => v + bias[i % c]), Array.from(dw8Abs, (v, i) => v + Math.abs(bias[i % c]) + 1e-3), 1e-5, `${build}.${fn} ${name}`);
+      }
       const poolArgs = (kh: KernelHarness, input: Float32Array | Uint32Array, outLenP: number, u32 = false) => {
         const out = kh.output(outLenP * 4);
         return { args: [kh.put(input), h, w, c, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, out], out, outLen: outLenP, u32 };
@@ -146,6 +187,15 @@ describe('dense, globalAvgPool, scaleShift, relu, softmax, argmax', () => {
           return { args: [kh.put(x), kk, kh.put(packFloatFilters(wt, kk, n)), kh.put(bias), n, 0, out], out, outLen: n };
         });
         expectClose(data, want, kk + 1, 1e-6, `${build}.${fn} K=${kk} N=${n}`);
+      }
+      const i8 = int8Panels(wt, kk, n);
+      const want8 = tf.tidy(() => tf.relu(tf.add(tf.matMul(tf.tensor2d(x, [1, kk]), tf.tensor2d(i8.real, [kk, n])), tf.tensor1d(bias))).dataSync());
+      for (const [build, fn] of implsOf('denseInt8')) {
+        const { data } = call(build, fn, (kh) => {
+          const out = kh.output(n * 4);
+          return { args: [kh.put(x), kk, kh.put(i8.q), kh.put(i8.scales), kh.put(bias), n, 1, out], out, outLen: n };
+        });
+        expectClose(data, want8, kk + 1, 1e-6, `${build}.${fn} K=${kk} N=${n}`);
       }
     }
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BxnFormatError, BxnInputError, BxnRuntimeError, loadKernels, loadModel, loadModelSync, simdSupported, type BxnKernels,
@@ -15,17 +16,23 @@ beforeAll(async () => {
 /** The weights region the runtime must lay out, from the registry's repack rules and the kernels' packed sizes. */
 function expectedWeightBytes(parsed: BxnModel): number {
   const packedBytes = kernels.instantiateSync!().exports as Record<string, (...a: number[]) => number>;
-  const raw = new Set<number>(), packed = new Map<string, number>();
+  const raw = new Set<number>(), int8 = new Set<number>(), packed = new Map<string, number>();
   for (const layer of parsed.layers) {
-    const repack = OP_BY_NAME.get(layer.op)!.repack;
+    const op = OP_BY_NAME.get(layer.op)!, repack = op.repack;
     for (const [role, t] of Object.entries(layer.tensors) as [string, number][]) {
-      if (!repack || repack.role !== role) { raw.add(t); continue; }
+      if (!repack || repack.role !== role) {
+        // int8 stays int8 where the op's int8 kernel reads it; everything else is widened to f32.
+        if (parsed.tensors[t].encoding === 'int8' && op.tensors.find((s) => s.role === role)!.int8Resident) int8.add(t);
+        else raw.add(t);
+        continue;
+      }
       const g = repack.geometry(layer);
       packed.set(`${t}:${g.c}:${g.kh}:${g.kw}:${g.cout}`, packedBytes[repack.packedBytes](g.c, g.kh, g.kw, g.cout));
     }
   }
   let bytes = 0;
   for (const t of raw) bytes += align16(parsed.tensors[t].count * 4);
+  for (const t of int8) bytes += align16(parsed.tensors[t].byteLength);
   for (const b of packed.values()) bytes += align16(b);
   return bytes;
 }
@@ -55,6 +62,28 @@ describe('model API', () => {
       const staging = Math.max(0, ...parsed.tensors.filter((t) => t.encoding === 'bits').map((t) => t.count * 4 + 16));
       expect(info.arenaBytes).toBeLessThanOrEqual(Math.max(everything, staging));
     }
+  });
+
+  it('memory target: wasm memory ≤ the file\'s tensor bytes as stored + arena + 64 KiB (int8 stays int8; f16 counts widened)', () => {
+    const example = new Uint8Array(readFileSync(new URL('../tools/examples/sketch-dabn.bxn', import.meta.url)));
+    let int8Layers = 0;
+    for (let seed = 0; seed <= 80; seed++) {
+      const bytes = seed === 0 ? example : writeBxn(randomModel(makeRng(1000 + seed), { maxLayers: 8 }).model);
+      const parsed = readBxn(bytes);
+      const info = loadModelSync(bytes, kernels).info();
+      // f16 is a file encoding only: the kernels read it as f32, twice its stored bytes.
+      const stored = parsed.tensors.reduce((n, t) => n + (t.encoding === 'f16' ? 2 : 1) * t.byteLength, 0);
+      expect(info.wasmMemoryBytes, `seed ${seed}`).toBeLessThanOrEqual(stored + info.arenaBytes + 65536);
+      int8Layers += parsed.layers.filter((l) => ['conv2d', 'dense', 'depthwiseConv2d'].includes(l.op) && parsed.tensors[l.tensors.weights!].encoding === 'int8').length;
+    }
+    expect(int8Layers).toBeGreaterThan(10); // the int8 kernels were exercised
+    // The example model's int8 classifier sits in memory as stored: its bytes, not 4 per weight.
+    const info = loadModelSync(example, kernels).info();
+    const parsed = readBxn(example);
+    const last = [...parsed.layers].reverse().find((l) => l.tensors.weights !== undefined && parsed.tensors[l.tensors.weights].encoding === 'int8')!;
+    expect(last.op).toBe('conv2d');
+    const q = parsed.tensors[last.tensors.weights!];
+    expect(info.layers[last.index].weightBytes).toBe(q.byteLength + 4 * last.outChannels);
   });
 
   it('the ~200 KB model: size, info fields, load time', async () => {

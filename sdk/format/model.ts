@@ -54,7 +54,7 @@ export interface BxnLayer {
   macs: number;
   /** Kernel scratch bytes (from the op descriptor, computed in JS; checked against maxArenaBytes). */
   scratchBytes: number;
-  /** Decoded bytes of this layer's tensors (a shared tensor counts for each user). */
+  /** Bytes of this layer's tensors in wasm memory (int8 as stored where its kernel reads int8; a shared tensor counts for each user). */
   weightBytes: number;
 }
 
@@ -77,7 +77,7 @@ export interface BxnModel {
   sections: BxnSection[];
   tensors: BxnTensor[];
   layers: BxnLayer[];
-  /** Sum of decoded tensor bytes (each tensor once, 16-byte aligned): the weights region. */
+  /** Bytes of the tensors in wasm memory (each tensor once per form its users read, 16-byte aligned), before binary filters are repacked. */
   weightBytes: number;
   /** The file bytes the records point into. */
   bytes: Uint8Array;

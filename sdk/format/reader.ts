@@ -5,7 +5,7 @@
  */
 import { BxnFormatError, BxnInputError, type BxnFormatErrorCode } from '../errors.js';
 import { align16, axisGeometry, int8ScaleIndex, wordsFor } from '../layout.js';
-import { int8AxisOf, OP_BY_CODE, opOf, scratchBytesOf, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
+import { int8AxisOf, OP_BY_CODE, opOf, residentBytes, scratchBytesOf, slotOf, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
 import { crc32 } from './crc32.js';
 import {
   resolveLimits, type BxnLayer, type BxnLimits, type BxnMetadata, type BxnModel, type BxnSection, type BxnTensor,
@@ -166,14 +166,15 @@ export function readTrustedCopy(bytes: Uint8Array, caps: Readonly<Required<BxnLi
   const tensors = readTensors(view, tensorSection, dataSection);
   const layers = readLayers(view, layerSection, tensors, metadata, caps);
 
-  // Every tensor is used; the weights region (decoded, each 16-aligned) fits the cap.
+  // Every tensor is used; the weights region (each tensor once per resident form, 16-aligned) fits the cap.
   const users = tensors.map(() => [] as { layer: BxnLayer; role: TensorRole }[]);
   for (const layer of layers)
     for (const [role, index] of Object.entries(layer.tensors) as [TensorRole, number][]) users[index].push({ layer, role });
   let weightBytes = 0;
   for (const t of tensors) {
     if (users[t.index].length === 0) fail('bad_tensor', `tensor ${t.index} is not used by any layer`);
-    weightBytes += align16(t.count * 4);
+    const slots = new Map(users[t.index].map(({ layer, role }) => { const s = slotOf(layer, role); return [t.encoding === 'int8' && s.int8Resident, s] as const; }));
+    for (const s of slots.values()) weightBytes += align16(residentBytes(t, s));
   }
   if (weightBytes > caps.maxWeightBytes)
     fail('limit_exceeded', `decoded weights need ${weightBytes} bytes, over the ${caps.maxWeightBytes}-byte cap (maxWeightBytes)`);
@@ -431,7 +432,7 @@ function inferLayer(
       if (t.channels !== axis.channels || t.lanes !== axis.lanes)
         mismatch(`int8 ${slot.role} tensor ${t.index} has ${t.channels} scales in ${t.lanes} lanes; its layout needs ${axis.channels} in ${axis.lanes}`);
     }
-    weightBytes += t.count * 4;
+    weightBytes += residentBytes(t, slot);
   }
   const layer: BxnLayer = {
     index: i, op: spec.name, kh, kw, stride, padding, padTop: window?.padTop ?? 0, padLeft: window?.padLeft ?? 0,

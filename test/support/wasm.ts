@@ -52,7 +52,7 @@ export class KernelHarness {
   }
 
   /** Allocates and fills a buffer from a typed array. */
-  put(data: Float32Array | Uint32Array | Int32Array): number {
+  put(data: Float32Array | Uint32Array | Int32Array | Int8Array): number {
     const ptr = this.alloc(data.byteLength);
     new Uint8Array(this.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;

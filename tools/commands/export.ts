@@ -41,9 +41,10 @@ latent float weights).`),
     const { bytes, layers } = exportModel(model, { name: o.name ?? model.name, labels: meta?.classes ?? [], floatEncoding });
     writeFileSync(out, bytes);
     console.log(table([
-      ['#', 'op', 'output', 'bytes', 'quant. error', 'from'],
-      ...layers.map((l, i) => [i, l.op, l.shape, l.bytes, l.quantError === null ? '' : l.quantError.toFixed(4), l.from.join(' → ')]),
+      ['#', 'op', 'output', 'weights', 'bytes', 'quant. error', 'from'],
+      ...layers.map((l, i) => [i, l.op, l.shape, l.encoding ?? '', l.bytes, l.quantError === null ? '' : l.quantError.toFixed(4), l.from.join(' → ')]),
     ]));
+    for (const [i, l] of layers.entries()) if (l.note) console.log(`layer ${i} (${l.op}): ${l.note}`);
     console.log(`wrote ${out}: ${kb(bytes.length)} (${bytes.length} bytes)`);
     model.dispose();
   },

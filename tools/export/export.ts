@@ -49,6 +49,10 @@ export interface ExportedLayer {
   bytes: number;
   /** Relative L2 error of the stored weights vs the latent float weights, where weights exist. */
   quantError: number | null;
+  /** Encoding of the layer's weights ('bits' for binary filters), null without weights. */
+  encoding: 'bits' | FloatEncoding | null;
+  /** Why the encoding differs from the one asked for (e.g. a layer feeding a sign keeps f32). */
+  note: string | null;
 }
 
 export interface ExportResult {
@@ -145,9 +149,10 @@ class Chain {
   readonly layers: LayerInput[] = [];
   readonly report: ExportedLayer[] = [];
   constructor(public st: State, readonly floatEnc: FloatEncoding) {}
-  emit(from: string[], layer: LayerInput, next: State, bytes: number, quantError: number | null) {
+  emit(from: string[], layer: LayerInput, next: State, bytes: number, quantError: number | null,
+    weights: { encoding: ExportedLayer['encoding']; note?: string } = { encoding: null }) {
     this.layers.push(layer);
-    this.report.push({ from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError });
+    this.report.push({ from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError, encoding: weights.encoding, note: weights.note ?? null });
     this.st = next;
   }
 }
@@ -243,8 +248,9 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
     // A float layer whose output is binarized keeps f32: its rounding would move
     // values across the sign threshold, and such layers (the first) are small.
     const enc = act === 'sign' ? 'f32' : chain.floatEnc;
+    const note = enc !== chain.floatEnc ? `kept f32, not ${chain.floatEnc}: its output feeds a sign, where rounding would flip bits` : undefined;
     const { tensor, bytes, quantError } = floatTensor(packFloatFilters(w, rows, cout), roundUp(cout, PANEL), enc);
-    chain.emit(from, { op: dense ? 'dense' : 'conv2d', ...geometry, weights: tensor, bias: b }, out, bytes + 4 * cout, quantError);
+    chain.emit(from, { op: dense ? 'dense' : 'conv2d', ...geometry, weights: tensor, bias: b }, out, bytes + 4 * cout, quantError, { encoding: enc, note });
     return;
   }
 
@@ -261,14 +267,14 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
     if (dense) throw new ExportError(`layer '${v.name}': float-input binary dense is not supported (use a 1x1 conv)`);
     if (bitsOut) throw new ExportError(`layer '${v.name}': conv2dBinaryWeights has float output only; add the sign as its own layer`);
     const wbits = packBinaryWeightsByOutput(binary.signs, kh, kw, cin, cout);
-    chain.emit(from, { op: 'conv2dBinaryWeights', ...geometry, weights: wbits, transform }, out, wbits.byteLength + transform.byteLength, qErr);
+    chain.emit(from, { op: 'conv2dBinaryWeights', ...geometry, weights: wbits, transform }, out, wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits' });
     return;
   }
   if (st.dtype !== 'bits') throw new ExportError(`layer '${v.name}' binarizes its inputs with +1 padding, but its input is float (put a SignActivation before it)`);
   const fkh = dense ? st.h : kh, fkw = dense ? st.w : kw;
   const wbits = packBinaryFilters(binary.signs, fkh, fkw, st.c, cout);
   chain.emit(from, { op: dense ? 'bdense' : 'bconv2d', ...geometry, bitsOut, weights: wbits, transform },
-    { ...out, dtype: bitsOut ? 'bits' : 'f32' }, wbits.byteLength + transform.byteLength, qErr);
+    { ...out, dtype: bitsOut ? 'bits' : 'f32' }, wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits' });
 }
 
 export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): ExportResult {

@@ -114,7 +114,8 @@ const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-${process.pid}`);
 mkdirSync(outDir, { recursive: true });
 const self = fileURLToPath(entryUrl('experiment-binarization'));
 const lastOf = (v: Variant): LastLayer => (v === 'float' ? 'float' : lastLayerAll);
-const queue: [Variant, LastLayer, number][] = variants.flatMap((v) => seeds.map((s) => [v, lastOf(v), s] as [Variant, LastLayer, number]));
+// Seed-major: a run cut short between sessions still has every variant at the first seeds.
+const queue: [Variant, LastLayer, number][] = seeds.flatMap((s) => variants.map((v) => [v, lastOf(v), s] as [Variant, LastLayer, number]));
 if (binaryLast) queue.push(['dabn', 'binary', seeds[0]]);
 const total = queue.length;
 console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}${floatInputs ? ', binary weights on float inputs' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);

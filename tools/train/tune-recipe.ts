@@ -49,6 +49,8 @@ export const CONFIGS: Record<string, Config> = {
   // lr x2 won for every variant, at the grid's edge: probe past it, and with weight decay.
   'aug-m-24-lr4': config(24, MEDIUM, { lrScale: 4 }),
   'aug-m-24-lr2-wd': config(24, MEDIUM, { lrScale: 2, weightDecay: 0.05 }),
+  // lr x4 beat x2 for every variant: one more step out.
+  'aug-m-24-lr8': config(24, MEDIUM, { lrScale: 8 }),
 };
 
 const opts = runScript('npm run tune:recipe -- [options]   (resumable: rows already in --json are skipped)', {
