@@ -15,6 +15,14 @@ import { transform1, transform4, relu1, relu4, FLAG_RELU } from "./transform";
 export function conv2dReference(input: usize, h: i32, w: i32, c: i32, weights: usize, bias: usize, cout: i32,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   flags: i32, output: usize, scratch: usize): void {
+  conv2dDirect<f32>(input, h, w, c, weights, 0, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output);
+}
+
+/** The reference loops for f32 weights (W = f32) or int8 weights and scales (W = i8: y = bias + scale·Σ x·q). */
+// @ts-ignore: decorator
+@inline function conv2dDirect<W>(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize, cout: i32,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, flags: i32, output: usize): void {
+  const q = sizeof<W>() == 1;
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
       for (let o = 0; o < cout; o++) {
@@ -26,11 +34,12 @@ export function conv2dReference(input: usize, h: i32, w: i32, c: i32, weights: u
             const ix = ox * stride - padLeft + kx;
             if (ix < 0 || ix >= w) continue;
             for (let ch = 0; ch < c; ch++) {
-              acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) *
-                load<f32>(weights + ((<usize>((o >> 3) * kh * kw * c + (ky * kw + kx) * c + ch) * 8 + (o & 7)) << 2));
+              const at = <usize>((o >> 3) * kh * kw * c + (ky * kw + kx) * c + ch) * 8 + <usize>(o & 7);
+              acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) * (q ? <f32>load<i8>(weights + at) : load<f32>(weights + (at << 2)));
             }
           }
         }
+        if (q) acc *= load<f32>(scales + (<usize>o << 2));
         acc += load<f32>(bias + (<usize>o << 2));
         store<f32>(output + ((<usize>(oy * outW + ox) * cout + o) << 2), flags & FLAG_RELU ? max<f32>(acc, 0) : acc);
       }
@@ -203,27 +212,7 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
 export function conv2dInt8Reference(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize, cout: i32,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   flags: i32, output: usize, scratch: usize): void {
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      for (let o = 0; o < cout; o++) {
-        let acc: f32 = 0;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * stride - padTop + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * stride - padLeft + kx;
-            if (ix < 0 || ix >= w) continue;
-            for (let ch = 0; ch < c; ch++) {
-              acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) *
-                <f32>load<i8>(weights + <usize>((o >> 3) * kh * kw * c + (ky * kw + kx) * c + ch) * 8 + <usize>(o & 7));
-            }
-          }
-        }
-        const y = acc * load<f32>(scales + (<usize>o << 2)) + load<f32>(bias + (<usize>o << 2));
-        store<f32>(output + ((<usize>(oy * outW + ox) * cout + o) << 2), flags & FLAG_RELU ? max<f32>(y, 0) : y);
-      }
-    }
-  }
+  conv2dDirect<i8>(input, h, w, c, weights, scales, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output);
 }
 
 export function conv2dInt8(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize, cout: i32,

@@ -8,19 +8,29 @@ import { FLAG_RELU } from "./transform";
 export function depthwiseConv2dReference(input: usize, h: i32, w: i32, c: i32, weights: usize, bias: usize,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   flags: i32, output: usize, scratch: usize): void {
+  depthwiseDirect<f32>(input, h, w, c, weights, 0, bias, kh, kw, stride, padTop, padLeft, outH, outW, flags, output);
+}
+
+/** The reference loops for f32 weights (bias first, as before) or int8 weights (y = bias + scale·Σ x·q). */
+// @ts-ignore: decorator
+@inline function depthwiseDirect<W>(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize,
+  kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, flags: i32, output: usize): void {
+  const q = sizeof<W>() == 1;
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
       for (let ch = 0; ch < c; ch++) {
-        let acc: f32 = load<f32>(bias + (<usize>ch << 2));
+        let acc: f32 = q ? 0 : load<f32>(bias + (<usize>ch << 2));
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * stride - padTop + ky;
           if (iy < 0 || iy >= h) continue;
           for (let kx = 0; kx < kw; kx++) {
             const ix = ox * stride - padLeft + kx;
             if (ix < 0 || ix >= w) continue;
-            acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) * load<f32>(weights + ((<usize>(ky * kw + kx) * c + ch) << 2));
+            const at = <usize>((ky * kw + kx) * c + ch);
+            acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) * (q ? <f32>load<i8>(weights + at) : load<f32>(weights + (at << 2)));
           }
         }
+        if (q) acc = acc * load<f32>(scales + (<usize>ch << 2)) + load<f32>(bias + (<usize>ch << 2));
         store<f32>(output + ((<usize>(oy * outW + ox) * c + ch) << 2), flags & FLAG_RELU ? max<f32>(acc, 0) : acc);
       }
     }
@@ -48,24 +58,7 @@ export function depthwiseConv2d(input: usize, h: i32, w: i32, c: i32, weights: u
 export function depthwiseConv2dInt8Reference(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   flags: i32, output: usize, scratch: usize): void {
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      for (let ch = 0; ch < c; ch++) {
-        let acc: f32 = 0;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * stride - padTop + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * stride - padLeft + kx;
-            if (ix < 0 || ix >= w) continue;
-            acc += load<f32>(input + ((<usize>(iy * w + ix) * c + ch) << 2)) * <f32>load<i8>(weights + <usize>((ky * kw + kx) * c + ch));
-          }
-        }
-        const y = acc * load<f32>(scales + (<usize>ch << 2)) + load<f32>(bias + (<usize>ch << 2));
-        store<f32>(output + ((<usize>(oy * outW + ox) * c + ch) << 2), flags & FLAG_RELU ? max<f32>(y, 0) : y);
-      }
-    }
-  }
+  depthwiseDirect<i8>(input, h, w, c, weights, scales, bias, kh, kw, stride, padTop, padLeft, outH, outW, flags, output);
 }
 
 export function depthwiseConv2dInt8(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize,

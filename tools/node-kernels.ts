@@ -40,7 +40,7 @@ export class Arena {
     if (this.top > mem.buffer.byteLength) mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / 65536));
     return ptr;
   }
-  put(data: Float32Array | Uint32Array): number {
+  put(data: Float32Array | Uint32Array | Int8Array): number {
     const ptr = this.alloc(data.byteLength);
     new Uint8Array((this.k.memory as WebAssembly.Memory).buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;

@@ -1,14 +1,18 @@
 // npm run bench:kernels [-- --json FILE] [--quick] [--variants]
 // In one process: bexnet bconv2d (SIMD, XNOR and DABN transforms; scalar build),
 // bexnet float conv2d and tfjs-backend-wasm conv2d (SIMD, one thread) on NHWC
-// 3×3 stride-1 same layers, plus the in-process XOR+popcount ceiling.
+// 3×3 stride-1 same layers (float weights also as int8), dense layers, plus the
+// in-process XOR+popcount ceiling.
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { orExit, runScript, UsageError } from '../args.js';
 import { KERNEL_BENCH_OPTIONS, KERNEL_BENCH_USAGE } from './kernel-options.js';
 import { timeInterleaved, writeRows } from './common.js';
 import { Arena, instantiateKernels } from '../node-kernels.js';
-import { convGeometry, packBinaryFilters, packSigns, packFloatFilters } from '../../sdk/layout.js';
+import { convGeometry, packBinaryFilters, packSigns, packFloatFilters, quantizeInt8, roundUp } from '../../sdk/layout.js';
+
+/** Per-output-channel scales padded to whole panels of 8, as the int8 kernels read them. */
+const padScales = (scales: Float32Array, cout: number) => { const p = new Float32Array(roundUp(cout, 8)).fill(1); p.set(scales); return p; };
 
 const args = runScript(KERNEL_BENCH_USAGE, KERNEL_BENCH_OPTIONS);
 const SHAPES = [
@@ -73,6 +77,10 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
     const ip = a.put(x), wp = a.put(packFloatFilters(w, k * k * c, cout)), bp = a.put(rand(cout));
     const sp = a.alloc(simd.conv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
     record(shape, 'conv-f32', macs, () => simd.conv2d(ip, h, h, c, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+    // int8 weights read as stored (a quarter of the weight bytes), widened in registers.
+    const { q, scales } = quantizeInt8(w, cout);
+    const qp = a.put(Int8Array.from(packFloatFilters(Float32Array.from(q), k * k * c, cout))), sc = a.put(padScales(scales, cout));
+    record(shape, 'conv-int8', macs, () => simd.conv2dInt8(ip, h, h, c, qp, sc, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
   }
 
   const xb = packSigns(x, h * h, c), wb = packBinaryFilters(w, k, k, c, cout);
@@ -96,12 +104,32 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
   xt.dispose(); wt.dispose();
 }
 
+// Dense layers (the classifiers of the sketch net at 345 classes and of an ImageNet-shaped
+// net): f32 and int8 weights against tfjs matMul + bias.
+const DENSE_SHAPES = [{ k: 512, n: 345 }, { k: 4096, n: 1000 }];
+for (const { k, n } of DENSE_SHAPES) {
+  const shape = `dense-${k}-${n}`;
+  if (shapeFilter && !shapeFilter.test(shape)) continue;
+  const x = rand(k), w = rand(k * n), b = rand(n);
+  const xt = tf.tensor2d(x, [1, k]), wt = tf.tensor2d(w, [k, n]), bt = tf.tensor1d(b);
+  record(shape, 'tfjs-wasm', k * n, () => tf.add(tf.matMul(xt, wt), bt).dispose());
+  const a = new Arena(simd);
+  const ip = a.put(x), bp = a.put(b), op = a.alloc(n * 4);
+  const wp = a.put(packFloatFilters(w, k, n));
+  record(shape, 'dense-f32', k * n, () => simd.dense(ip, k, wp, bp, n, 0, op));
+  const { q, scales } = quantizeInt8(w, n);
+  const qp = a.put(Int8Array.from(packFloatFilters(Float32Array.from(q), k, n))), sc = a.put(padScales(scales, n));
+  record(shape, 'dense-int8', k * n, () => simd.denseInt8(ip, k, qp, sc, bp, n, 0, op));
+  flush();
+  xt.dispose(); wt.dispose(); bt.dispose();
+}
+
 // Print: per shape, each implementation's time and its ratio to tfjs and to the ceiling.
 console.log('shape                  impl                       median ms (min–max)        GMAC/s   ×tfjs  %ceiling');
 for (const r of rows) {
   if (r.impl === 'ceiling-xor-popcnt') continue;
   const tfjs = rows.find((q) => q.shape === r.shape && q.impl === 'tfjs-wasm')!;
-  const ceiling = rows.find((q) => q.shape === r.shape && q.impl === 'ceiling-xor-popcnt')!.gmacs;
+  const ceiling = rows.find((q) => q.shape === r.shape && q.impl === 'ceiling-xor-popcnt')?.gmacs ?? NaN;
   const speedup = (tfjs.medianMs / r.medianMs).toFixed(2);
   const pct = r.impl.startsWith('bconv') ? ((100 * r.gmacs) / ceiling).toFixed(0) + '%' : '';
   console.log(`${r.shape.padEnd(22)} ${r.impl.padEnd(26)} ${r.medianMs.toFixed(3).padStart(8)} (${r.minMs.toFixed(3)}–${r.maxMs.toFixed(3)})`.padEnd(82) + `${r.gmacs.toFixed(1).padStart(7)} ${speedup.padStart(6)} ${pct.padStart(8)}`);

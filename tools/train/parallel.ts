@@ -15,8 +15,8 @@ import type { StepRunner } from './trainer.js';
 
 /** What the main thread posts to a replica (tools/train/worker.ts). */
 export type ToWorker =
-  | { type: 'step'; idx: Int32Array; epoch: number }
-  | { type: 'apply'; lr: number; counts: number[] }
+  | { type: 'step'; idx: Int32Array; epoch: number; slot: number }
+  | { type: 'apply'; lr: number; counts: number[]; slot: number }
   | { type: 'get-weights' }
   | { type: 'set-weights'; values: Float32Array[] }
   | { type: 'stop' };
@@ -68,6 +68,7 @@ class Replica {
 }
 
 export class ParallelSteps implements StepRunner {
+  private stepCount = 0;
   private constructor(private readonly model: tf.LayersModel, private readonly reps: Replica[]) {}
 
   /** Starts `workers` replicas of model on the training split (dist/train-worker.mjs, built by `npm run build`). */
@@ -79,7 +80,10 @@ export class ParallelSteps implements StepRunner {
     new Float32Array(images).set(split.x.subarray(0, split.n * size));
     new Int32Array(labels).set(split.y.subarray(0, split.n));
     const paramCount = trainableVariables(model).reduce((s, v) => s + v.size, 0);
-    const grads = new SharedArrayBuffer(workers * paramCount * 4);
+    // Two sets of slots, alternating by step: a replica that has applied step t and
+    // writes step t + 1's gradients must not overwrite what a slower replica is still
+    // reading for step t (every replica answers every step, so none gets two ahead).
+    const grads = new SharedArrayBuffer(2 * workers * paramCount * 4);
     const modelJSON = JSON.stringify(model.toJSON(null, false));
     const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
     const reps = Array.from({ length: workers }, (_, rank) => new Replica(new Worker(script, {
@@ -100,13 +104,13 @@ export class ParallelSteps implements StepRunner {
     // Contiguous shares; a replica whose share is empty (a short last batch) computes
     // nothing, gets weight 0 in the mean, and still applies the update.
     const shares = this.reps.map((_, k) => idx.slice(Math.min(n, k * per), Math.min(n, (k + 1) * per)));
-    const busy = this.reps.filter((r, k) => shares[k].length > 0);
-    this.reps.forEach((r, k) => { if (shares[k].length) r.post({ type: 'step', idx: shares[k], epoch }); });
-    const res = await Promise.all(busy.map((r) => r.next('grads')));
+    const slot = this.stepCount++ & 1;
+    this.reps.forEach((r, k) => r.post({ type: 'step', idx: shares[k], epoch, slot }));
+    const res = await Promise.all(this.reps.map((r) => r.next('grads')));
     if (process.env.BEXNET_TRACE) console.error(`grads ${res.map((m) => m.ms.toFixed(0)).join('/')} ms, previous apply ${res.map((m) => m.applyMs.toFixed(0)).join('/')} ms`);
     // The update runs while the caller prepares the next batch; replicas handle messages in order.
     const counts = shares.map((s) => s.length);
-    this.reps.forEach((r) => r.post({ type: 'apply', lr, counts }));
+    this.reps.forEach((r) => r.post({ type: 'apply', lr, counts, slot }));
     let loss = 0, acc = 0;
     for (const m of res) { loss += (m.loss * m.n) / n; acc += (m.acc * m.n) / n; }
     return { loss, acc };

@@ -28,7 +28,7 @@ const P = init.paramCount;
 let lastApplyMs = 0;
 
 /** The count-weighted mean of every replica's gradient slot, per variable. */
-function averagedGradients(counts: number[]): tf.NamedTensorMap {
+function averagedGradients(counts: number[], slot: number): tf.NamedTensorMap {
   const total = counts.reduce((a, b) => a + b, 0);
   const named: tf.NamedTensorMap = {};
   let off = 0;
@@ -38,7 +38,8 @@ function averagedGradients(counts: number[]): tf.NamedTensorMap {
     for (let r = 0; r < init.workers; r++) {
       const wgt = counts[r] / total;
       if (!wgt) continue;
-      const src = grads.subarray(r * P + off, r * P + off + len);
+      const at = (slot * init.workers + r) * P + off;
+      const src = grads.subarray(at, at + len);
       for (let i = 0; i < len; i++) avg[i] += wgt * src[i];
     }
     named[v.name] = tf.tensor(avg, v.shape);
@@ -54,7 +55,7 @@ port.on('message', (msg: ToWorker) => {
     if (msg.idx.length === 0) return port.postMessage({ type: 'grads', loss: 0, acc: 0, n: 0, ms: 0, applyMs: lastApplyMs });
     const { x, y, n } = gatherBatch(split, init.cfg, msg.idx, msg.epoch, transform);
     const { loss, acc } = batchGradients(model, vars, init.cfg, x, y, n, (g) => {
-      let off = init.rank * P;
+      let off = (msg.slot * init.workers + init.rank) * P;
       for (const v of vars) {
         const d = g[v.name].dataSync() as Float32Array;
         grads.set(d, off);
@@ -64,7 +65,7 @@ port.on('message', (msg: ToWorker) => {
     port.postMessage({ type: 'grads', loss, acc, n, ms: performance.now() - t0, applyMs: lastApplyMs });
   } else if (msg.type === 'apply') {
     const t0 = performance.now();
-    tf.tidy(() => applyGradients(target, optimizer, averagedGradients(msg.counts), msg.lr));
+    tf.tidy(() => applyGradients(target, optimizer, averagedGradients(msg.counts, msg.slot), msg.lr));
     lastApplyMs = performance.now() - t0;
   } else if (msg.type === 'get-weights') {
     port.postMessage({ type: 'weights', values: model.getWeights().map((w) => w.dataSync() as Float32Array) });
