@@ -5,12 +5,12 @@
  * What each op does at load and run time comes from its descriptor (ops.ts).
  */
 import { BxnError, BxnFormatError, BxnInputError, BxnRuntimeError } from './errors.js';
-import { decodeTensorInto } from './format/decode.js';
+import { copyTensorInto, decodeTensorInto } from './format/decode.js';
 import { resolveLimits, type BxnLayer, type BxnLimits, type BxnModel, type Shape } from './format/model.js';
 import { privateCopy, readTrustedCopy } from './format/reader.js';
 import type { TensorRole } from './format/spec.js';
 import { align16, wordsFor } from './layout.js';
-import { opOf, slotOf, type Kernel, type OpName } from './ops.js';
+import { opOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
 import { planArena, type BufferRequest } from './plan.js';
 import {
   checkKernels, checkProvider, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
@@ -173,7 +173,7 @@ function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBa
     const repack = opOf(layer).repack;
     for (const [role, index] of Object.entries(layer.tensors) as [TensorRole, number][]) {
       if (!repack || repack.role !== role) {
-        if (model.tensors[index].encoding === 'int8' && slotOf(layer, role).int8Resident) int8Use[index] = true;
+        if (staysInt8(model.tensors[index], slotOf(layer, role))) int8Use[index] = true;
         else rawUse[index] = true;
         continue;
       }
@@ -244,7 +244,7 @@ function growMemory(memory: KernelMemory, needed: number): void {
 function fillWeights(model: BxnModel, w: WeightsLayout, buffer: ArrayBuffer, staging: number, kernel: (name: string) => Kernel): void {
   model.tensors.forEach((t, i) => {
     if (w.rawUse[i]) decodeTensorInto(model.bytes, t, buffer, w.tensorAt[i]);
-    if (w.int8Use[i]) new Uint8Array(buffer, w.int8At[i], t.byteLength).set(model.bytes.subarray(t.byteOffset, t.byteOffset + t.byteLength));
+    if (w.int8Use[i]) copyTensorInto(model.bytes, t, buffer, w.int8At[i]);
   });
   for (const p of w.packings.values()) {
     decodeTensorInto(model.bytes, model.tensors[p.tensor], buffer, staging);
@@ -349,7 +349,7 @@ export class BexnetModel {
         op.repack?.role === role && packing ? w.packings.get(packing)!.at : w.tensorAt[layer.tensors[role]!];
       const int8 = (role: TensorRole) => {
         const index = layer.tensors[role];
-        if (index === undefined || model.tensors[index].encoding !== 'int8' || !slotOf(layer, role).int8Resident) return null;
+        if (index === undefined || !staysInt8(model.tensors[index], slotOf(layer, role))) return null;
         return { scales: w.int8At[index], values: w.int8At[index] + model.tensors[index].channels * 4 };
       };
       return op.step(layer, {

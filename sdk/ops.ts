@@ -402,9 +402,12 @@ export const scratchBytesOf = (l: BxnLayer): number => {
 /** The slot a layer's tensor in `role` fills. */
 export const slotOf = (l: { op: OpName }, role: TensorRole): TensorSlot => opOf(l).tensors.find((s) => s.role === role)!;
 
+/** True when a tensor read through `slot` stays as stored (int8 into the op's int8 kernel), not widened to f32. */
+export const staysInt8 = (t: { encoding: TensorEncoding }, slot: TensorSlot): boolean => t.encoding === 'int8' && slot.int8Resident;
+
 /** Bytes a tensor occupies in wasm memory when read through `slot`: int8 as stored where the kernel reads it, else f32 (or bits) words. */
 export function residentBytes(t: { encoding: TensorEncoding; count: number; channels: number }, slot: TensorSlot): number {
-  return t.encoding === 'int8' && slot.int8Resident ? t.channels * 4 + t.count : t.count * 4;
+  return staysInt8(t, slot) ? t.channels * 4 + t.count : t.count * 4;
 }
 
 /** int8 scale axis of a tensor in a slot: { channels, lanes } as the TENS record holds them. */

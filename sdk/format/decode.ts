@@ -9,10 +9,7 @@ import type { BxnTensor } from './model.js';
  */
 export function decodeTensorInto(file: Uint8Array, t: BxnTensor, dst: ArrayBuffer, at: number): void {
   const src = new DataView(file.buffer, file.byteOffset + t.byteOffset, t.byteLength);
-  if (t.encoding === 'bits' || t.encoding === 'f32') {
-    new Uint8Array(dst, at, t.byteLength).set(file.subarray(t.byteOffset, t.byteOffset + t.byteLength));
-    return;
-  }
+  if (t.encoding === 'bits' || t.encoding === 'f32') return copyTensorInto(file, t, dst, at);
   const out = new Float32Array(dst, at, t.count);
   if (t.encoding === 'f16') {
     for (let i = 0; i < t.count; i++) out[i] = f16ToF32Fast(src.getUint16(i * 2, true));
@@ -21,6 +18,11 @@ export function decodeTensorInto(file: Uint8Array, t: BxnTensor, dst: ArrayBuffe
     for (let i = 0; i < t.count; i++)
       out[i] = src.getInt8(scalesBytes + i) * src.getFloat32(int8ScaleIndex(i, t.count, t.channels, t.lanes) * 4, true);
   }
+}
+
+/** Write tensor `t`'s bytes exactly as stored into `dst` at `at` (bits, f32, and int8 read by an int8 kernel). */
+export function copyTensorInto(file: Uint8Array, t: BxnTensor, dst: ArrayBuffer, at: number): void {
+  new Uint8Array(dst, at, t.byteLength).set(file.subarray(t.byteOffset, t.byteOffset + t.byteLength));
 }
 
 /** A fresh decoded copy (Uint32Array for bits, Float32Array otherwise). */

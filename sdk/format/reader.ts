@@ -5,7 +5,7 @@
  */
 import { BxnFormatError, BxnInputError, type BxnFormatErrorCode } from '../errors.js';
 import { align16, axisGeometry, int8ScaleIndex, wordsFor } from '../layout.js';
-import { int8AxisOf, OP_BY_CODE, opOf, residentBytes, scratchBytesOf, slotOf, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
+import { int8AxisOf, OP_BY_CODE, opOf, residentBytes, scratchBytesOf, slotOf, staysInt8, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
 import { crc32 } from './crc32.js';
 import {
   resolveLimits, type BxnLayer, type BxnLimits, type BxnMetadata, type BxnModel, type BxnSection, type BxnTensor,
@@ -173,7 +173,7 @@ export function readTrustedCopy(bytes: Uint8Array, caps: Readonly<Required<BxnLi
   let weightBytes = 0;
   for (const t of tensors) {
     if (users[t.index].length === 0) fail('bad_tensor', `tensor ${t.index} is not used by any layer`);
-    const slots = new Map(users[t.index].map(({ layer, role }) => { const s = slotOf(layer, role); return [t.encoding === 'int8' && s.int8Resident, s] as const; }));
+    const slots = new Map(users[t.index].map(({ layer, role }) => { const s = slotOf(layer, role); return [staysInt8(t, s), s] as const; }));
     for (const s of slots.values()) weightBytes += align16(residentBytes(t, s));
   }
   if (weightBytes > caps.maxWeightBytes)
