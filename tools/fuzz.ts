@@ -14,7 +14,6 @@
  *   replay mutant i:  node dist/fuzz.mjs --seed S --start i --mutants i+1 --backends simd
  * Rows in --json: { generator, build, mutants, loaded, typedErrors, otherErrors, traps, hangs, maxMemoryBytes, slowestLoadMs, ... }.
  */
-import { writeFileSync } from 'node:fs';
 import { opt, runScript } from './args.js';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadKernels, loadModelSync } from '../sdk/index.js';
@@ -24,6 +23,7 @@ import { hostileModel } from './fuzz/hostile.js';
 import { randomModel } from './fuzz/models.js';
 import { mutate, mutateSpec, tryMutant } from './fuzz/mutate.js';
 import { kernelBytes } from './node-kernels.js';
+import { writeRows } from './bench/common.js';
 
 type Generator = 'mutate' | 'hostile';
 const GENERATORS: Generator[] = ['mutate', 'hostile'];
@@ -151,7 +151,7 @@ async function main() {
     console.log(JSON.stringify(row, null, 1));
     rows.push(row);
   }
-  if (json) writeFileSync(json, JSON.stringify({ rows }, null, 2) + '\n');
+  writeRows(json, rows);
   const bad = rows.some((r) => r.otherErrors || r.traps || r.hangs || r.boundProblems || r.slowMutants);
   process.exit(bad ? 1 : 0);
 }

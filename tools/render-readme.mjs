@@ -12,24 +12,31 @@ const fmt = (v, digits = 2) => (typeof v === 'number' ? v.toFixed(digits) : Stri
 const TABLES = {
   kernels(data) {
     const rows = data.rows;
-    const shapes = [...new Set(rows.map((r) => r.shape))];
-    const impls = ['tfjs-wasm', 'conv-f32', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
     const get = (s, i) => rows.find((r) => r.shape === s && r.impl === i);
+    const ratio = (s, i, digits = 2) => (get(s, i) ? `${fmt(get(s, 'tfjs-wasm').medianMs / get(s, i).medianMs, digits)}×` : '–');
+    const ms = (s, i) => (get(s, i) ? `${fmt(get(s, i).medianMs, 3)} ms` : '–');
+    const convShapes = [...new Set(rows.filter((r) => r.impl === 'conv-f32').map((r) => r.shape))];
+    const impls = ['tfjs-wasm', 'conv-f32', 'conv-int8', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
     const out = [
-      `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | f32 ×tfjs | DABN ×tfjs | DABN % of ceiling |`,
-      `|---|${impls.map(() => '---:').join('|')}|---:|---:|---:|`,
+      `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | f32 ×tfjs | int8 ×tfjs | DABN ×tfjs | DABN % of ceiling |`,
+      `|---|${impls.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
     ];
-    for (const s of shapes) {
-      const t = get(s, 'tfjs-wasm'), d = get(s, 'bconv-simd-dabn'), ceil = get(s, 'ceiling-xor-popcnt');
-      out.push(`| ${s} | ${impls.map((i) => (get(s, i) ? `${fmt(get(s, i).medianMs, 3)} ms` : '–')).join(' | ')} | ${fmt(t.medianMs / get(s, 'conv-f32').medianMs, 2)}× | ${fmt(t.medianMs / d.medianMs, 1)}× | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
+    for (const s of convShapes) {
+      const d = get(s, 'bconv-simd-dabn'), ceil = get(s, 'ceiling-xor-popcnt');
+      out.push(`| ${s} | ${impls.map((i) => ms(s, i)).join(' | ')} | ${ratio(s, 'conv-f32')} | ${ratio(s, 'conv-int8')} | ${ratio(s, 'bconv-simd-dabn', 1)} | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
+    }
+    const denseShapes = [...new Set(rows.filter((r) => r.impl === 'dense-f32').map((r) => r.shape))];
+    if (denseShapes.length) {
+      out.push('', '| dense (inputs-outputs, batch 1) | tfjs-wasm | dense-f32 | dense-int8 | f32 ×tfjs | int8 ×tfjs |', '|---|---:|---:|---:|---:|---:|');
+      for (const s of denseShapes) out.push(`| ${s} | ${['tfjs-wasm', 'dense-f32', 'dense-int8'].map((i) => ms(s, i)).join(' | ')} | ${ratio(s, 'dense-f32')} | ${ratio(s, 'dense-int8')} |`);
     }
     const ceilings = rows.filter((r) => r.impl === 'ceiling-xor-popcnt').map((r) => r.gmacs);
-    out.push('', `Median ms, all implementations of a shape timed round-robin in one process. XOR+popcount ceiling ${fmt(Math.min(...ceilings), 0)}–${fmt(Math.max(...ceilings), 0)} GMAC/s; tfjs-backend-wasm 4.22 (SIMD, 1 thread); Node ${data.node}.`);
+    out.push('', `Median ms, all implementations of a shape timed round-robin in one process. XOR+popcount ceiling ${fmt(Math.min(...ceilings), 0)}–${fmt(Math.max(...ceilings), 0)} GMAC/s; tfjs-backend-wasm 4.22 (SIMD, 1 thread); Node ${data.node}; CPU ${data.cpu ?? 'not recorded'}.`);
     // The inner-loop strategies bconv2d chooses between, when the run measured them.
     const variants = ['popcnt8', 'harley-seal', 'popcnt64', 'mixed'].filter((v) => rows.some((r) => r.impl === `bconv-simd-dabn-${v}`));
     if (variants.length) {
       out.push('', `| gathered bconv2d inner loop, GMAC/s | ${variants.join(' | ')} |`, `|---|${variants.map(() => '---:').join('|')}|`);
-      for (const s of shapes) out.push(`| ${s} | ${variants.map((v) => fmt(get(s, `bconv-simd-dabn-${v}`).gmacs, 0)).join(' | ')} |`);
+      for (const s of convShapes) out.push(`| ${s} | ${variants.map((v) => fmt(get(s, `bconv-simd-dabn-${v}`).gmacs, 0)).join(' | ')} |`);
     }
     return out.join('\n');
   },

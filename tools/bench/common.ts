@@ -1,5 +1,6 @@
 // Shared benchmark plumbing: round-robin timing and the --json result file.
 import { writeFileSync } from 'node:fs';
+import { cpuModel } from '../machine.js';
 
 export interface Timing {
   medianMs: number;
@@ -30,8 +31,9 @@ export function timeInterleaved(fns: (() => void)[], { minRounds = 9, budgetMs =
   });
 }
 
+/** Writes `{cpu, node, ...extra, rows}`: the CPU model and Node version come with every result. */
 export function writeRows(file: string | undefined, rows: object[], extra: object = {}): void {
   if (!file) return;
-  writeFileSync(file, JSON.stringify({ ...extra, rows }, null, 1) + '\n');
+  writeFileSync(file, JSON.stringify({ cpu: cpuModel(), node: process.version, ...extra, rows }, null, 1) + '\n');
   console.log(`wrote ${rows.length} rows to ${file}`);
 }

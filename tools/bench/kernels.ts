@@ -135,4 +135,4 @@ for (const r of rows) {
   console.log(`${r.shape.padEnd(22)} ${r.impl.padEnd(26)} ${r.medianMs.toFixed(3).padStart(8)} (${r.minMs.toFixed(3)}–${r.maxMs.toFixed(3)})`.padEnd(82) + `${r.gmacs.toFixed(1).padStart(7)} ${speedup.padStart(6)} ${pct.padStart(8)}`);
 }
 console.log(`ceiling-xor-popcnt per shape (GMAC/s): ${rows.filter((r) => r.impl === 'ceiling-xor-popcnt').map((r) => r.gmacs).join(', ')}`);
-writeRows(args.json, rows, { node: process.version });
+writeRows(args.json, rows);

@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { execSync } from 'node:child_process';
+import { cpuModel } from '../machine.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,7 @@ const o = runScript('npm run experiment:binarization -- [options]', {
   'last-layer': opt.choice(LAST_LAYERS, 'last layer of every binary job', 'float'),
   'block-order': opt.choice(BLOCK_ORDERS, 'binary block order', ARCH.blockOrder),
   'conv-relu': opt.choice(['0', '1'] as const, 'ReLU after each binary conv', ARCH.convRelu ? '1' : '0'),
+  'last-start': opt.string('start no job after this UTC time HH:MM (a job cut off by the end of a session is lost; the finished ones are kept)', undefined, { placeholder: 'HH:MM' }),
   job: opt.string('internal: run one job VARIANT:LASTLAYER:SEED and print its result', undefined, { placeholder: 'JOB' }),
 });
 const quick = o.quick, binaryLast = o['binary-last'], floatInputs = o['float-inputs'];
@@ -133,7 +134,7 @@ for (let i = queue.length - 1; i >= 0; i--) if (finished.has(keyOf({ variant: qu
 if (results.length) console.error(`resuming: ${results.length} job(s) already in ${o.json}, ${queue.length} to run`);
 const t0 = performance.now();
 const earlierWall = previous?.wallSeconds ?? 0;
-const cpu = (() => { try { return /Model name:\s*(.*)/.exec(execSync('lscpu', { encoding: 'utf8' }))?.[1]?.trim() ?? 'unknown'; } catch { return 'unknown'; } })();
+const cpu = cpuModel();
 
 function spawnJob(variant: Variant, lastLayer: LastLayer, seed: number): Promise<JobResult> {
   const args = [self, '--job', `${variant}:${lastLayer}:${seed}`, ...(floatInputs ? ['--float-inputs'] : []), '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0'];
@@ -184,8 +185,18 @@ function save() {
   renameSync(o.json + '.tmp', o.json); // never a half-written results file
 }
 
+// --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
+const lastStart = (() => {
+  if (o['last-start'] === undefined) return Infinity;
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(o['last-start']);
+  if (!m) return orExit(() => { throw new UsageError(`--last-start must be HH:MM (UTC), got '${o['last-start']}'`); });
+  const t = new Date(); t.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+  return t.getTime() < Date.now() ? t.getTime() + 86_400_000 : t.getTime();
+})();
+
 async function worker() {
   for (let next = queue.shift(); next; next = queue.shift()) {
+    if (Date.now() > lastStart) { console.error(`--last-start ${o['last-start']} passed: not starting ${next.join(':')}`); queue.length = 0; break; }
     const r = await spawnJob(next[0], next[1], next[2]);
     results.push(r);
     save();

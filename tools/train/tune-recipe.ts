@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { execSync } from 'node:child_process';
+import { cpuModel } from '../machine.js';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../entries.mjs';
 import { opt, runScript } from '../args.js';
@@ -84,9 +84,6 @@ function holdOut(data: Dataset, perClass: number): Dataset {
   return { ...data, train: pick(trainIdx), test: pick(valIdx) };
 }
 
-const cpu = () => {
-  try { return /Model name:\s*(.*)/.exec(execSync('lscpu', { encoding: 'utf8' }))?.[1]?.trim() ?? 'unknown'; } catch { return 'unknown'; }
-};
 
 async function runJob(variant: Variant, name: string) {
   await setupBackend({ quiet: true });
@@ -107,7 +104,7 @@ async function runJob(variant: Variant, name: string) {
     dataset: `quickdraw-${opts.classes}`, split: '70 train / 10 validation per class', model: 'sketchnet', variant, config: name,
     epochs: c.epochs, lr, weightGrad: base.weightGrad ?? null, baseRecipe: base.name, augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay,
     batch: opts.batch, seed: 1, valTop1: +valTop1.toFixed(4), trainTop1: +trainTop1.toFixed(4),
-    seconds: +r.seconds.toFixed(0), imagesPerSec: +r.imagesPerSec.toFixed(1), cpu: cpu(),
+    seconds: +r.seconds.toFixed(0), imagesPerSec: +r.imagesPerSec.toFixed(1), cpu: cpuModel(),
   };
 }
 
