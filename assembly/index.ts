@@ -12,7 +12,7 @@ export {
 } from "./conv";
 export { depthwiseConv2d, depthwiseConv2dReference, depthwiseConv2dScratchBytes, depthwiseConv2dInt8, depthwiseConv2dInt8Reference } from "./depthwise";
 export {
-  maxPool2d, maxPool2dReference, maxPool2dBits, maxPool2dBitsReference,
+  maxPool2d, maxPool2dReference, maxPool2dBits, maxPool2dBitsReference, maxPool2dBitsFlip, maxPool2dBitsFlipReference,
   avgPool2d, avgPool2dReference, globalAvgPool, globalAvgPoolReference,
 } from "./pool";
 export { scaleShift, scaleShiftReference, relu, softmax, argmax } from "./elementwise";

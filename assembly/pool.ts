@@ -1,7 +1,8 @@
 // Pooling, channels-last. Padded cells are ignored (TensorFlow semantics): max
 // over the real cells, average divided by the count of real cells.
 // Bit-packed max pool: max of ±1 values is +1 unless every cell is −1, and
-// −1 is bit 1, so it is the AND of the words (padding bits stay 0).
+// −1 is bit 1, so it is the AND of the words (padding bits stay 0); the flip
+// variant pools chosen channels by OR (min of ±1).
 import { wordsFor } from "./common";
 
 /** Debug-build checks: every window must hold at least one real cell. */
@@ -62,26 +63,59 @@ export function maxPool2d(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32
 
 export function maxPool2dBitsReference(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
   padTop: i32, padLeft: i32, outH: i32, outW: i32, output: usize): void {
+  maxPoolBitsDirect(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, 0, output);
+}
+
+export function maxPool2dBits(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, output: usize): void {
+  assertPoolArgs(h, w, c, kh, kw, stride, padTop, padLeft, outH, outW);
+  if (!ASC_FEATURE_SIMD) { maxPoolBitsDirect(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, 0, output); return; }
+  maxPoolBitsVectors(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, 0, output);
+}
+
+// Bit-packed max pool with a per-channel flip, for bits that are the signs of a
+// decreasing function of the pooled value (a batch norm with a negative scale after
+// the pool, folded into the conv before it): sign(s·max y + t) with s < 0 is the min
+// of the signs, so those channels pool by OR. flip: [ceil(C/32)] words, bit 1 = OR;
+// out = AND(x ^ flip) ^ flip, which is AND where flip is 0 and OR where it is 1.
+export function maxPool2dBitsFlipReference(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, flip: usize, output: usize): void {
+  maxPoolBitsDirect(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, flip, output);
+}
+
+export function maxPool2dBitsFlip(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, flip: usize, output: usize): void {
+  assertPoolArgs(h, w, c, kh, kw, stride, padTop, padLeft, outH, outW);
+  assert(flip != 0, "maxPool2dBitsFlip: flip");
+  if (!ASC_FEATURE_SIMD) { maxPoolBitsDirect(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, flip, output); return; }
+  maxPoolBitsVectors(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, flip, output);
+}
+
+/** The plain loops; flip = 0: no flip (maxPool2dBits). */
+// @ts-ignore: decorator
+@inline function maxPoolBitsDirect(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, flip: usize, output: usize): void {
   const cw = wordsFor(c);
   for (let oy = 0; oy < outH; oy++) {
     const y0 = clampLo(oy * stride - padTop), y1 = min(h, oy * stride - padTop + kh);
     for (let ox = 0; ox < outW; ox++) {
       const x0 = clampLo(ox * stride - padLeft), x1 = min(w, ox * stride - padLeft + kw);
       for (let j = 0; j < cw; j++) {
+        const f: u32 = flip ? load<u32>(flip + (<usize>j << 2)) : 0;
         let m: u32 = 0xffffffff;
         for (let iy = y0; iy < y1; iy++) {
-          for (let ix = x0; ix < x1; ix++) m &= load<u32>(input + ((<usize>(iy * w + ix) * cw + j) << 2));
+          for (let ix = x0; ix < x1; ix++) m &= load<u32>(input + ((<usize>(iy * w + ix) * cw + j) << 2)) ^ f;
         }
-        store<u32>(output + ((<usize>(oy * outW + ox) * cw + j) << 2), m);
+        store<u32>(output + ((<usize>(oy * outW + ox) * cw + j) << 2), m ^ f);
       }
     }
   }
 }
 
-export function maxPool2dBits(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
-  padTop: i32, padLeft: i32, outH: i32, outW: i32, output: usize): void {
-  assertPoolArgs(h, w, c, kh, kw, stride, padTop, padLeft, outH, outW);
-  if (!ASC_FEATURE_SIMD) { maxPool2dBitsReference(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, output); return; }
+/** Four words at a time, the rest one by one; flip = 0: no flip. */
+// @ts-ignore: decorator
+@inline function maxPoolBitsVectors(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, flip: usize, output: usize): void {
   const cw = wordsFor(c);
   for (let oy = 0; oy < outH; oy++) {
     const y0 = clampLo(oy * stride - padTop), y1 = min(h, oy * stride - padTop + kh);
@@ -90,18 +124,20 @@ export function maxPool2dBits(input: usize, h: i32, w: i32, c: i32, kh: i32, kw:
       const out = output + (<usize>(oy * outW + ox) * cw << 2);
       let j = 0;
       for (; j + 4 <= cw; j += 4) {
+        const f = flip ? v128.load(flip + (<usize>j << 2)) : i32x4.splat(0);
         let m = i32x4.splat(-1);
         for (let iy = y0; iy < y1; iy++) {
-          for (let ix = x0; ix < x1; ix++) m = v128.and(m, v128.load(input + ((<usize>(iy * w + ix) * cw + j) << 2)));
+          for (let ix = x0; ix < x1; ix++) m = v128.and(m, v128.xor(v128.load(input + ((<usize>(iy * w + ix) * cw + j) << 2)), f));
         }
-        v128.store(out + (<usize>j << 2), m);
+        v128.store(out + (<usize>j << 2), v128.xor(m, f));
       }
       for (; j < cw; j++) {
+        const f: u32 = flip ? load<u32>(flip + (<usize>j << 2)) : 0;
         let m: u32 = 0xffffffff;
         for (let iy = y0; iy < y1; iy++) {
-          for (let ix = x0; ix < x1; ix++) m &= load<u32>(input + ((<usize>(iy * w + ix) * cw + j) << 2));
+          for (let ix = x0; ix < x1; ix++) m &= load<u32>(input + ((<usize>(iy * w + ix) * cw + j) << 2)) ^ f;
         }
-        store<u32>(out + (<usize>j << 2), m);
+        store<u32>(out + (<usize>j << 2), m ^ f);
       }
     }
   }

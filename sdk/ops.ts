@@ -11,7 +11,7 @@ import { patchWords, roundUp, wordsFor } from './layout.js';
 export type OpName =
   | 'conv2d' | 'bconv2d' | 'bdense' | 'conv2dBinaryWeights' | 'depthwiseConv2d' | 'dense'
   | 'packSigns' | 'packSignsAffine' | 'unpackSigns'
-  | 'maxPool2d' | 'maxPool2dBits' | 'avgPool2d' | 'globalAvgPool'
+  | 'maxPool2d' | 'maxPool2dBits' | 'maxPool2dBitsFlip' | 'avgPool2d' | 'globalAvgPool'
   | 'scaleShift' | 'relu' | 'softmax' | 'flatten';
 
 /**
@@ -384,6 +384,24 @@ export const OPS: readonly OpDescriptor[] = [
     // The same bytes under another shape: no kernel.
     scratch: null, kernels: [], inPlace: true, repack: null, contents: null,
     step: () => () => {},
+  },
+  {
+    // A bit max pool whose `flip` channels pool by OR: the exporter's bits-through-pool
+    // for conv -> maxpool -> BN -> sign where some BN scales are negative (tools/export).
+    name: 'maxPool2dBitsFlip', code: 18, input: 'bits', attributes: { ...noAttributes, window: true },
+    tensors: [slot('flip', bitsOnly)],
+    infer: (x, a) => { const output = windowed(x, a, x.c, 'bits'); return { output, macs: elements(output) * a.kh * a.kw, tensors: { flip: wordsFor(x.c) } }; },
+    params: (l) => l.input.c,
+    scratch: null, kernels: ['maxPool2dBitsFlip'], inPlace: false, repack: null,
+    contents: {
+      role: 'flip', key: (l) => String(l.input.c),
+      check: (word, l) => (l.input.c % 32 !== 0 && word(wordsFor(l.input.c) - 1) >>> (l.input.c % 32) !== 0 ? 'padding bits set in the last flip word' : null),
+    },
+    step(l, a) {
+      const { input: x, output: y, kh, kw, stride, padTop, padLeft } = l;
+      const f = a.kernel('maxPool2dBitsFlip'), flip = a.tensor('flip'), { input, output } = a;
+      return () => f(input, x.h, x.w, x.c, kh, kw, stride, padTop, padLeft, y.h, y.w, flip, output);
+    },
   },
 ];
 

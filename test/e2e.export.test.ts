@@ -20,29 +20,41 @@ const data = loadQuickdraw({ classes: 6 });
 const SAMPLES = 48;
 
 describe('export → sdk agrees with tfjs', () => {
-  const cases: { title: string; opts: Partial<ModelOptions>; variant: (typeof VARIANTS)[number]; ops?: string[] }[] = [
-    // default block order 'bn-sign-conv-pool' for the binary variants
-    ...VARIANTS.map((variant) => ({ title: variant, variant, opts: {}, ops: variant === 'float' ? [] : ['packSignsAffine', 'maxPool2d'] })),
+  const cases: { title: string; opts: Partial<ModelOptions>; variant: (typeof VARIANTS)[number]; ops?: string[]; absent?: string[]; negateGamma?: boolean }[] = [
+    // default block order 'bn-sign-conv-pool' for the binary variants: the BN after each pool folds into
+    // the conv's threshold and the pool runs on bits (every scale positive here: no flip)
+    ...VARIANTS.map((variant) => ({ title: variant, variant, opts: {}, ops: variant === 'float' ? [] : ['maxPool2dBits'], absent: variant === 'float' ? [] : ['packSignsAffine', 'maxPool2d', 'maxPool2dBitsFlip'] })),
+    // some BN scales negative: those channels pool by OR
+    ...(['xnor', 'dabn'] as const).map((variant) => ({ title: `${variant} negative BN scales`, variant, opts: {}, ops: ['maxPool2dBitsFlip'], absent: ['maxPool2dBits', 'packSignsAffine'], negateGamma: true })),
     ...(['xnor', 'dabn'] as const).flatMap((variant) => [
       { title: `${variant} conv-bn-pool-sign`, variant, opts: { blockOrder: 'conv-bn-pool-sign' as const }, ops: ['maxPool2dBits'] },
       { title: `${variant} bn-sign-conv-pool + conv ReLU`, variant, opts: { blockOrder: 'bn-sign-conv-pool' as const, convRelu: true }, ops: ['packSignsAffine', 'maxPool2d'] },
     ]),
     // binary weights on float inputs: every binary conv (weights-only), and only conv4-conv5 (a hybrid)
     { title: 'dabn weights-only', variant: 'dabn', opts: { floatInputs: 'all' }, ops: ['conv2dBinaryWeights', 'scaleShift'] },
-    { title: 'xnor float inputs to conv4, conv5', variant: 'xnor', opts: { floatInputs: ['conv4', 'conv5'] }, ops: ['conv2dBinaryWeights', 'bconv2d', 'packSignsAffine'] },
+    { title: 'xnor float inputs to conv4, conv5', variant: 'xnor', opts: { floatInputs: ['conv4', 'conv5'] }, ops: ['conv2dBinaryWeights', 'bconv2d', 'maxPool2dBits', 'scaleShift'] },
     { title: 'dabn last layer binary weights on float inputs', variant: 'dabn', opts: { lastLayer: 'binary', floatInputs: ['conv6'] }, ops: ['conv2dBinaryWeights', 'bconv2d'] },
     { title: 'xnor binary last layer', variant: 'xnor', opts: { lastLayer: 'binary' }, ops: ['bconv2d'] },
   ];
   it('floatInputs names only binary sketchnet convs', () => {
     expect(() => sketchNet({ variant: 'dabn', classes: 3, floatInputs: ['conv1'] })).toThrow(/'conv1' is not a binary sketchnet conv/);
   });
-  for (const { title, variant, opts, ops } of cases) {
+  for (const { title, variant, opts, ops, absent, negateGamma } of cases) {
     it(`sketchnet ${title}`, async () => {
       const model = sketchNet({ variant, classes: data.classes.length, width: 0.25, seed: 3, ...opts });
       await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 3, maxSteps: 4, evalEachEpoch: false });
+      if (negateGamma) {
+        // Every other channel of the BNs after the pools gets a negative scale (γ < 0).
+        for (const name of ['bn2', 'bn3']) {
+          const bn = model.getLayer(name), [gamma, ...rest] = bn.getWeights();
+          const g = gamma.dataSync().map((v, i) => (i % 2 ? -Math.abs(v) : Math.abs(v)));
+          bn.setWeights([tf.tensor1d(g), ...rest]);
+        }
+      }
       const { bytes, layers } = exportModel(model, { labels: data.classes });
       expect(layers.length).toBeGreaterThan(4);
       for (const op of ops ?? []) expect(layers.map((l) => l.op), `${title}: exported ops`).toContain(op);
+      for (const op of absent ?? []) expect(layers.map((l) => l.op), `${title}: exported ops`).not.toContain(op);
       const x = data.test.x.subarray(0, SAMPLES * 784);
       const want = tf.tidy(() => model.predict(tf.tensor4d(x, [SAMPLES, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array;
       for (const backend of ['simd', 'scalar'] as const) {

@@ -171,6 +171,22 @@ describe('depthwiseConv2d, pools', () => {
       for (const [build, fn] of implsOf('maxPool2dBits')) {
         expect(call(build, fn, (kh) => poolArgs(kh, packSigns(pm, h * w, c), g.outH * g.outW * wordsFor(c), true)).data, `${build}.${fn} ${name}`).toEqual(wantBits);
       }
+      // With a flip mask: flipped channels take the min of their ±1 values (tfjs: −maxPool(−x)).
+      const flipped = Array.from({ length: c }, (_, ch) => ch === 0 || (ch < c - 1 && rand() < 0.5)); // both kinds when C ≥ 2
+      const flip = new Uint32Array(wordsFor(c));
+      flipped.forEach((f, ch) => { if (f) flip[ch >> 5] |= 1 << (ch & 31); });
+      const [maxOf, minOf] = tf.tidy(() => {
+        const t = tf.tensor4d(pm, [1, h, w, c]);
+        return [tf.maxPool(t, [k, k], stride, s.padding).dataSync(), tf.neg(tf.maxPool(tf.neg(t), [k, k], stride, s.padding)).dataSync()];
+      });
+      const wantFlip = packSigns(maxOf.map((v, i) => (flipped[i % c] ? minOf[i] : v)), g.outH * g.outW, c);
+      for (const [build, fn] of implsOf('maxPool2dBitsFlip')) {
+        const { data } = call(build, fn, (kh) => {
+          const out = kh.output(g.outH * g.outW * wordsFor(c) * 4);
+          return { args: [kh.put(packSigns(pm, h * w, c)), h, w, c, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(flip), out], out, outLen: g.outH * g.outW * wordsFor(c), u32: true };
+        });
+        expect(data, `${build}.${fn} ${name}`).toEqual(wantFlip);
+      }
     });
   }
 });

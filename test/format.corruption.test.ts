@@ -247,6 +247,11 @@ describe('corrupt files give typed errors', () => {
     w2[19] = 1; // Kpad = 20 > 3·3·2 = 18
     padWord.layers[2] = { ...padWord.layers[2], weights: w2 };
     expect(codeOf(writeBxn(padWord))).toBe('nonzero_padding');
+    // A flip mask (maxPool2dBitsFlip) over 33 channels: bit 1 of word 1 is channel 33, padding.
+    const flipModel = (flip: Uint32Array) => { const m = small(); m.layers.splice(2, 0, { op: 'maxPool2dBitsFlip', kh: 1, kw: 1, stride: 1, padding: 'valid', flip }); return m; };
+    expect(codeOf(writeBxn(flipModel(new Uint32Array([0xdeadbeef, 1]))))).toBe('ok');
+    expect(codeOf(writeBxn(flipModel(new Uint32Array([0xdeadbeef, 3]))))).toBe('nonzero_padding');
+    expect(codeOf(writeBxn(flipModel(new Uint32Array([1]))))).toBe('shape_mismatch');
     const meta = good.slice();
     const at = sectionOffset(meta, 'META').offset;
     meta[at] = 0x5b; // '[': no longer an object

@@ -126,17 +126,20 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
       return r;
     }
     case 'unpackSigns': return { ...x, bits: false };
-    case 'maxPool2d': case 'maxPool2dBits': case 'avgPool2d': {
+    case 'maxPool2d': case 'maxPool2dBits': case 'maxPool2dBitsFlip': case 'avgPool2d': {
       const r = out(C, x.bits, oh, ow);
+      // maxPool2dBitsFlip: channels whose flip bit is 1 take the min of their ±1 values.
+      const flip = l.op === 'maxPool2dBitsFlip' ? (tensor('flip') as Uint32Array) : null;
       for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let c = 0; c < C; c++) {
-        let max = -Infinity, sum = 0, count = 0;
+        let max = -Infinity, min = Infinity, sum = 0, count = 0;
         for (let ky = 0; ky < l.kh; ky++) for (let kx = 0; kx < l.kw; kx++) {
           const y = oy * l.stride + ky - l.padTop, xx = ox * l.stride + kx - l.padLeft;
           if (!inside(y, xx)) continue; // padded cells ignored
           const v = px(y, xx, c);
-          max = Math.max(max, v); sum += v; count++;
+          max = Math.max(max, v); min = Math.min(min, v); sum += v; count++;
         }
-        r.data[(oy * ow + ox) * C + c] = l.op === 'avgPool2d' ? f32(sum / count) : max;
+        const flipped = flip !== null && ((flip[c >> 5] >>> (c & 31)) & 1) === 1;
+        r.data[(oy * ow + ox) * C + c] = l.op === 'avgPool2d' ? f32(sum / count) : flipped ? min : max;
       }
       return r;
     }

@@ -12,6 +12,7 @@ export const ENTRIES = {
   cli: { source: 'tools/cli.ts', what: 'the bexnet command (bin/bexnet.js)' },
   quickstart: { source: 'tools/quickstart.ts', what: 'npm run quickstart' },
   'bench-kernels': { source: 'tools/bench/kernels.ts', what: 'npm run bench:kernels, bexnet bench kernels' },
+  'bench-models': { source: 'tools/bench/models.ts', what: 'npm run bench:models' },
   fuzz: { source: 'tools/fuzz.ts', what: 'npm run fuzz' },
   soak: { source: 'tools/soak.ts', what: 'npm run soak' },
   'train-bench': { source: 'tools/train/bench.ts', what: 'npm run train:bench' },

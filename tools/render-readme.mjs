@@ -15,15 +15,15 @@ const TABLES = {
     const get = (s, i) => rows.find((r) => r.shape === s && r.impl === i);
     const ratio = (s, i, digits = 2) => (get(s, i) ? `${fmt(get(s, 'tfjs-wasm').medianMs / get(s, i).medianMs, digits)}×` : '–');
     const ms = (s, i) => (get(s, i) ? `${fmt(get(s, i).medianMs, 3)} ms` : '–');
-    const convShapes = [...new Set(rows.filter((r) => r.impl === 'conv-f32').map((r) => r.shape))];
-    const impls = ['tfjs-wasm', 'conv-f32', 'conv-int8', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
+    const convShapes = [...new Set(rows.filter((r) => r.impl === 'bconv-simd-dabn').map((r) => r.shape))];
+    const impls = ['tfjs-wasm', 'conv2d-f32', 'conv2d-int8', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
     const out = [
       `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | f32 ×tfjs | int8 ×tfjs | DABN ×tfjs | DABN % of ceiling |`,
       `|---|${impls.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
     ];
     for (const s of convShapes) {
       const d = get(s, 'bconv-simd-dabn'), ceil = get(s, 'ceiling-xor-popcnt');
-      out.push(`| ${s} | ${impls.map((i) => ms(s, i)).join(' | ')} | ${ratio(s, 'conv-f32')} | ${ratio(s, 'conv-int8')} | ${ratio(s, 'bconv-simd-dabn', 1)} | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
+      out.push(`| ${s} | ${impls.map((i) => ms(s, i)).join(' | ')} | ${ratio(s, 'conv2d-f32')} | ${ratio(s, 'conv2d-int8')} | ${ratio(s, 'bconv-simd-dabn', 1)} | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
     }
     const denseShapes = [...new Set(rows.filter((r) => r.impl === 'dense-f32').map((r) => r.shape))];
     if (denseShapes.length) {

@@ -49,7 +49,7 @@ export const LAYER_FLAG_RELU = 1;
 export const LAYER_FLAG_BITS_OUT = 2;
 
 /** Which fields a layer record uses. Unused fields must be zero (tensor refs −1). */
-export type TensorRole = 'weights' | 'bias' | 'transform' | 'scale' | 'shift';
+export type TensorRole = 'weights' | 'bias' | 'transform' | 'scale' | 'shift' | 'flip';
 export const FLOAT_ENCODINGS: TensorEncoding[] = ['f32', 'f16', 'int8'];
 
 /** Op codes reserved for expander-graph (X-Net) layers; rejected with 'unsupported_expander' in v1. */

@@ -33,6 +33,7 @@ export interface LayerInput {
   transform?: TensorInput;
   scale?: TensorInput;
   shift?: TensorInput;
+  flip?: TensorInput;
 }
 
 export interface ExtraSection { type: string; required: boolean; bytes: Uint8Array }

@@ -22,6 +22,16 @@ const SHAPES = [
   { h: 7, c: 512, cout: 512, k: 3 },
   { h: 14, c: 256, cout: 256, k: 1 },
 ];
+// First layers: few input channels (a sketch's one, an image's three), where a GEMM over
+// kw·C has almost no depth. The sketch net's conv1 and a VGG-style RGB stem.
+const FIRST_SHAPES = [
+  { h: 28, c: 1, cout: 32, k: 5, stride: 2, impl: 'conv2d-first-c1' },
+  { h: 224, c: 3, cout: 64, k: 3, stride: 1, impl: 'conv2d-first-c3' },
+];
+// Dense layers: the classifiers of the sketch net at 345 classes and of an ImageNet-shaped net.
+const DENSE_SHAPES = [{ k: 512, n: 345 }, { k: 4096, n: 1000 }];
+const firstLabel = ({ h, c, cout, k, stride }: (typeof FIRST_SHAPES)[number]) => `${h}x${h}x${c}-${cout}-${k}x${k}${stride > 1 ? `-s${stride}` : ''}`;
+const denseLabel = ({ k, n }: (typeof DENSE_SHAPES)[number]) => `dense-${k}-${n}`;
 const FLAG_SUM_X = 4;
 const budgetMs = args['budget-ms'] ?? (args.quick ? 1000 : 4000);
 const label = ({ h, c, cout, k }: (typeof SHAPES)[number]) => `${h}x${h}x${c}-${cout}-${k}x${k}`;
@@ -29,7 +39,8 @@ const shapeFilter = orExit(() => {
   if (args.shape === undefined) return null;
   let re: RegExp;
   try { re = new RegExp(args.shape); } catch { throw new UsageError(`--shape must be a regular expression, got '${args.shape}'`); }
-  if (!SHAPES.some((s) => re.test(label(s)))) throw new UsageError(`--shape '${args.shape}' matches none of ${SHAPES.map(label).join(', ')}`);
+  const labels = [...SHAPES.map(label), ...FIRST_SHAPES.map(firstLabel), ...DENSE_SHAPES.map(denseLabel)];
+  if (!labels.some((l) => re.test(l))) throw new UsageError(`--shape '${args.shape}' matches none of ${labels.join(', ')}`);
   return re;
 });
 
@@ -76,11 +87,11 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
     const a = new Arena(simd);
     const ip = a.put(x), wp = a.put(packFloatFilters(w, k * k * c, cout)), bp = a.put(rand(cout));
     const sp = a.alloc(simd.conv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
-    record(shape, 'conv-f32', macs, () => simd.conv2d(ip, h, h, c, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+    record(shape, 'conv2d-f32', macs, () => simd.conv2d(ip, h, h, c, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
     // int8 weights read as stored (a quarter of the weight bytes), widened in registers.
     const { q, scales } = quantizeInt8(w, cout);
     const qp = a.put(Int8Array.from(packFloatFilters(Float32Array.from(q), k * k * c, cout))), sc = a.put(padScales(scales, cout));
-    record(shape, 'conv-int8', macs, () => simd.conv2dInt8(ip, h, h, c, qp, sc, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+    record(shape, 'conv2d-int8', macs, () => simd.conv2dInt8(ip, h, h, c, qp, sc, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
   }
 
   const xb = packSigns(x, h * h, c), wb = packBinaryFilters(w, k, k, c, cout);
@@ -104,11 +115,28 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
   xt.dispose(); wt.dispose();
 }
 
-// Dense layers (the classifiers of the sketch net at 345 classes and of an ImageNet-shaped
-// net): f32 and int8 weights against tfjs matMul + bias.
-const DENSE_SHAPES = [{ k: 512, n: 345 }, { k: 4096, n: 1000 }];
+// First layers (FIRST_SHAPES), against tfjs conv2d + bias.
+for (const { h, c, cout, k, stride, impl } of FIRST_SHAPES) {
+  const shape = firstLabel({ h, c, cout, k, stride, impl });
+  if (shapeFilter && !shapeFilter.test(shape)) continue;
+  const g = convGeometry(h, h, k, k, stride, 'same');
+  const macs = g.outH * g.outW * cout * k * k * c;
+  const x = rand(h * h * c), w = rand(k * k * c * cout), b = rand(cout);
+  const xt = tf.tensor4d(x, [1, h, h, c]), wt = tf.tensor4d(w, [k, k, c, cout]), bt = tf.tensor1d(b);
+  record(shape, 'tfjs-wasm', macs, () => tf.add(tf.conv2d(xt, wt, stride, 'same'), bt).dispose());
+  const a = new Arena(simd);
+  const ip = a.put(x), bp = a.put(b), op = a.alloc(g.outH * g.outW * cout * 4);
+  const wp = a.put(packFloatFilters(w, k * k * c, cout));
+  const sp = a.alloc(simd.conv2dScratchBytes(c, k, k, stride, g.outH, g.outW, cout));
+  // The row names the layer (issue 11's conv2d-first-c1/-c3); the sdk runs conv2d there.
+  record(shape, impl, macs, () => simd.conv2d(ip, h, h, c, wp, bp, cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+  flush();
+  xt.dispose(); wt.dispose(); bt.dispose();
+}
+
+// Dense layers (DENSE_SHAPES): f32 and int8 weights against tfjs matMul + bias.
 for (const { k, n } of DENSE_SHAPES) {
-  const shape = `dense-${k}-${n}`;
+  const shape = denseLabel({ k, n });
   if (shapeFilter && !shapeFilter.test(shape)) continue;
   const x = rand(k), w = rand(k * n), b = rand(n);
   const xt = tf.tensor2d(x, [1, k]), wt = tf.tensor2d(w, [k, n]), bt = tf.tensor1d(b);

@@ -10,10 +10,14 @@
 //   next binary layer's input bit (a per-channel threshold; see ARCHITECTURE.md);
 // - max-pool between a conv and its activation moves after the activation
 //   (ReLU and sign are monotone, so they commute with max); on bits it is an AND;
-// - a batch norm that follows a pool (conv -> [ReLU] -> maxpool -> BN -> sign, the
-//   'bn-sign-conv-pool' block order) cannot fold into the conv (max does not commute
-//   with a negative scale): the conv keeps a float output, the pool runs on floats,
-//   and BN + sign become one packSignsAffine (bit = s·x + t < 0);
+// - a batch norm that follows a pool (binary conv -> maxpool -> BN -> sign, the
+//   'bn-sign-conv-pool' block order) folds into the conv too, and the pool runs on
+//   its bits: sign(s·max y + t) is the max of the signs of s·y + t where s > 0 (an
+//   AND of bits, maxPool2dBits) and their min where s < 0 (an OR: those channels
+//   are flagged in maxPool2dBitsFlip's mask), since an affine map with s ≥ 0 is
+//   monotone and one with s < 0 reverses order. With a ReLU between conv and pool,
+//   or a float conv, the conv keeps a float output, the pool runs on floats, and
+//   BN + sign become one packSignsAffine (bit = s·x + t < 0);
 // - every packed weight keeps the exact training convention (±1 masks, α/β).
 // Anything the format cannot express (residual adds, unequal strides, float
 // inputs into a +1-padded binary conv) is an ExportError naming the layer.
@@ -200,14 +204,38 @@ const EMITTERS: { [K in Block['kind']]: Emitter<K> } = {
   },
 };
 
-function emitMaxPool(chain: Chain, p: LayerView, from: string[]) {
+/** A max pool; on bits with `flip`, the flagged channels pool by OR (maxPool2dBitsFlip). */
+function emitMaxPool(chain: Chain, p: LayerView, from: string[], flip: Uint32Array | null = null, note?: string) {
   const st = chain.st;
   const [kh, kw] = pair(p.config.poolSize);
   const [sh, sw] = pair(p.config.strides ?? p.config.poolSize);
   if (sh !== sw) throw new ExportError(`layer '${p.name}': strides ${sh}x${sw} (kernels take one stride)`);
   const padding = (p.config.padding as Padding) ?? 'valid';
   const g = convGeometry(st.h, st.w, kh, kw, sh, padding);
-  chain.emit(from, { op: st.dtype === 'bits' ? 'maxPool2dBits' : 'maxPool2d', kh, kw, stride: sh, padding }, { h: g.outH, w: g.outW, c: st.c, dtype: st.dtype }, 0, null);
+  const next = { h: g.outH, w: g.outW, c: st.c, dtype: st.dtype };
+  if (flip) chain.emit(from, { op: 'maxPool2dBitsFlip', kh, kw, stride: sh, padding, flip }, next, flip.byteLength, null, { encoding: 'bits', note });
+  else chain.emit(from, { op: st.dtype === 'bits' ? 'maxPool2dBits' : 'maxPool2d', kh, kw, stride: sh, padding }, next, 0, null, { encoding: null, note });
+}
+
+type WeightedBlock = Extract<Block, { kind: 'weighted' }>;
+type BatchNormBlock = Extract<Block, { kind: 'batchNorm' }>;
+
+/** binary conv (bit inputs) -> maxpool, then BN -> sign: the block whose pool can run on bits. */
+function poolsOnBits(chain: Chain, block: Block, next: Block | undefined): next is BatchNormBlock {
+  return block.kind === 'weighted' && !!block.layer.binary?.binaryInput && !!block.pool && !block.bn && !block.act
+    && chain.st.dtype === 'bits' && next?.kind === 'batchNorm' && !!next.sign;
+}
+
+/** The conv with the BN folded into its threshold (bit outputs), then the pool on bits, flipping channels with s < 0. */
+function emitPoolOnBits(chain: Chain, block: Block, next: BatchNormBlock) {
+  const { layer, pool } = block as WeightedBlock;
+  emitWeighted(chain, layer, next.layer, 'sign', [layer.name, next.layer.name, next.sign!.name]);
+  const { s } = bnAffine(next.layer);
+  const flip = new Uint32Array(Math.ceil(s.length / 32));
+  let flipped = 0;
+  s.forEach((v, o) => { if (v < 0) { flip[o >> 5] |= 1 << (o & 31); flipped++; } });
+  emitMaxPool(chain, pool!, [pool!.name], flipped ? flip : null,
+    `pooled on bits after the batch norm${flipped ? `; ${flipped} of ${s.length} channels have a negative scale and pool by OR` : ''}`);
 }
 
 /** A conv / dense layer with its batch norm folded in: float, binary-weight on float inputs, or binary. */
@@ -282,7 +310,11 @@ export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): Ex
   if (inputShape.length !== 3 || inputShape.some((d) => !(d > 0))) throw new ExportError(`input shape must be [H, W, C], got [${inputShape}]`);
   const blocks = groupBlocks(exportView(model));
   const chain = new Chain({ h: inputShape[0], w: inputShape[1], c: inputShape[2], dtype: 'f32' }, opts.floatEncoding ?? 'f32');
-  for (const block of blocks) (EMITTERS[block.kind] as Emitter<typeof block.kind>)(chain, block as never);
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i], next = blocks[i + 1];
+    if (poolsOnBits(chain, block, next)) { emitPoolOnBits(chain, block, next); i++; continue; }
+    (EMITTERS[block.kind] as Emitter<typeof block.kind>)(chain, block as never);
+  }
   const st = chain.st;
   if (st.dtype !== 'f32' || st.h * st.w !== 1) throw new ExportError(`the model must end in float logits [1, 1, N]; it ends in ${st.h}x${st.w}x${st.c} ${st.dtype}`);
   const labels = opts.labels ?? [];

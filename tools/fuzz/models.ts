@@ -3,7 +3,7 @@
  * the f64 reference agree exactly on every sign; a ~200 KB model of realistic shape. Used by
  * the sdk tests, tools/fuzz.ts and tools/soak.ts (tools import nothing from test/).
  */
-import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, axisGeometry, type Padding } from '../../sdk/layout.js';
+import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, axisGeometry, wordsFor, type Padding } from '../../sdk/layout.js';
 import type { BxnMetadata } from '../../sdk/format/model.js';
 import { OPS, type OpName } from '../../sdk/ops.js';
 import type { BxnModelInput, LayerInput, TensorInput } from '../../sdk/format/writer.js';
@@ -126,6 +126,12 @@ function tryOp(rng: Rng, op: OpName, s: State): { layer: LayerInput; next: State
     case 'maxPool2d': case 'maxPool2dBits': case 'avgPool2d': {
       if (!win || float !== (op !== 'maxPool2dBits')) return null;
       return { layer: { op, ...win }, next: { ...s, h: geo!.oh, w: geo!.ow, exact: op === 'avgPool2d' ? false : s.exact } };
+    }
+    case 'maxPool2dBitsFlip': {
+      if (!win || float) return null;
+      const flip = new Uint32Array(wordsFor(s.c)).map(() => (rng() * 2 ** 32) >>> 0);
+      if (s.c % 32) flip[flip.length - 1] &= 2 ** (s.c % 32) - 1; // padding bits zero
+      return { layer: { op, ...win, flip }, next: { ...s, h: geo!.oh, w: geo!.ow } };
     }
     case 'globalAvgPool':
       return float ? { layer: { op }, next: { ...s, h: 1, w: 1, exact: false } } : null;
