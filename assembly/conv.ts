@@ -6,8 +6,8 @@
 // (skipped when no padding is needed), so the inner loops never bounds-check.
 // For fixed (oy, ky) the kw·C inputs under a filter row are contiguous in that
 // window, and so are the filter's weights: the kernel is a GEMM over them.
-import { roundUp, storeF32Lanes, loadF32Lanes } from "./common";
-import { transform1, transform4, relu1, relu4, FLAG_RELU } from "./transform";
+import { roundUp, storeF32Lanes, loadF32Lanes, wordsFor } from "./common";
+import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT } from "./transform";
 
 // ---------------------------------------------------------------------------
 // Reference: direct loops with bounds checks.
@@ -41,6 +41,13 @@ export function conv2dReference(input: usize, h: i32, w: i32, c: i32, weights: u
         }
         if (q) acc *= load<f32>(scales + (<usize>o << 2));
         acc += load<f32>(bias + (<usize>o << 2));
+        if (flags & FLAG_BITS_OUT) {
+          // bit = y < 0, channel o of the pixel's ceil(cout/32) words (zeroed at o % 32 == 0).
+          const word = output + ((<usize>(oy * outW + ox) * wordsFor(cout) + (o >> 5)) << 2);
+          const bits: u32 = (o & 31) == 0 ? 0 : load<u32>(word);
+          store<u32>(word, acc < 0 ? bits | (<u32>1 << (o & 31)) : bits);
+          continue;
+        }
         store<f32>(output + ((<usize>(oy * outW + ox) * cout + o) << 2), flags & FLAG_RELU ? max<f32>(acc, 0) : acc);
       }
     }
@@ -96,6 +103,17 @@ export function conv2dScratchBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: 
   storeF32Lanes(out, acc0, n);
 }
 
+/**
+ * The sign bits (y < 0) of 8 channels as one byte, masked to the panel's real channels:
+ * lanes past Cout may hold nonzero weights (FORMAT.md only asks them to be zero), and an
+ * activation's padding bits must be 0.
+ */
+// @ts-ignore: decorator
+@inline function signByte(acc0: v128, acc1: v128, mask: i32): u8 {
+  const zero = f32x4.splat(0);
+  return <u8>((i32x4.bitmask(f32x4.lt(acc0, zero)) | (i32x4.bitmask(f32x4.lt(acc1, zero)) << 4)) & mask);
+}
+
 export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bias: usize, cout: i32,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   flags: i32, output: usize, scratch: usize): void {
@@ -124,9 +142,22 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   const rowK = kw * c;                  // contiguous k per filter row
   const panelBytes = <usize>(kh * rowK) * rowBytes; // one panel: kh·kw·C rows of 8 weights
   const relu = (flags & FLAG_RELU) != 0;
+  // Bit outputs (flag 2): each panel of 8 channels is one byte of the pixel's words; the
+  // bytes past the last panel are padding and stay zero.
+  const bitsOut = (flags & FLAG_BITS_OUT) != 0;
+  const pixelBytes: usize = <usize>wordsFor(cout) << 2;
+  if (bitsOut && <usize>(roundUp(cout, 8) >> 3) < pixelBytes) memory.fill(output, 0, <usize>(outH * outW) * pixelBytes);
+  // Loop order by working set: when every panel fits in L1 together (few input channels:
+  // first layers), a block of 16 pixels meets all panels while its input rows are in L1;
+  // otherwise each panel sweeps all pixels once (a panel stays in cache, the input streams).
+  const pixels = outH * outW;
+  const block = <usize>((cout + 7) >> 3) * panelBytes <= 24576 ? 16 : pixels;
+  for (let pb = 0; pb < pixels; pb += block) {
+  const pEnd = min(pixels, pb + block);
   for (let co = 0; co < cout; co += 8) {
     const panel = weights + <usize>(co >> 3) * panelBytes;
     const n = min(8, cout - co);
+    const byteMask = (1 << n) - 1; // bit outputs: this panel's real channels
     const b0 = n >= 4 ? v128.load(bias + (<usize>co << 2)) : loadF32Lanes(bias + (<usize>co << 2), n);
     const b1 = n >= 8 ? v128.load(bias + (<usize>co << 2), 16) : (n > 4 ? loadF32Lanes(bias + (<usize>(co + 4) << 2), n - 4) : f32x4.splat(0));
     // int8: accumulate Σx·q from zero, then scale and add the bias (scales has a whole panel).
@@ -134,9 +165,8 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
     const i0 = q ? f32x4.splat(0) : b0, i1 = q ? f32x4.splat(0) : b1;
     // Tiles run over the flattened output pixels, so a row's leftover pixels
     // join the next row's tile (7×7 outputs: twelve full tiles and one single).
-    const pixels = outH * outW;
-    let p = 0;
-    for (; p + 4 <= pixels; p += 4) {
+    let p = pb;
+    for (; p + 4 <= pEnd; p += 4) {
       const x0 = windowAt(win, rowStride, stride, c, outW, p), x1 = windowAt(win, rowStride, stride, c, outW, p + 1);
       const x2 = windowAt(win, rowStride, stride, c, outW, p + 2), x3 = windowAt(win, rowStride, stride, c, outW, p + 3);
       let a00 = i0, a01 = i1, a10 = i0, a11 = i1, a20 = i0, a21 = i1, a30 = i0, a31 = i1;
@@ -170,6 +200,14 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
         a20 = f32x4.add(f32x4.mul(a20, s0), b0); a21 = f32x4.add(f32x4.mul(a21, s1), b1);
         a30 = f32x4.add(f32x4.mul(a30, s0), b0); a31 = f32x4.add(f32x4.mul(a31, s1), b1);
       }
+      if (bitsOut) {
+        const out = output + <usize>p * pixelBytes + <usize>(co >> 3);
+        store<u8>(out, signByte(a00, a01, byteMask));
+        store<u8>(out + pixelBytes, signByte(a10, a11, byteMask));
+        store<u8>(out + 2 * pixelBytes, signByte(a20, a21, byteMask));
+        store<u8>(out + 3 * pixelBytes, signByte(a30, a31, byteMask));
+        continue;
+      }
       const out = output + ((<usize>p * cout + co) << 2);
       const ostep = <usize>cout << 2;
       storeTile(out, a00, a01, n, relu);
@@ -177,7 +215,7 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
       storeTile(out + 2 * ostep, a20, a21, n, relu);
       storeTile(out + 3 * ostep, a30, a31, n, relu);
     }
-    for (; p < pixels; p++) {
+    for (; p < pEnd; p++) {
       const x0 = windowAt(win, rowStride, stride, c, outW, p);
       let a0 = i0, a1 = i1;
       for (let ky = 0; ky < kh; ky++) {
@@ -199,8 +237,10 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
         }
       }
       if (q) { a0 = f32x4.add(f32x4.mul(a0, s0), b0); a1 = f32x4.add(f32x4.mul(a1, s1), b1); }
+      if (bitsOut) { store<u8>(output + <usize>p * pixelBytes + <usize>(co >> 3), signByte(a0, a1, byteMask)); continue; }
       storeTile(output + ((<usize>p * cout + co) << 2), a0, a1, n, relu);
     }
+  }
   }
 }
 

@@ -240,10 +240,11 @@ function packSigns(name: 'packSigns' | 'packSignsAffine', code: number): OpDescr
 export const OPS: readonly OpDescriptor[] = [
   {
     name: 'conv2d', code: 1, input: 'f32',
-    attributes: { window: true, outChannels: true, relu: true, bitsOut: false },
+    // bitsOut: the first layer feeding a sign writes its bits (bit = y < 0) directly.
+    attributes: { window: true, outChannels: true, relu: true, bitsOut: true },
     tensors: floatFilters,
     infer(x, a) {
-      const N = a.outChannels, output = windowed(x, a, N, 'f32');
+      const N = a.outChannels, output = windowed(x, a, N, a.bitsOut ? 'bits' : 'f32');
       return { output, macs: pixels(output) * N * a.kh * a.kw * x.c, tensors: { weights: a.kh * a.kw * x.c * roundUp(N, 8), bias: N } };
     },
     params: (l) => l.kh * l.kw * l.input.c * l.outChannels + l.outChannels,
@@ -252,13 +253,13 @@ export const OPS: readonly OpDescriptor[] = [
     inPlace: false, repack: null, contents: null,
     step(l, a) {
       const { input: x, output: y, kh, kw, stride, padTop, padLeft, outChannels: N } = l;
-      const b = a.tensor('bias'), relu = l.relu ? 1 : 0, q = a.int8('weights'), { input, output, scratch } = a;
+      const b = a.tensor('bias'), flags = (l.relu ? 1 : 0) | (l.bitsOut ? 2 : 0), q = a.int8('weights'), { input, output, scratch } = a;
       if (q) {
         const f = a.kernel('conv2dInt8');
-        return () => f(input, x.h, x.w, x.c, q.values, q.scales, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
+        return () => f(input, x.h, x.w, x.c, q.values, q.scales, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, flags, output, scratch);
       }
       const f = a.kernel('conv2d'), w = a.tensor('weights');
-      return () => f(input, x.h, x.w, x.c, w, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, relu, output, scratch);
+      return () => f(input, x.h, x.w, x.c, w, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, flags, output, scratch);
     },
   },
   binaryConv('bconv2d', 2),

@@ -2,9 +2,10 @@
 // to .bxn, load it with the sdk (SIMD and scalar kernels) and compare with tfjs
 // predict on the same images: identical argmax on every sample, logits within 1e-4
 // of the logit range. Binary variants: the default 'bn-sign-conv-pool' block order
-// (float-output bconv2d -> [ReLU] -> maxPool2d -> BN + sign as one packSignsAffine),
-// with and without the conv ReLU, and the older 'conv-bn-pool-sign' order
-// (BN + sign folded into the bconv2d threshold, max-pool on bits).
+// (BN folded into the bconv2d threshold, max-pool on bits; with negative BN scales
+// those channels pool by OR), with the conv ReLU (float-output bconv2d -> ReLU ->
+// maxPool2d -> BN + sign as one packSignsAffine), the older 'conv-bn-pool-sign'
+// order, hybrids, and a VGG-style float stem conv -> pool -> BN -> sign.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../tools/train/backend';
@@ -12,6 +13,8 @@ import { sketchNet, VARIANTS, type ModelOptions } from '../tools/train/models';
 import { train } from '../tools/train/trainer';
 import { loadQuickdraw } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
+import { BinaryConv2D, SignActivation } from '../tools/train/layers';
+import { mulberry32 } from '../sdk/prng';
 import { nodeKernelOptions } from '../tools/node-kernels';
 import { loadModel } from '../sdk/index';
 
@@ -55,23 +58,54 @@ describe('export → sdk agrees with tfjs', () => {
       expect(layers.length).toBeGreaterThan(4);
       for (const op of ops ?? []) expect(layers.map((l) => l.op), `${title}: exported ops`).toContain(op);
       for (const op of absent ?? []) expect(layers.map((l) => l.op), `${title}: exported ops`).not.toContain(op);
-      const x = data.test.x.subarray(0, SAMPLES * 784);
-      const want = tf.tidy(() => model.predict(tf.tensor4d(x, [SAMPLES, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array;
-      for (const backend of ['simd', 'scalar'] as const) {
-        const m = await loadModel(bytes, { ...nodeKernelOptions(), backend });
-        const n = data.classes.length;
-        let range = 0;
-        for (const v of want) range = Math.max(range, Math.abs(v));
-        for (let s = 0; s < SAMPLES; s++) {
-          const got = m.run(x.subarray(s * 784, (s + 1) * 784));
-          const ref = want.subarray(s * n, (s + 1) * n);
-          const argmax = (a: ArrayLike<number>) => Array.prototype.indexOf.call(a, Math.max(...Array.from(a)));
-          expect(argmax(got), `${variant}/${backend} sample ${s}`).toBe(argmax(ref));
-          for (let o = 0; o < n; o++) expect(Math.abs(got[o] - ref[o]), `${variant}/${backend} sample ${s} logit ${o}`).toBeLessThanOrEqual(1e-4 * range + 1e-5);
-        }
-        m.dispose();
-      }
+      await expectAgrees(model, bytes, variant);
       model.dispose();
     });
   }
+});
+
+/** The sdk (SIMD and scalar) on the .bxn vs tfjs predict on the model: same argmax, logits within 1e-4 of the range. */
+async function expectAgrees(model: tf.LayersModel, bytes: Uint8Array, variant: string) {
+  const x = data.test.x.subarray(0, SAMPLES * 784);
+  const want = tf.tidy(() => model.predict(tf.tensor4d(x, [SAMPLES, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array;
+  for (const backend of ['simd', 'scalar'] as const) {
+    const m = await loadModel(bytes, { ...nodeKernelOptions(), backend });
+    const n = data.classes.length;
+    let range = 0;
+    for (const v of want) range = Math.max(range, Math.abs(v));
+    for (let s = 0; s < SAMPLES; s++) {
+      const got = m.run(x.subarray(s * 784, (s + 1) * 784));
+      const ref = want.subarray(s * n, (s + 1) * n);
+      const argmax = (a: ArrayLike<number>) => Array.prototype.indexOf.call(a, Math.max(...Array.from(a)));
+      expect(argmax(got), `${variant}/${backend} sample ${s}`).toBe(argmax(ref));
+      for (let o = 0; o < n; o++) expect(Math.abs(got[o] - ref[o]), `${variant}/${backend} sample ${s} logit ${o}`).toBeLessThanOrEqual(1e-4 * range + 1e-5);
+    }
+    m.dispose();
+  }
+}
+
+describe('a float first conv -> max-pool -> BN -> sign (a VGG-style stem) pools on bits', () => {
+  it('conv2d writes bits with the BN folded, the pools run on bits, channels with negative scales pool by OR', async () => {
+    const rand = mulberry32(7);
+    const inp = tf.input({ shape: [28, 28, 1] });
+    const S = (l: tf.layers.Layer, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
+    const bn = (name: string) => tf.layers.batchNormalization({ name, epsilon: 1e-3 });
+    let x = S(tf.layers.maxPooling2d({ poolSize: 2 }), S(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }), inp));
+    x = S(new SignActivation({ name: 'sign1' }), S(bn('bn1'), x));
+    x = S(tf.layers.maxPooling2d({ poolSize: 2 }), S(new BinaryConv2D({ filters: 40, kernelSize: 3, padding: 'same', quantizer: 'dabn', binaryInput: true, seed: 2 }), x));
+    x = S(new SignActivation({ name: 'sign2' }), S(bn('bn2'), x));
+    x = S(tf.layers.reLU({}), S(bn('bn3'), S(new BinaryConv2D({ filters: 32, kernelSize: 7, padding: 'valid', quantizer: 'dabn', binaryInput: true, seed: 3 }), x)));
+    x = S(tf.layers.flatten({}), S(tf.layers.conv2d({ filters: data.classes.length, kernelSize: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }), x));
+    const model = tf.model({ inputs: inp, outputs: x });
+    // Batch-norm statistics of both signs of γ (about a third negative), centred on the conv outputs.
+    for (const name of ['bn1', 'bn2', 'bn3']) {
+      const layer = model.getLayer(name), n = layer.getWeights()[0].shape[0];
+      const v = (f: () => number) => tf.tensor1d(Float32Array.from({ length: n }, f));
+      layer.setWeights([v(() => (rand() < 0.35 ? -1 : 1) * (0.5 + rand())), v(() => rand() - 0.5), v(() => (rand() - 0.5) * (name === 'bn1' ? 0.5 : 8)), v(() => (name === 'bn1' ? 0.1 : 4) + rand())]);
+    }
+    const { bytes, layers } = exportModel(model, { labels: data.classes });
+    expect(layers.map((l) => l.op)).toEqual(['conv2d', 'maxPool2dBitsFlip', 'bconv2d', 'maxPool2dBitsFlip', 'bconv2d', 'conv2d']);
+    await expectAgrees(model, bytes, 'stem');
+    model.dispose();
+  });
 });

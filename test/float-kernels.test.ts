@@ -81,6 +81,21 @@ describe('conv2d (float) and conv2dBinaryWeights', () => {
           expectClose(data, want, Array.from(absConv, (v, i) => v + Math.abs(bias[i % cout]) + 1e-3), 1e-5, `${build}.${fn} relu=${relu} ${name}`);
         }
       }
+      // Bit outputs (flag 2, first layers feeding a sign): exactly the signs of the same
+      // implementation's f32 output (same arithmetic), packed; padding bits zero even when
+      // the panel lanes past Cout hold nonzero weights (the format allows it).
+      const bitsLen = g.outH * g.outW * wordsFor(cout);
+      const rows = k * k * c, dirty = packFloatFilters(wt, rows, cout);
+      for (let o = cout; o < roundUp(cout, 8); o++) for (let r = 0; r < rows; r++) dirty[((o >> 3) * rows + r) * 8 + (o & 7)] = rand() - 0.5;
+      for (const [build, fn] of implsOf('conv2d')) {
+        const run = (flags: number, len: number, u32: boolean) => call(build, fn, (kh) => {
+          const out = kh.output(len * 4);
+          const scratch = kh.alloc(kh.exports.conv2dScratchBytes(c, k, k, stride, g.outH, g.outW, cout));
+          return { args: [kh.put(x), h, w, c, kh.put(dirty), kh.put(bias), cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, flags, out, scratch], out, outLen: len, u32 };
+        }).data;
+        const f = run(0, outLen, false) as Float32Array;
+        expect(run(2, bitsLen, true), `${build}.${fn} bits out ${name}`).toEqual(packSigns(f, g.outH * g.outW, cout));
+      }
       // int8 weights read as stored: oracle is tfjs on the dequantized weights.
       const i8 = int8Panels(wt, k * k * c, cout);
       const conv8 = oracleConv2d(x, h, w, c, i8.real, k, k, cout, stride, g, 0);

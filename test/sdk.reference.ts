@@ -51,7 +51,7 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
       const wts = tensor('weights') as Float32Array, bias = tensor('bias') as Float32Array;
       const depthwise = l.op === 'depthwiseConv2d';
       const rows = l.kh * l.kw * C; // conv2d weights are panels [ceil(N/8), kh, kw, C, 8]
-      const r = out(depthwise ? C : N, false);
+      const r = out(depthwise ? C : N, l.bitsOut);
       for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let o = 0; o < r.c; o++) {
         let s = bias[o];
         for (let ky = 0; ky < l.kh; ky++) for (let kx = 0; kx < l.kw; kx++) {
@@ -60,7 +60,7 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
           if (depthwise) s += px(y, xx, o) * wts[(ky * l.kw + kx) * C + o];
           else for (let c = 0; c < C; c++) s += px(y, xx, c) * wts[panelIndex(o, (ky * l.kw + kx) * C + c, rows)];
         }
-        r.data[(oy * ow + ox) * r.c + o] = f32(l.relu ? Math.max(0, s) : s);
+        r.data[(oy * ow + ox) * r.c + o] = l.bitsOut ? (s < 0 ? -1 : 1) : f32(l.relu ? Math.max(0, s) : s);
       }
       return r;
     }

@@ -3,9 +3,10 @@
 // random weights and batch-norm statistics, exported and hashed. The hashes in
 // train.export.golden.json were written by the exporter before it was split into
 // a grouping pass and per-block emitters (BEXNET_WRITE_GOLDEN=1 rewrites them);
-// a refactor of tools/export must leave every byte unchanged. Rewritten once on
-// purpose since: bn-sign-conv-pool blocks pool on bits (the xnor, dabn, float-input
-// conv4/conv5 and binary-last models changed; every other hash stayed).
+// a refactor of tools/export must leave every byte unchanged. Rewritten on purpose
+// since: bn-sign-conv-pool blocks pool on bits (the xnor, dabn, float-input conv4/conv5
+// and binary-last models changed), then the first conv writes its sign bits itself
+// (every binary model changed; the float model's bytes stayed).
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';

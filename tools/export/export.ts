@@ -16,8 +16,10 @@
 //   AND of bits, maxPool2dBits) and their min where s < 0 (an OR: those channels
 //   are flagged in maxPool2dBitsFlip's mask), since an affine map with s ≥ 0 is
 //   monotone and one with s < 0 reverses order. With a ReLU between conv and pool,
-//   or a float conv, the conv keeps a float output, the pool runs on floats, and
-//   BN + sign become one packSignsAffine (bit = s·x + t < 0);
+//   or a binary-weight conv on float inputs, the conv keeps a float output, the pool
+//   runs on floats, and BN + sign become one packSignsAffine (bit = s·x + t < 0);
+// - a float conv whose output feeds a sign writes the sign bits itself (conv2d bit
+//   outputs, bit = y < 0);
 // - every packed weight keeps the exact training convention (±1 masks, α/β).
 // Anything the format cannot express (residual adds, unequal strides, float
 // inputs into a +1-padded binary conv) is an ExportError naming the layer.
@@ -220,10 +222,14 @@ function emitMaxPool(chain: Chain, p: LayerView, from: string[], flip: Uint32Arr
 type WeightedBlock = Extract<Block, { kind: 'weighted' }>;
 type BatchNormBlock = Extract<Block, { kind: 'batchNorm' }>;
 
-/** binary conv (bit inputs) -> maxpool, then BN -> sign: the block whose pool can run on bits. */
+/**
+ * conv -> maxpool, then BN -> sign: the block whose pool can run on bits. The conv is binary
+ * on bit inputs (bconv2d) or float on float inputs (conv2d; a first layer); both write bits.
+ */
 function poolsOnBits(chain: Chain, block: Block, next: Block | undefined): next is BatchNormBlock {
-  return block.kind === 'weighted' && !!block.layer.binary?.binaryInput && !!block.pool && !block.bn && !block.act
-    && chain.st.dtype === 'bits' && next?.kind === 'batchNorm' && !!next.sign;
+  if (block.kind !== 'weighted' || !block.pool || block.bn || block.act || next?.kind !== 'batchNorm' || !next.sign) return false;
+  const { layer } = block;
+  return layer.binary ? !!layer.binary.binaryInput && chain.st.dtype === 'bits' : layer.className === 'Conv2D' && chain.st.dtype === 'f32';
 }
 
 /** The conv with the BN folded into its threshold (bit outputs), then the pool on bits, flipping channels with s < 0. */
@@ -278,7 +284,10 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
     const enc = act === 'sign' ? 'f32' : chain.floatEnc;
     const note = enc !== chain.floatEnc ? `kept f32, not ${chain.floatEnc}: its output feeds a sign, where rounding would flip bits` : undefined;
     const { tensor, bytes, quantError } = floatTensor(packFloatFilters(w, rows, cout), roundUp(cout, PANEL), enc);
-    chain.emit(from, { op: dense ? 'dense' : 'conv2d', ...geometry, weights: tensor, bias: b }, out, bytes + 4 * cout, quantError, { encoding: enc, note });
+    // A conv feeding a sign writes the sign bits itself (bit = y < 0, the packSigns rule).
+    const bitsOut = act === 'sign' && !dense;
+    chain.emit(from, { op: dense ? 'dense' : 'conv2d', ...geometry, bitsOut, weights: tensor, bias: b }, { ...out, dtype: bitsOut ? 'bits' : 'f32' },
+      bytes + 4 * cout, quantError, { encoding: enc, note });
     return;
   }
 

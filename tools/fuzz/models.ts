@@ -77,10 +77,14 @@ function tryOp(rng: Rng, op: OpName, s: State): { layer: LayerInput; next: State
         ? (rng() < 0.5 ? packFloatFilters(hwio.map((v) => v * rng.dyadic(16, 1)), win.kh * win.kw * s.c, cout)
           : floatTensor(rng, win.kh * win.kw * s.c * roundUp(cout, 8), roundUp(cout, 8), true, 8))
         : packBinaryWeightsByOutput(hwio, win.kh, win.kw, s.c, cout);
-      const relu = rng() < 0.5;
+      // Bit outputs (a first layer feeding a sign) only where the sum is exact in f32, so the
+      // reference's sign is the kernels' sign.
+      const bitsOut = op === 'conv2d' && s.exact && !s.accumulated && rng() < 0.3;
+      const relu = !bitsOut && rng() < 0.5;
       const extra = op === 'conv2d'
         ? { bias: new Float32Array(cout).map(() => rng.dyadic(16, 1)) }
         : { transform: transform(rng, win.kh * win.kw * s.c, cout, false) };
+      if (bitsOut) return { layer: { op, ...win, outChannels: cout, bitsOut, weights, ...extra }, next: { h: geo!.oh, w: geo!.ow, c: cout, bits: true, exact: true, accumulated: false } };
       return { layer: { op, ...win, outChannels: cout, relu, weights, ...extra },
         next: accumulate({ h: geo!.oh, w: geo!.ow, c: cout, bits: false }) };
     }
