@@ -78,6 +78,28 @@ TABLES.runtimes = (data) => {
   return out.join('\n');
 };
 
+// Whole networks (tools/bench/models.ts): bexnet vs tfjs-wasm float, and bexnet-simd per layer.
+TABLES.models = (data) => {
+  const models = [...new Set(data.rows.map((r) => r.model))];
+  const get = (m, i) => data.rows.find((r) => r.model === m && r.impl === i);
+  const kib = (b) => `${fmt(b / 1024, 0)} KiB`;
+  const out = [
+    '| model | MACs | tfjs-wasm (float) | bexnet-simd | × tfjs | bexnet-scalar | × tfjs | file: tfjs float / .bxn | memory: tfjs tensors / bexnet wasm |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const m of models) {
+    const t = get(m, 'tfjs-wasm'), s = get(m, 'bexnet-simd'), c = get(m, 'bexnet-scalar');
+    out.push(`| ${m} | ${fmt(s.macs / 1e6, 1)} M | ${fmt(t.medianMs, 2)} ms | ${fmt(s.medianMs, 3)} ms | **${fmt(s.speedup, 1)}×** | ${fmt(c.medianMs, 2)} ms | ${fmt(c.speedup, 1)}× | ${kib(t.fileBytes)} / ${kib(s.fileBytes)} | ${kib(t.wasmMemoryBytes)} / ${kib(s.wasmMemoryBytes)} |`);
+  }
+  for (const m of models) {
+    const s = get(m, 'bexnet-simd'), total = s.layers.reduce((a, l) => a + l.ms, 0);
+    out.push('', `${m} (${data.models?.[m] ?? ''}), bexnet-simd per layer:`, '', '| # | op | output | MACs | ms | GMAC/s | share |', '|---:|---|---|---:|---:|---:|---:|');
+    for (const l of s.layers) out.push(`| ${l.index} | ${l.kind} | ${l.output} | ${fmt(l.macs / 1e6, 2)} M | ${fmt(l.ms, 4)} | ${fmt(l.macs / l.ms / 1e6, 1)} | ${fmt((100 * l.ms) / total, 1)}% |`);
+  }
+  out.push('', `Median ms per image, the three implementations timed round-robin in one process; per-layer times are medians of profile() runs. ${data.tfjs}; Node ${data.node}; CPU ${data.cpu}.`);
+  return out.join('\n');
+};
+
 // The recipe tuning grid (tools/train/tune-recipe.ts): validation top-1 per config × variant.
 TABLES.recipe_tuning = (data) => {
   const variants = ['float', 'xnor', 'dabn'];
