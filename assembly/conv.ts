@@ -103,6 +103,9 @@ export function conv2dScratchBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: 
   storeF32Lanes(out, acc0, n);
 }
 
+/** Pixels per block when every panel fits in L1. */
+const PIXEL_BLOCK = 16;
+
 /**
  * The sign bits (y < 0) of 8 channels as one byte, masked to the panel's real channels:
  * lanes past Cout may hold nonzero weights (FORMAT.md only asks them to be zero), and an
@@ -151,9 +154,14 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   // first layers), a block of 16 pixels meets all panels while its input rows are in L1;
   // otherwise each panel sweeps all pixels once (a panel stays in cache, the input streams).
   const pixels = outH * outW;
-  const block = <usize>((cout + 7) >> 3) * panelBytes <= 24576 ? 16 : pixels;
+  const block = <usize>((cout + 7) >> 3) * panelBytes <= 24576 ? PIXEL_BLOCK : pixels;
+  // Window addresses advance pixel by pixel (a division per pixel and panel cost a third
+  // of a first layer's time): `rowStep` moves from the last pixel of a row to the next row.
+  const colStep = <usize>(stride * c) << 2;
+  const rowStep = (<usize>(stride * rowStride) << 2) - <usize>(outW - 1) * colStep;
   for (let pb = 0; pb < pixels; pb += block) {
   const pEnd = min(pixels, pb + block);
+  const blockY = pb / outW, blockX = pb - blockY * outW, blockAt = windowAt(win, rowStride, stride, c, outW, pb);
   for (let co = 0; co < cout; co += 8) {
     const panel = weights + <usize>(co >> 3) * panelBytes;
     const n = min(8, cout - co);
@@ -165,10 +173,16 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
     const i0 = q ? f32x4.splat(0) : b0, i1 = q ? f32x4.splat(0) : b1;
     // Tiles run over the flattened output pixels, so a row's leftover pixels
     // join the next row's tile (7×7 outputs: twelve full tiles and one single).
-    let p = pb;
+    let p = pb, ox = blockX, xa = blockAt;
     for (; p + 4 <= pEnd; p += 4) {
-      const x0 = windowAt(win, rowStride, stride, c, outW, p), x1 = windowAt(win, rowStride, stride, c, outW, p + 1);
-      const x2 = windowAt(win, rowStride, stride, c, outW, p + 2), x3 = windowAt(win, rowStride, stride, c, outW, p + 3);
+      const x0 = xa;
+      if (++ox == outW) { ox = 0; xa += rowStep; } else xa += colStep;
+      const x1 = xa;
+      if (++ox == outW) { ox = 0; xa += rowStep; } else xa += colStep;
+      const x2 = xa;
+      if (++ox == outW) { ox = 0; xa += rowStep; } else xa += colStep;
+      const x3 = xa;
+      if (++ox == outW) { ox = 0; xa += rowStep; } else xa += colStep;
       let a00 = i0, a01 = i1, a10 = i0, a11 = i1, a20 = i0, a21 = i1, a30 = i0, a31 = i1;
       for (let ky = 0; ky < kh; ky++) {
         // Pointers advance with j (loop-carried), so the optimizer cannot
@@ -216,7 +230,8 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
       storeTile(out + 3 * ostep, a30, a31, n, relu);
     }
     for (; p < pEnd; p++) {
-      const x0 = windowAt(win, rowStride, stride, c, outW, p);
+      const x0 = xa;
+      if (++ox == outW) { ox = 0; xa += rowStep; } else xa += colStep;
       let a0 = i0, a1 = i1;
       for (let ky = 0; ky < kh; ky++) {
         let r0 = x0 + (<usize>(ky * rowStride) << 2);
