@@ -161,7 +161,7 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   const rowStep = (<usize>(stride * rowStride) << 2) - <usize>(outW - 1) * colStep;
   for (let pb = 0; pb < pixels; pb += block) {
   const pEnd = min(pixels, pb + block);
-  const blockY = pb / outW, blockX = pb - blockY * outW, blockAt = windowAt(win, rowStride, stride, c, outW, pb);
+  const blockX = pb % outW, blockAt = windowAt(win, rowStride, stride, c, outW, pb);
   for (let co = 0; co < cout; co += 8) {
     const panel = weights + <usize>(co >> 3) * panelBytes;
     const n = min(8, cout - co);

@@ -91,9 +91,8 @@ export function maxPool2dBitsFlip(input: usize, h: i32, w: i32, c: i32, kh: i32,
   maxPoolBitsVectors(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, flip, output);
 }
 
-/** The plain loops; flip = 0: no flip (maxPool2dBits). */
-// @ts-ignore: decorator
-@inline function maxPoolBitsDirect(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+/** The plain loops; flip = 0: no flip (maxPool2dBits). One function both pools call, not inlined twice. */
+function maxPoolBitsDirect(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
   padTop: i32, padLeft: i32, outH: i32, outW: i32, flip: usize, output: usize): void {
   const cw = wordsFor(c);
   for (let oy = 0; oy < outH; oy++) {
@@ -112,9 +111,8 @@ export function maxPool2dBitsFlip(input: usize, h: i32, w: i32, c: i32, kh: i32,
   }
 }
 
-/** Four words at a time, the rest one by one; flip = 0: no flip. */
-// @ts-ignore: decorator
-@inline function maxPoolBitsVectors(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+/** Four words at a time, the rest one by one; flip = 0: no flip. One function both pools call. */
+function maxPoolBitsVectors(input: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
   padTop: i32, padLeft: i32, outH: i32, outW: i32, flip: usize, output: usize): void {
   const cw = wordsFor(c);
   for (let oy = 0; oy < outH; oy++) {
