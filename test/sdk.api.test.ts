@@ -187,6 +187,19 @@ describe('model API', () => {
     expect(code(() => model.run(new Float32Array(n), new Float32Array(3)))).toBe('bad_argument');
   });
 
+  it('a Float32Array input takes the copy path only when it is already what the kernels read', () => {
+    expect(big.model.metadata.normalization).not.toBeNull(); // big has one; without it the input is used as is (the fast path)
+    const model = loadModelSync(writeBxn({ ...big.model, metadata: { ...big.model.metadata, normalization: null } }), kernels);
+    const x = big.input();
+    const viaArray = model.run(Array.from(x), new Float32Array(model.info().outputLength));
+    expect(model.run(x)).toEqual(viaArray);
+    for (const [at, bad] of [[0, Infinity], [5, -Infinity], [x.length - 1, NaN]] as const) {
+      const y = Float32Array.from(x); y[at] = bad;
+      expect(() => model.run(y)).toThrow(new RegExp(`input\\[${at}\\] is ${bad}`));
+    }
+    expect(model.run(x)).toEqual(viaArray); // a rejected input left nothing behind
+  });
+
   it('dispose() releases the model; later calls throw a typed error', () => {
     const model = loadModelSync(bigBytes, kernels);
     model.dispose();
