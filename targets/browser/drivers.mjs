@@ -46,9 +46,10 @@ async function chromium() {
 async function firefox() {
   need(FIREFOX, 'firefox-esr');
   const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, args: ['--width=900', '--height=700'] });
+  // The window size comes from the flags: puppeteer's viewport emulation sends BiDi commands
+  // (emulation.setScreenOrientationOverride) that Firefox ESR 140 does not know.
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, defaultViewport: null, args: ['--width=900', '--height=700'] });
   const page = await browser.newPage();
-  await page.setViewport({ width: 900, height: 700 });
   return {
     name: 'firefox', version: (await browser.version()).replace(/^firefox\//i, ''),
     goto: (url) => page.goto(url),
