@@ -183,6 +183,12 @@ function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
   return v128.or(v128.and(a, b), v128.and(v128.xor(a, b), c));
 }
 
+/** What a Harley–Seal pass leaves in `ones` and `twos`: popcnt(ones) + 2·popcnt(twos) per byte lane (≤ 24). */
+// @ts-ignore: decorator
+@inline function hsResidue(ones: v128, twos: v128): v128 {
+  return i8x16.add(i8x16.popcnt(ones), i8x16.add(i8x16.popcnt(twos), i8x16.popcnt(twos)));
+}
+
 /**
  * popcount(patch ^ filter) for one filter, Harley–Seal style: four XOR vectors
  * are folded by carry-save adders into (ones, twos, fours) and only `fours` is
@@ -214,7 +220,7 @@ function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
     total = i32x4.add(total, i32x4.shl(widenU8(fours), 2));
   }
   // ones and twos hold ≤ 1 bit per position: one popcnt each, then the < 4 leftover vectors.
-  let rest = i8x16.add(i8x16.popcnt(ones), i8x16.add(i8x16.popcnt(twos), i8x16.popcnt(twos)));
+  let rest = hsResidue(ones, twos);
   for (; k < kv; k++) {
     const off = <usize>k << 4;
     rest = i8x16.add(rest, i8x16.popcnt(v128.xor(v128.load(patch + off), v128.load(f + off))));
@@ -506,7 +512,7 @@ function bconv2dLanes(input: usize, h: i32, w: i32, c: i32, packed: usize, cout:
             twos = v128.xor(v128.xor(twos, t1), t2);
           }
           // fours ≤ 8·31 per lane; ones + 2·twos ≤ 24: both fit u8 before widening.
-          const rest = i8x16.add(i8x16.popcnt(ones), i8x16.add(i8x16.popcnt(twos), i8x16.popcnt(twos)));
+          const rest = hsResidue(ones, twos);
           lo = i16x8.add(lo, i16x8.add(i16x8.shl(i16x8.extend_low_i8x16_u(fours), 2), i16x8.extend_low_i8x16_u(rest)));
           hi = i16x8.add(hi, i16x8.add(i16x8.shl(i16x8.extend_high_i8x16_u(fours), 2), i16x8.extend_high_i8x16_u(rest)));
         }

@@ -187,7 +187,7 @@ describe('model API', () => {
     expect(code(() => model.run(new Float32Array(n), new Float32Array(3)))).toBe('bad_argument');
   });
 
-  it('a Float32Array input takes the copy path only when it is already what the kernels read', () => {
+  it('with no normalisation, a Float32Array input (copied as is) gives the checked path\'s outputs and errors', () => {
     expect(big.model.metadata.normalization).not.toBeNull(); // big has one; without it the input is used as is (the fast path)
     const model = loadModelSync(writeBxn({ ...big.model, metadata: { ...big.model.metadata, normalization: null } }), kernels);
     const x = big.input();
