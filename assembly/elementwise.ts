@@ -1,5 +1,5 @@
 // Per-channel and per-element float ops: folded batch norm (scale/shift), ReLU,
-// softmax, argmax. Safe to run in place (output == input).
+// softmax. Safe to run in place (output == input).
 import { FLAG_RELU } from "./transform";
 
 export function scaleShiftReference(input: usize, pixels: i32, c: i32, scale: usize, shift: usize, flags: i32, output: usize): void {
@@ -51,15 +51,4 @@ export function softmax(input: usize, n: i32, output: usize): void {
   }
   const inv: f32 = 1 / s;
   for (let i = 0; i < n; i++) store<f32>(output + (<usize>i << 2), load<f32>(output + (<usize>i << 2)) * inv);
-}
-
-/** First index of the maximum; NaN never wins. */
-export function argmax(input: usize, n: i32): i32 {
-  let best = 0;
-  let m: f32 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = load<f32>(input + (<usize>i << 2));
-    if (v > m) { m = v; best = i; }
-  }
-  return best;
 }

@@ -46,7 +46,8 @@ export class BxnInputError extends BxnError<BxnInputErrorCode> {
 }
 
 export type BxnRuntimeErrorCode =
-  | 'no_wasm'            // no kernel wasm was supplied in the options
+  | 'no_wasm'            // options.wasm lacks the build the backend choice needs
+  | 'wasm_not_found'     // no kernel option, and the packaged kernels could not be located or read
   | 'simd_unsupported'   // backend 'simd' requested on an engine without wasm SIMD
   | 'bad_wasm'           // the kernel module lacks an export or has an unexpected shape
   | 'fetch_failed'

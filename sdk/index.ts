@@ -65,6 +65,8 @@ export interface ModelInfo {
   name: string;
   producer: string;
   backend: Backend;
+  /** Why this build runs and where its kernels came from, e.g. "simd: WebAssembly SIMD detected; kernels file:///…/bexnet.simd.wasm". */
+  backendReason: string;
   formatVersion: string;
   inputShape: [number, number, number];
   outputLength: number;
@@ -111,7 +113,7 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   // Everything below reads the private copy: the caller's buffer may change during the await.
   const parsed = readTrustedCopy(bytes, limits);
   const provider = checkProvider(await kernels.instantiate());
-  return new BexnetModel(parsed, kernels.backend, provider, limits);
+  return new BexnetModel(parsed, kernels, provider, limits);
 }
 
 /**
@@ -125,7 +127,7 @@ export function loadModelSync(bytes: ArrayBuffer | ArrayBufferView, kernels: Bxn
   const instance = k.instantiateSync ? k.instantiateSync() : k.instantiate();
   if (instance instanceof Promise || typeof (instance as { then?: unknown }).then === 'function')
     throw new BxnInputError('bad_argument', 'these kernels instantiate asynchronously only; use loadModel(bytes, { kernels })');
-  return new BexnetModel(parsed, k.backend, checkProvider(instance), caps);
+  return new BexnetModel(parsed, k, checkProvider(instance), caps);
 }
 
 /** The weights region: where each tensor (decoded) and each repacked binary filter lives. */
@@ -276,6 +278,7 @@ function release(a: Float32Array): void {
 export class BexnetModel {
   readonly metadata: BxnModel['metadata'];
   readonly backend: Backend;
+  private readonly backendReason: string;
   private memory: KernelMemory | null;
   private readonly layers: BxnLayer[];
   private readonly steps: (() => void)[];
@@ -289,10 +292,11 @@ export class BexnetModel {
   private readonly sizes: { staticBytes: number; weightBytes: number; arenaBytes: number; params: number; macs: number; version: string };
 
   /** Use loadModel(); the constructor expects a validated model (readBxn) and resolved caps. */
-  constructor(model: BxnModel, backend: Backend, provider: KernelProvider, limits?: BxnLimits) {
+  constructor(model: BxnModel, kernels: Pick<BxnKernels, 'backend' | 'reason'>, provider: KernelProvider, limits?: BxnLimits) {
     const caps = resolveLimits(limits);
     this.metadata = model.metadata;
-    this.backend = backend;
+    this.backend = kernels.backend;
+    this.backendReason = typeof kernels.reason === 'string' ? kernels.reason : `${kernels.backend}: kernels passed in`;
     this.layers = model.layers;
     const { memory } = checkProvider(provider);
     const kernel = kernelResolver(provider.exports);
@@ -472,7 +476,7 @@ export class BexnetModel {
     const { staticBytes, weightBytes, arenaBytes, params, macs, version } = this.sizes;
     const wasmMemoryBytes = memory.buffer.byteLength;
     return {
-      name: this.metadata.name, producer: this.metadata.producer, backend: this.backend, formatVersion: version,
+      name: this.metadata.name, producer: this.metadata.producer, backend: this.backend, backendReason: this.backendReason, formatVersion: version,
       inputShape: [...this.metadata.inputShape], outputLength: this.logits.length, labels: this.metadata.labels,
       params, weightBytes, arenaBytes, outputArrayBytes: 2 * this.logits.byteLength, wasmMemoryBytes,
       fixedOverheadBytes: wasmMemoryBytes - weightBytes - arenaBytes, staticBytes,

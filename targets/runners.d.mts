@@ -1,5 +1,5 @@
 export interface SmokeResult {
-  runtime: string; version: string; build: 'simd' | 'scalar' | 'wasm2js'; kernelBuild?: 'scalar'; coldStartMs: number; warmupMs: number; medianMs: number; p95Ms: number;
+  runtime: string; version: string; build: 'simd' | 'scalar' | 'wasm2js'; kernelBuild?: 'scalar'; reason: string; coldStartMs: number; warmupMs: number; medianMs: number; p95Ms: number;
   wasmMemoryBytes: number; outputs: number[][];
 }
 export interface Comparison { agree: boolean; sameBuild: boolean; differing: number; maxAbsDiff: number; maxAbs: number; top1Same: boolean }

@@ -6,13 +6,14 @@ import { oracleConv2d } from './support/oracle';
 import { convGeometry, packBinaryFilters, packSigns, patchWords, wordsFor, type Padding } from '../sdk/layout';
 
 const FLAG_RELU = 1, FLAG_BITS_OUT = 2, FLAG_SUM_X = 4;
-const builds: Build[] = ['simd', 'scalar', 'debug'];
+const builds: Build[] = ['simd', 'scalar', 'simd-full', 'scalar-full', 'debug'];
 const harness = Object.fromEntries(builds.map((b) => [b, new KernelHarness(b)])) as Record<Build, KernelHarness>;
-// Every implementation of the kernel, in every build that has it.
+// Every implementation of the kernel, in every build that has it: the shipped builds'
+// bconv2d, and the references and forced strategies of the -full builds.
 // `bconv2dWith:N` is bconv2d forced to inner-loop strategy N (popcnt8, Harley–Seal, popcnt64, mixed).
 const impls: [Build, string][] = [
-  ['simd', 'bconv2d'], ['simd', 'bconv2dWith:0'], ['simd', 'bconv2dWith:1'], ['simd', 'bconv2dWith:2'], ['simd', 'bconv2dWith:3'], ['simd', 'bconv2dReference'],
-  ['scalar', 'bconv2d'], ['scalar', 'bconv2dReference'], ['debug', 'bconv2d'],
+  ['simd', 'bconv2d'], ['simd-full', 'bconv2dWith:0'], ['simd-full', 'bconv2dWith:1'], ['simd-full', 'bconv2dWith:2'], ['simd-full', 'bconv2dWith:3'], ['simd-full', 'bconv2dReference'],
+  ['scalar', 'bconv2d'], ['scalar-full', 'bconv2dReference'], ['debug', 'bconv2d'],
 ];
 
 interface Case { c: number; cout: number; h: number; w: number; k: number; stride: number; padding: Padding; seed: number }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { ENTRIES, entryPoints, entryUrl } from '../tools/entries.mjs';
 import binaryen from 'binaryen';
+import { OPS } from '../sdk/ops.js';
 
 const text = (name: string) => {
   const mod = binaryen.readBinary(readFileSync(new URL(`../build/bexnet.${name}.wasm`, import.meta.url)));
@@ -22,7 +23,17 @@ describe('wasm builds', () => {
     for (const name of ['scalar', 'debug']) expect(text(name)).not.toMatch(/v128|i8x16|i16x8|i32x4|f32x4/);
   });
   it('no relaxed-SIMD instructions in any build', () => {
-    for (const name of ['simd', 'scalar', 'debug']) expect(text(name)).not.toMatch(/relaxed/);
+    for (const name of ['simd', 'scalar', 'simd-full', 'scalar-full', 'debug']) expect(text(name)).not.toMatch(/relaxed/);
+  });
+  it('the shipped builds export exactly what the op registry calls; the -full builds add only references and probes', () => {
+    const exportsOf = (name: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(new URL(`../build/bexnet.${name}.wasm`, import.meta.url)))).map((e) => e.name).sort();
+    const called = new Set(['heapBase', 'memory', ...OPS.flatMap((op) => [...op.kernels, ...(op.scratch ? [op.scratch.export] : [])])]);
+    for (const name of ['simd', 'scalar']) expect(exportsOf(name), name).toEqual([...called].sort());
+    const extra = exportsOf('simd-full').filter((e) => !called.has(e));
+    expect(extra.length).toBeGreaterThan(10);
+    expect(extra.filter((e) => !e.endsWith('Reference'))).toEqual(['bconv2dWith', 'xorPopcntCeiling']);
+    expect(exportsOf('scalar-full')).toEqual(exportsOf('simd-full'));
+    expect(exportsOf('debug')).toEqual(exportsOf('simd-full'));
   });
 });
 

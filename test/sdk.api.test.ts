@@ -210,7 +210,9 @@ describe('model API', () => {
   it('load options: caps, missing wasm, explicit backends, URL and Response sources', async () => {
     await expect(loadModel(bigBytes, { kernels, maxWeightBytes: 1000 })).rejects.toMatchObject({ code: 'limit_exceeded' });
     await expect(loadModel(bigBytes, { kernels, maxArenaBytes: 70_000 })).rejects.toBeInstanceOf(BxnFormatError);
-    await expect(loadModel(bigBytes, {})).rejects.toMatchObject({ name: 'BxnRuntimeError', code: 'no_wasm' });
+    // No kernel option: the packaged build (test/sdk.kernels.test.ts); a wasm option lacking the chosen build: no_wasm.
+    expect((await loadModel(bigBytes, {})).info().backendReason).toMatch(/^simd: WebAssembly SIMD detected; kernels file:/);
+    await expect(loadModel(bigBytes, { wasm: { scalar: wasmBytes('scalar') }, backend: 'simd' })).rejects.toMatchObject({ name: 'BxnRuntimeError', code: 'no_wasm' });
     await expect(loadModel(bigBytes, { wasm: { simd: new Uint8Array([0, 97, 115, 109, 9]) }, backend: 'simd' })).rejects.toMatchObject({ code: 'bad_wasm' });
     await expect(loadModel('model.bxn' as never, { kernels })).rejects.toMatchObject({ code: 'bad_source' });
     expect(simdSupported()).toBe(true);

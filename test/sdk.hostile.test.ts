@@ -60,7 +60,7 @@ describe('(a) kernel scratch from the descriptors, with overflow checks', () => 
   it('a trap inside run() is a BxnRuntimeError (kernel_trap) naming the layer', () => {
     const bytes = writeBxn({ metadata: meta([2, 3, 4]), layers: [{ op: 'relu' }] });
     const trapping: BxnKernels = {
-      backend: 'simd',
+      backend: 'simd', reason: 'simd: a test double',
       instantiate() {
         const real = kernels.instantiateSync!();
         const exports = { ...real.exports, relu: () => { throw new WebAssembly.RuntimeError('memory access out of bounds'); } };

@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as sdk from '../sdk/index.js';
 import { writeBxn } from '../sdk/format/index.js';
-import { makeRng, model200k, wasmBytes } from './sdk.helpers.js';
+import { makeRng, model200k } from './sdk.helpers.js';
 
 /** The README's usage example, verbatim. README.md shows the same five lines. */
 export const README_SNIPPET = `import { readFile } from 'node:fs/promises';
-import { loadModel } from 'bexnet/sdk';
-const wasm = { simd: await readFile('build/bexnet.simd.wasm'), scalar: await readFile('build/bexnet.scalar.wasm') };
-const model = await loadModel(await readFile('model.bxn'), { wasm });
+import { loadModel } from 'bexnet';
+const model = await loadModel(await readFile('model.bxn')); // finds its kernels beside the module
 console.log(model.classify(pixels, 3), model.info());`;
 
 describe('README usage example', () => {
@@ -16,8 +15,6 @@ describe('README usage example', () => {
     const { model, input } = model200k(makeRng(1));
     const files: Record<string, Uint8Array> = {
       'model.bxn': writeBxn(model),
-      'build/bexnet.simd.wasm': wasmBytes('simd'),
-      'build/bexnet.scalar.wasm': wasmBytes('scalar'),
     };
     const readFile = async (path: string) => files[path] ?? expect.fail(`the snippet read ${path}`);
     const logged: unknown[][] = [];
@@ -28,8 +25,8 @@ describe('README usage example', () => {
     const [top, info] = logged[0] as [sdk.Prediction[], sdk.ModelInfo];
     expect(top.length).toBe(3);
     expect(top[0]).toMatchObject({ label: expect.stringMatching(/^class /), index: expect.any(Number), score: expect.any(Number) });
-    expect(info).toMatchObject({ name: 'model-200k', backend: 'simd', params: expect.any(Number), wasmMemoryBytes: expect.any(Number) });
-    expect(README_SNIPPET.split('\n').length).toBe(5);
+    expect(info).toMatchObject({ name: 'model-200k', backend: 'simd', backendReason: expect.stringMatching(/^simd: WebAssembly SIMD detected; kernels file:.*\/build\/bexnet\.simd\.wasm$/), params: expect.any(Number) });
+    expect(README_SNIPPET.split('\n').length).toBe(4);
   });
 
   it('README.md shows exactly this snippet', () => {

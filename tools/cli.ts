@@ -3,13 +3,28 @@
 import { readOptions, UsageError } from './args.js';
 import { BxnFormatError, BxnInputError, BxnRuntimeError } from '../sdk/index.js';
 import type { Command } from './commands/command.js';
-import { trainCommand } from './commands/train.js';
-import { exportCommand } from './commands/export.js';
-import { inspectCommand } from './commands/inspect.js';
-import { benchCommand } from './commands/bench.js';
-import { budgetCommand } from './commands/budget.js';
 
-const COMMANDS: Command<any>[] = [trainCommand, exportCommand, inspectCommand, benchCommand, budgetCommand];
+// Each command's module loads when it runs: inspect, budget and bench need only the sdk,
+// while train and export import tfjs, which a package user of the sdk need not install.
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command<any>> }[] = [
+  { name: 'train', summary: 'train a float / XNOR / DABN model on bundled data', load: async () => (await import('./commands/train.js')).trainCommand },
+  { name: 'export', summary: 'pack a trained model into a .bxn file', load: async () => (await import('./commands/export.js')).exportCommand },
+  { name: 'inspect', summary: "print a .bxn model's layers, parameters, bytes and arena", load: async () => (await import('./commands/inspect.js')).inspectCommand },
+  { name: 'bench', summary: 'run a benchmark (kernels) and optionally write --json FILE', load: async () => (await import('./commands/bench.js')).benchCommand },
+  { name: 'budget', summary: 'measure a .bxn model on a runtime and fail when it exceeds size, memory or latency limits', load: async () => (await import('./commands/budget.js')).budgetCommand },
+];
+
+/** The command's module; a missing tool dependency (tfjs, the data packages) is one line naming it. */
+async function loadCommand(entry: (typeof COMMANDS)[number]): Promise<Command<any>> {
+  try {
+    return await entry.load();
+  } catch (e) {
+    const pkg = /Cannot find (?:package|module) '((?:@[^/']+\/)?[^/']+)/.exec((e as Error).message ?? '')?.[1];
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !pkg) throw e;
+    console.error(`bexnet ${entry.name}: needs the npm package '${pkg}', a dependency of bexnet's training tools, not of the sdk: npm install ${pkg}`);
+    process.exit(2);
+  }
+}
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -18,15 +33,16 @@ function help(): string {
 }
 
 const [name, ...rest] = process.argv.slice(2);
-const command = COMMANDS.find((c) => c.name === name);
+const entry = COMMANDS.find((c) => c.name === name);
 if (!name || name === '--help' || name === '-h' || name === 'help') {
   console.log(help());
-} else if (!command) {
+} else if (!entry) {
   console.error(`bexnet: unknown command '${name}'. Run 'bexnet --help'.`);
   process.exit(2);
 } else if (rest.includes('--help') || rest.includes('-h')) {
-  console.log(`usage: ${command.usage}`);
+  console.log(`usage: ${(await loadCommand(entry)).usage}`);
 } else {
+  const command = await loadCommand(entry);
   try {
     // -o is the one short option (export); treat it as --o.
     const argv = rest.map((a) => (a === '-o' ? '--o' : a));

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { KernelOptions } from '../sdk/index.js';
 import { buildUrl } from './entries.mjs';
 
-export type KernelBuild = 'simd' | 'scalar' | 'debug' | 'train';
+export type KernelBuild = 'simd' | 'scalar' | 'simd-full' | 'scalar-full' | 'debug' | 'train';
 
 export function kernelBytes(build: KernelBuild): Uint8Array<ArrayBuffer> {
   const url = buildUrl(`bexnet.${build}.wasm`);

@@ -122,6 +122,15 @@ TABLES.recipe_tuning = (data) => {
   return out.join('\n');
 };
 
+TABLES.payload = (data) => {
+  const out = ['| what a browser app downloads | JS (min) | JS gzip | wasm | wasm gzip | total gzip | × bexnet |', '|---|---:|---:|---:|---:|---:|---:|'];
+  const base = data.rows[0].totalGzip;
+  for (const r of data.rows) out.push(`| ${r.what} | ${r.jsBytes} B | ${r.jsGzip} B | ${r.wasmBytes} B | ${r.wasmGzip} B | **${r.totalGzip} B** | ${fmt(r.totalGzip / base, 1)}× |`);
+  const verdict = base <= data.targetBytes ? 'met' : `**missed by ${base - data.targetBytes} B**`;
+  out.push('', `esbuild ${data.esbuild} (minified, browser), gzip -9; target ${data.targetBytes} B: ${verdict}; test guard ${data.guardBytes} B. \`${data.command}\`.`);
+  return out.join('\n');
+};
+
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {
     const file = `${root}tools/results/${name}.json`;

@@ -4,9 +4,9 @@ import { floats, runSmoke } from '../common/smoke.mjs';
 
 const [modelPath, inputsPath, backend = 'auto', runs = '30', batch = '20'] = Bun.argv.slice(2);
 const bytes = async (path) => new Uint8Array(await Bun.file(path).arrayBuffer());
-const kernel = (build) => bytes(new URL(`../../build/bexnet.${build}.wasm`, import.meta.url).pathname);
+// zero config: the sdk finds build/*.wasm itself
 const result = await runSmoke({
   loadModel, model: await bytes(modelPath), inputs: floats(await bytes(inputsPath)),
-  kernelOptions: { wasm: { simd: await kernel('simd'), scalar: await kernel('scalar') }, backend }, runs: Number(runs), batch: Number(batch), now: () => performance.now(),
+  kernelOptions: { backend }, runs: Number(runs), batch: Number(batch), now: () => performance.now(),
 });
 console.log(JSON.stringify({ runtime: 'bun', version: Bun.version, ...result }));

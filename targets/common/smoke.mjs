@@ -1,6 +1,6 @@
 // The smoke run every runtime shares (plain ES2022, no host API): load the model from
-// bytes already in memory, time bytes → first result (kernel compile + validation +
-// weight decoding + one inference), then the median and p95 of single inferences, and
+// bytes already in memory, time bytes → first result (locating and compiling the kernels +
+// validation + weight decoding + one inference), then the median and p95 of single inferences, and
 // hand back every output so the caller can compare them with Node's bit for bit.
 // `now` is the host's clock (performance.now where it exists). A latency sample is the
 // mean of `batch` back-to-back inferences (default 20: browsers coarsen their clocks to
@@ -30,7 +30,7 @@ export async function runSmoke({ loadModel, model, inputs, kernelOptions, runs =
   times.sort((a, b) => a - b);
   const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
   m.dispose();
-  return { build: info.backend, coldStartMs, warmupMs, medianMs: at(0.5), p95Ms: at(0.95), wasmMemoryBytes: info.wasmMemoryBytes, outputs };
+  return { build: info.backend, reason: info.backendReason, coldStartMs, warmupMs, medianMs: at(0.5), p95Ms: at(0.95), wasmMemoryBytes: info.wasmMemoryBytes, outputs };
 }
 
 /** Little-endian f32 file contents → Float32Array (copied, so alignment never matters). */

@@ -4,9 +4,9 @@ import { loadModel } from '../../dist/sdk.mjs';
 import { floats, runSmoke } from '../common/smoke.mjs';
 
 const [modelPath, inputsPath, backend = 'auto', runs = '30', batch = '20'] = process.argv.slice(2);
-const kernel = (build) => readFileSync(new URL(`../../build/bexnet.${build}.wasm`, import.meta.url));
+// zero config: the sdk finds build/*.wasm itself
 const result = await runSmoke({
   loadModel, model: readFileSync(modelPath), inputs: floats(readFileSync(inputsPath)),
-  kernelOptions: { wasm: { simd: kernel('simd'), scalar: kernel('scalar') }, backend }, runs: Number(runs), batch: Number(batch), now: () => performance.now(),
+  kernelOptions: { backend }, runs: Number(runs), batch: Number(batch), now: () => performance.now(),
 });
 console.log(JSON.stringify({ runtime: 'node', version: process.versions.node, ...result }));

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type Build = 'simd' | 'scalar' | 'debug' | 'train';
+export type Build = 'simd' | 'scalar' | 'simd-full' | 'scalar-full' | 'debug' | 'train';
 const GUARD = 64;
 const GUARD_BYTE = 0xa5;
 

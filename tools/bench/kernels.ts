@@ -48,7 +48,7 @@ setThreadsCount(1);
 await tf.setBackend('wasm');
 await tf.ready();
 
-const simd = instantiateKernels('simd'), scalar = instantiateKernels('scalar');
+const simd = instantiateKernels('simd-full'), scalar = instantiateKernels('scalar-full'); // the shipped kernels plus their references and probes
 const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 
 interface Row { shape: string; impl: string; medianMs: number; minMs: number; maxMs: number; runs: number; gmacs: number }

@@ -9,7 +9,6 @@ const BENCHES: Record<string, EntryName> = { kernels: 'bench-kernels' };
 
 export const benchCommand: Command<typeof KERNEL_BENCH_OPTIONS> = {
   name: 'bench',
-  summary: 'run a benchmark (kernels) and optionally write --json FILE',
   usage: commandUsage(`bexnet bench kernels [options]
   kernels   bconv2d / conv2d vs tfjs-backend-wasm, with the XOR+popcount ceiling`, KERNEL_BENCH_OPTIONS),
   options: KERNEL_BENCH_OPTIONS,

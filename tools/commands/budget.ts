@@ -53,7 +53,6 @@ const LIMIT_OPTIONS = [
 
 export const budgetCommand: Command<typeof options> = {
   name: 'budget',
-  summary: 'measure a .bxn model on a runtime and fail when it exceeds size, memory or latency limits',
   usage: commandUsage('bexnet budget FILE.bxn [limits] [--runtime node|deno|bun|chromium] [--runs N]', options,
     `Measures file size, peak wasm memory, cold start (bytes → first result), warm-up, median
 and p95 latency of one inference, prints them, and exits 1 naming every exceeded limit.`),

@@ -1,9 +1,8 @@
 import { usageText, type OptionSpecs, type OptionValues } from '../args.js';
 
-/** One `bexnet <name>` command; the CLI reads its options with readOptions (tools/args.ts). */
+/** One `bexnet <name>` command (its one-line summary is in tools/cli.ts's list); the CLI reads its options with readOptions (tools/args.ts). */
 export interface Command<S extends OptionSpecs = OptionSpecs> {
   name: string;
-  summary: string;
   /** Full usage text shown by `--help` (commandUsage builds it from the option spec). */
   usage: string;
   options: S;

@@ -16,7 +16,6 @@ const options = {
 
 export const exportCommand: Command<typeof options> = {
   name: 'export',
-  summary: 'pack a trained model into a .bxn file',
   usage: commandUsage(`bexnet export DIR -o FILE.bxn [options]
   DIR  a directory written by bexnet train (model.json + weights.bin)`, options,
   `Folds batch norm into thresholds / multipliers, computes α/β or XNOR scales, packs

@@ -8,7 +8,6 @@ import { kb, table, type Command } from './command.js';
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'print a .bxn model\'s layers, parameters, bytes and arena',
   usage: `bexnet inspect FILE.bxn
 Validates the file like the runtime does, then prints the layer table (op, output,
 MACs, parameters, weight bytes, kernel scratch, in place — from the op registry), parameters, weight bytes, the planned arena and total wasm memory.`,

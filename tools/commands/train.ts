@@ -29,7 +29,6 @@ const options = {
 
 export const trainCommand: Command<typeof options> = {
   name: 'train',
-  summary: 'train a float / XNOR / DABN model on bundled data',
   usage: commandUsage('bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR [options]', options,
     'Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at the end.'),
   options,

@@ -1,0 +1,21 @@
+// Browser payload of the packed package (tools/payload.mjs): an esbuild-minified app
+// importing loadModel plus the SIMD wasm, gzip -9, held to a guard so it cannot grow
+// unnoticed; the single-file build and the tfjs peer are measured beside it.
+import { describe, expect, it } from 'vitest';
+import { measurePayload, PAYLOAD_GUARD_BYTES, PAYLOAD_TARGET_BYTES } from '../tools/payload.mjs';
+
+describe('browser payload', () => {
+  it(`the loadModel app plus SIMD wasm stays within ${PAYLOAD_GUARD_BYTES} B gzip, and is a tenth of tfjs's`, async () => {
+    const [bexnet, inline, tfjs] = await measurePayload();
+    console.log([bexnet, inline, tfjs].map((r) => `${r.what}: ${r.totalGzip} B gzip`).join('\n'), `\ntarget ${PAYLOAD_TARGET_BYTES} B`);
+    expect(bexnet.what).toMatch(/^bexnet \(loadModel/);
+    expect(bexnet.totalGzip).toBeLessThanOrEqual(PAYLOAD_GUARD_BYTES);
+    // Not an empty bundle: the reader, registry and loader are in it, and the kernels.
+    expect(bexnet.jsGzip).toBeGreaterThan(8000);
+    expect(bexnet.wasmGzip).toBeGreaterThan(4000);
+    // The single-file build carries both kernel builds: bigger than the app's JS plus one wasm.
+    expect(inline.wasmBytes).toBe(0);
+    expect(inline.jsGzip).toBeGreaterThan(bexnet.totalGzip);
+    expect(tfjs.totalGzip).toBeGreaterThan(10 * bexnet.totalGzip);
+  }, 120_000);
+});

@@ -1,0 +1,61 @@
+// Browser payload: what an app that imports `loadModel` from the packed package bundles
+// to with esbuild (minified), plus the wasm it fetches, gzip -9; beside it the
+// single-file build and the peer (tfjs-core + tfjs-backend-wasm + tfjs-converter, the
+// smallest tfjs that loads and runs a converted model on its SIMD wasm).
+//   node tools/payload.mjs [--json tools/results/payload.json]
+// test/payload.test.ts holds the bexnet row to PAYLOAD_GUARD_BYTES. The target is
+// PAYLOAD_TARGET_BYTES (20 KiB); the guard is what it measures today, so any growth fails.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { packAndInstall } from './pack.mjs';
+
+export const PAYLOAD_TARGET_BYTES = 20 * 1024;
+export const PAYLOAD_GUARD_BYTES = 22 * 1024;
+const root = fileURLToPath(new URL('../', import.meta.url));
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+async function bundle(dir, code) {
+  const out = await build({
+    stdin: { contents: code, resolveDir: dir, loader: 'js' }, bundle: true, minify: true, platform: 'browser', format: 'esm',
+    target: 'es2020', write: false, logLevel: 'silent', nodePaths: [join(dir, 'node_modules')],
+  });
+  return out.outputFiles[0].contents;
+}
+
+function row(what, js, wasm = []) {
+  const wasmBytes = wasm.reduce((s, b) => s + b.length, 0);
+  const wasmGzip = wasm.reduce((s, b) => s + gz(b), 0);
+  return { what, jsBytes: js.length, jsGzip: gz(js), wasmBytes, wasmGzip, totalGzip: gz(js) + wasmGzip };
+}
+
+/** Packs the package, bundles the three apps and returns their rows. */
+export async function measurePayload() {
+  const pkg = packAndInstall('bexnet-payload-');
+  try {
+    // The app: fetch a model, classify one drawing; SIMD engines fetch only the SIMD wasm.
+    const app = (entry) => `import { loadModel } from '${entry}';
+      export async function classify(url, pixels) { return (await loadModel(new URL(url, location.href))).classify(pixels, 5); }`;
+    const installed = join(pkg.app, 'node_modules/bexnet');
+    const bexnet = row('bexnet (loadModel, zero-config) + SIMD wasm', await bundle(pkg.app, app('bexnet')), [readFileSync(join(installed, 'build/bexnet.simd.wasm'))]);
+    const inline = row('bexnet/inline (both kernel builds inside)', await bundle(pkg.app, app('bexnet/inline')));
+    const tfjs = row('tfjs-core + tfjs-backend-wasm + tfjs-converter + SIMD wasm', await bundle(root, `
+      import * as tf from '@tensorflow/tfjs-core';
+      import '@tensorflow/tfjs-backend-wasm';
+      import { loadGraphModel } from '@tensorflow/tfjs-converter';
+      export async function classify(url, pixels) { await tf.setBackend('wasm'); return (await loadGraphModel(url)).predict(tf.tensor(pixels, [1, 28, 28, 1])).data(); }`),
+    [readFileSync(join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'))]);
+    return [bexnet, inline, tfjs];
+  } finally {
+    rmSync(pkg.dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await measurePayload();
+  for (const r of rows) console.log(`${r.what}: JS ${r.jsBytes} B (${r.jsGzip} gzip) + wasm ${r.wasmBytes} B (${r.wasmGzip} gzip) = ${r.totalGzip} B gzip`);
+  const i = process.argv.indexOf('--json');
+  if (i > 0) writeFileSync(process.argv[i + 1], JSON.stringify({ rows, targetBytes: PAYLOAD_TARGET_BYTES, guardBytes: PAYLOAD_GUARD_BYTES, esbuild: JSON.parse(readFileSync(join(root, 'node_modules/esbuild/package.json'), 'utf8')).version, command: 'node tools/payload.mjs --json tools/results/payload.json' }, null, 2) + '\n');
+}
