@@ -6,9 +6,9 @@ const bytes = async (path) => new Uint8Array(await (await fetch(new URL(path, im
 const modelPath = new URL(self.location.href).searchParams.get('model') ?? '../../tools/examples/sketch-dabn.bxn';
 
 const ready = (async () => {
-  const [model, simd, scalar] = await Promise.all([bytes(modelPath), bytes('../../build/bexnet.simd.wasm'), bytes('../../build/bexnet.scalar.wasm')]);
+  const model = await bytes(modelPath);
   const t0 = performance.now();
-  const m = await loadModel(model, { wasm: { simd, scalar } });
+  const m = await loadModel(model); // zero config: the sdk fetches ../build/bexnet.*.wasm beside dist/sdk.mjs
   const info = m.info();
   self.postMessage({ type: 'ready', name: info.name, backend: info.backend, modelBytes: model.length, loadMs: performance.now() - t0, classes: info.outputLength });
   return m;
