@@ -136,15 +136,15 @@ function packagedKernels(backend: Backend, why: string): Promise<BxnKernels> {
   const p = (async () => {
     if (source === undefined)
       throw new BxnRuntimeError('wasm_not_found', `this build of the sdk cannot locate its '${backend}' kernels (no import.meta.url): pass options.wasm.${backend}, options.wasmModule or options.provider, or import 'bexnet/inline'`);
+    // Only a URL can fail to load; inlined bytes are already here.
+    const from = source instanceof URL ? source.href : 'inlined in this module';
     let bytes: Uint8Array;
     try {
       bytes = await sourceBytes(source, `the ${backend} kernels`);
     } catch (e) {
-      const where = source instanceof URL ? source.href : 'the inlined bytes';
-      throw new BxnRuntimeError('wasm_not_found', `the packaged '${backend}' kernels could not be loaded from ${where} (${(e as Error).message}); ` +
+      throw new BxnRuntimeError('wasm_not_found', `the packaged '${backend}' kernels could not be loaded from ${from} (${(e as Error).message}); ` +
         "a bundler that does not copy `new URL('…', import.meta.url)` assets (esbuild) needs them passed as options.wasm, or 'bexnet/inline'");
     }
-    const from = source instanceof URL ? source.href : 'inlined in this module';
     return kernelsFromModule(await compileKernels(bytes, backend), backend, `${why}; kernels ${from}`);
   })();
   packaged[backend] = p;

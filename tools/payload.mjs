@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { cpuModel } from '../targets/runners.mjs';
 import { packAndInstall } from './pack.mjs';
 
 export const PAYLOAD_TARGET_BYTES = 20 * 1024;
@@ -57,5 +58,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = await measurePayload();
   for (const r of rows) console.log(`${r.what}: JS ${r.jsBytes} B (${r.jsGzip} gzip) + wasm ${r.wasmBytes} B (${r.wasmGzip} gzip) = ${r.totalGzip} B gzip`);
   const i = process.argv.indexOf('--json');
-  if (i > 0) writeFileSync(process.argv[i + 1], JSON.stringify({ rows, targetBytes: PAYLOAD_TARGET_BYTES, guardBytes: PAYLOAD_GUARD_BYTES, esbuild: JSON.parse(readFileSync(join(root, 'node_modules/esbuild/package.json'), 'utf8')).version, command: 'node tools/payload.mjs --json tools/results/payload.json' }, null, 2) + '\n');
+  if (i > 0) writeFileSync(process.argv[i + 1], JSON.stringify({ rows, targetBytes: PAYLOAD_TARGET_BYTES, guardBytes: PAYLOAD_GUARD_BYTES, cpu: cpuModel(), esbuild: JSON.parse(readFileSync(join(root, 'node_modules/esbuild/package.json'), 'utf8')).version, command: 'node tools/payload.mjs --json tools/results/payload.json' }, null, 2) + '\n');
 }
