@@ -107,7 +107,7 @@ function gatherPatch(input: usize, h: i32, w: i32, cw: i32, kh: i32, kw: i32, iy
 }
 
 /** popcount(patch) over kpad words (kpad a multiple of 4). */
-function popcntPatch(patch: usize, kpad: i32, simd: bool): i32 {
+export function popcntPatch(patch: usize, kpad: i32, simd: bool): i32 {
   if (ASC_FEATURE_SIMD && simd) {
     let total = i32x4.splat(0);
     let k = 0;
@@ -126,7 +126,7 @@ function popcntPatch(patch: usize, kpad: i32, simd: bool): i32 {
 }
 
 /** popcount(patch ^ filter) for one filter. */
-function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
+export function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
   if (ASC_FEATURE_SIMD && simd) {
     let total = i32x4.splat(0);
     let k = 0;
@@ -152,7 +152,7 @@ function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): i32 {
 
 /** popcount(patch ^ filter_j) for four consecutive filters, as i32x4. */
 // @ts-ignore: decorator
-@inline function popcntXor4Simd(patch: usize, f0: usize, fstride: usize, kpad: i32): v128 {
+@inline export function popcntXor4Simd(patch: usize, f0: usize, fstride: usize, kpad: i32): v128 {
   // Five loop-carried pointers: cheaper than letting the optimizer recompute
   // f0 + j·fstride inside the loop (it did, with the stride spilled).
   let f1 = f0 + fstride, f2 = f1 + fstride, f3 = f2 + fstride;
@@ -240,7 +240,7 @@ const HS_MIN_VECTORS: i32 = 32;
 
 /** Scalar i64.popcnt (one x86 POPCNT per 64 bits) for four filters; counts to `counts[0..3]`. */
 // @ts-ignore: decorator
-@inline function popcntXor4I64(patch: usize, f0: usize, fstride: usize, kpad: i32, counts: usize): void {
+@inline export function popcntXor4I64(patch: usize, f0: usize, fstride: usize, kpad: i32, counts: usize): void {
   const f1 = f0 + fstride, f2 = f1 + fstride, f3 = f2 + fstride;
   let s0: i64 = 0, s1: i64 = 0, s2: i64 = 0, s3: i64 = 0;
   for (let k = 0; k < kpad; k += 2) {

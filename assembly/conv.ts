@@ -122,16 +122,31 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   flags: i32, output: usize, scratch: usize): void {
   assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "conv2d: sizes");
   if (!ASC_FEATURE_SIMD) { conv2dReference(input, h, w, c, weights, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch); return; }
-  conv2dPanels<f32>(input, h, w, c, weights, 0, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
+  zeroBitPadding(output, cout, outH * outW, flags);
+  conv2dPanels<f32>(input, h, w, c, weights, 0, bias, 0, cout, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
+}
+
+/**
+ * Bit outputs (flag 2): each panel of 8 channels writes one byte of the pixel's words;
+ * the bytes past the last panel are padding and must be zero, so they are cleared first.
+ */
+// @ts-ignore: decorator
+@inline export function zeroBitPadding(output: usize, cout: i32, pixels: i32, flags: i32): void {
+  const pixelBytes: usize = <usize>wordsFor(cout) << 2;
+  if ((flags & FLAG_BITS_OUT) != 0 && <usize>(roundUp(cout, 8) >> 3) < pixelBytes) memory.fill(output, 0, <usize>pixels * pixelBytes);
 }
 
 /**
  * The tiled conv over panels of 8 output channels, for f32 weights (W = f32) or int8
  * weights with per-channel scales (W = i8: each panel row of 8 bytes is widened to
  * two f32x4 in registers, y = bias + scale·Σx·q). One source, so both get the same tiling.
+ * Computes output channels [coBegin, coEnd) (coBegin a multiple of 8) of an output with
+ * `outC` channels per pixel: X-convs run it once per output block on gathered inputs.
+ * The caller zeroes bit-output padding (zeroBitPadding).
  */
 // @ts-ignore: decorator
-@inline function conv2dPanels<W>(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize, cout: i32,
+@inline export function conv2dPanels<W>(input: usize, h: i32, w: i32, c: i32, weights: usize, scales: usize, bias: usize,
+  coBegin: i32, coEnd: i32, outC: i32,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   flags: i32, output: usize, scratch: usize): void {
   const q = sizeof<W>() == 1;
@@ -148,13 +163,12 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   // Bit outputs (flag 2): each panel of 8 channels is one byte of the pixel's words; the
   // bytes past the last panel are padding and stay zero.
   const bitsOut = (flags & FLAG_BITS_OUT) != 0;
-  const pixelBytes: usize = <usize>wordsFor(cout) << 2;
-  if (bitsOut && <usize>(roundUp(cout, 8) >> 3) < pixelBytes) memory.fill(output, 0, <usize>(outH * outW) * pixelBytes);
+  const pixelBytes: usize = <usize>wordsFor(outC) << 2;
   // Loop order by working set: when every panel fits in L1 together (few input channels:
   // first layers), a block of 16 pixels meets all panels while its input rows are in L1;
   // otherwise each panel sweeps all pixels once (a panel stays in cache, the input streams).
   const pixels = outH * outW;
-  const block = <usize>((cout + 7) >> 3) * panelBytes <= 24576 ? PIXEL_BLOCK : pixels;
+  const block = <usize>((coEnd - coBegin + 7) >> 3) * panelBytes <= 24576 ? PIXEL_BLOCK : pixels;
   // Window addresses advance pixel by pixel (a division per pixel and panel cost a third
   // of a first layer's time): `rowStep` moves from the last pixel of a row to the next row.
   const colStep = <usize>(stride * c) << 2;
@@ -162,9 +176,9 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   for (let pb = 0; pb < pixels; pb += block) {
   const pEnd = min(pixels, pb + block);
   const blockX = pb % outW, blockAt = windowAt(win, rowStride, stride, c, outW, pb);
-  for (let co = 0; co < cout; co += 8) {
+  for (let co = coBegin; co < coEnd; co += 8) {
     const panel = weights + <usize>(co >> 3) * panelBytes;
-    const n = min(8, cout - co);
+    const n = min(8, coEnd - co);
     const byteMask = (1 << n) - 1; // bit outputs: this panel's real channels
     const b0 = n >= 4 ? v128.load(bias + (<usize>co << 2)) : loadF32Lanes(bias + (<usize>co << 2), n);
     const b1 = n >= 8 ? v128.load(bias + (<usize>co << 2), 16) : (n > 4 ? loadF32Lanes(bias + (<usize>(co + 4) << 2), n - 4) : f32x4.splat(0));
@@ -222,8 +236,8 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
         store<u8>(out + 3 * pixelBytes, signByte(a30, a31, byteMask));
         continue;
       }
-      const out = output + ((<usize>p * cout + co) << 2);
-      const ostep = <usize>cout << 2;
+      const out = output + ((<usize>p * outC + co) << 2);
+      const ostep = <usize>outC << 2;
       storeTile(out, a00, a01, n, relu);
       storeTile(out + ostep, a10, a11, n, relu);
       storeTile(out + 2 * ostep, a20, a21, n, relu);
@@ -253,7 +267,7 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
       }
       if (q) { a0 = f32x4.add(f32x4.mul(a0, s0), b0); a1 = f32x4.add(f32x4.mul(a1, s1), b1); }
       if (bitsOut) { store<u8>(output + <usize>p * pixelBytes + <usize>(co >> 3), signByte(a0, a1, byteMask)); continue; }
-      storeTile(output + ((<usize>p * cout + co) << 2), a0, a1, n, relu);
+      storeTile(output + ((<usize>p * outC + co) << 2), a0, a1, n, relu);
     }
   }
   }
@@ -275,7 +289,8 @@ export function conv2dInt8(input: usize, h: i32, w: i32, c: i32, weights: usize,
   flags: i32, output: usize, scratch: usize): void {
   assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "conv2dInt8: sizes");
   if (!ASC_FEATURE_SIMD) { conv2dInt8Reference(input, h, w, c, weights, scales, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch); return; }
-  conv2dPanels<i8>(input, h, w, c, weights, scales, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
+  zeroBitPadding(output, cout, outH * outW, flags);
+  conv2dPanels<i8>(input, h, w, c, weights, scales, bias, 0, cout, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
 }
 
 /** Address of the top-left input cell under output pixel p (flattened), in the (padded) window. */

@@ -23,7 +23,8 @@ export const FORMAT_ERROR_CODES = [
   'non_finite',            // NaN or infinity in a float tensor
   'nonzero_padding',       // padding bits or words that must be zero are not
   'limit_exceeded',        // a cap from the load options is exceeded
-  'unsupported_expander',  // expander-graph layers: reserved until the X-Nets issue
+  'bad_expander',          // an XGRF record out of range or unused (a graph that does not fit its layer is shape_mismatch)
+  'unsupported_expander',  // an XGRF record of a graph generator this reader does not know
 ] as const;
 export type BxnFormatErrorCode = (typeof FORMAT_ERROR_CODES)[number];
 

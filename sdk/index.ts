@@ -10,7 +10,8 @@ import { resolveLimits, type BxnLayer, type BxnLimits, type BxnModel, type Shape
 import { privateCopy, readTrustedCopy } from './format/reader.js';
 import type { TensorRole } from './format/spec.js';
 import { align16, wordsFor } from './layout.js';
-import { opOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
+import { layerGroupTable } from './expander.js';
+import { graphTableBytes, opOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
 import { planArena, type BufferRequest } from './plan.js';
 import {
   checkKernels, checkProvider, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
@@ -47,6 +48,12 @@ export interface LayerInfo {
   input: Shape;
   output: Shape;
   macs: number;
+  /** X-layers: D / C_in, the fraction of input channels each output reads; 1 for every other op. */
+  density: number;
+  /** The MACs of the dense op of the same shape: macs / density (macs saved = denseMacs − macs). */
+  denseMacs: number;
+  /** X-layers: bytes of the graph's index table built at load (shared by layers on one graph); 0 otherwise. */
+  graphBytes: number;
   /** Logical parameters of the layer (the op descriptor's count). */
   params: number;
   /** Bytes of the tensors this layer reads, as they sit in wasm memory (int8 stays int8 where its kernel reads it). */
@@ -73,8 +80,10 @@ export interface ModelInfo {
   labels: readonly string[];
   /** Logical parameters (weights, biases, α/β/thresholds, scales), without layout padding. */
   params: number;
-  /** The weights region in wasm memory: tensors decoded, binary filters in this build's layout. */
+  /** The weights region in wasm memory: tensors decoded, binary filters in this build's layout, graph index tables. */
   weightBytes: number;
+  /** The X-layers' graph index tables built at load from their XGRF records (part of weightBytes). */
+  graphBytes: number;
   /** The planned activation + scratch arena. */
   arenaBytes: number;
   /** run()'s logits and classify()'s probabilities (JS memory, counted against maxArenaBytes). */
@@ -142,6 +151,9 @@ interface WeightsLayout {
   packings: Map<string, { tensor: number; c: number; kh: number; kw: number; cout: number; bytes: number; at: number; pack: string }>;
   /** Per layer: its packing key for the repacked role. */
   layerPacking: (string | undefined)[];
+  /** Address of XGRF record i's group table (sdk/expander.ts layerGroupTable, i32). */
+  graphAt: number[];
+  graphBytes: number;
   weightBytes: number;
   /** File-layout filters wait in the arena while they are packed. */
   stagingBytes: number;
@@ -197,13 +209,21 @@ function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBa
     int8At.push(heapBase + weightBytes);
     if (int8Use[t.index]) weightBytes += align16(t.byteLength);
   }
+  // Graph index tables: the reader checked that every record is used and counted them in its cap.
+  const graphAt: number[] = [];
+  let graphBytes = 0;
+  for (const g of model.expanders) {
+    graphAt.push(heapBase + weightBytes);
+    graphBytes += align16(graphTableBytes(g));
+    weightBytes += align16(graphTableBytes(g));
+  }
   let stagingBytes = 0;
   for (const p of packings.values()) {
     p.at = heapBase + weightBytes;
     weightBytes += align16(p.bytes);
     stagingBytes = Math.max(stagingBytes, model.tensors[p.tensor].count * 4);
   }
-  return { tensorAt, rawUse, int8At, int8Use, packings, layerPacking, weightBytes, stagingBytes };
+  return { tensorAt, rawUse, int8At, int8Use, packings, layerPacking, graphAt, graphBytes, weightBytes, stagingBytes };
 }
 
 /** Activations, scratch and the load-time staging buffer with their lifetimes, planned into one arena. */
@@ -248,6 +268,7 @@ function fillWeights(model: BxnModel, w: WeightsLayout, buffer: ArrayBuffer, sta
     if (w.rawUse[i]) decodeTensorInto(model.bytes, t, buffer, w.tensorAt[i]);
     if (w.int8Use[i]) copyTensorInto(model.bytes, t, buffer, w.int8At[i]);
   });
+  model.expanders.forEach((g, i) => new Int32Array(buffer, w.graphAt[i], graphTableBytes(g) / 4).set(layerGroupTable(g)));
   for (const p of w.packings.values()) {
     decodeTensorInto(model.bytes, model.tensors[p.tensor], buffer, staging);
     kernel(p.pack)(staging, p.c, p.kh, p.kw, p.cout, p.at);
@@ -289,7 +310,7 @@ export class BexnetModel {
   private probabilities: Float32Array;
   private readonly norm: Normalisation;
   private readonly endsInSoftmax: boolean;
-  private readonly sizes: { staticBytes: number; weightBytes: number; arenaBytes: number; params: number; macs: number; version: string };
+  private readonly sizes: { staticBytes: number; weightBytes: number; graphBytes: number; arenaBytes: number; params: number; macs: number; version: string };
 
   /** Use loadModel(); the constructor expects a validated model (readBxn) and resolved caps. */
   constructor(model: BxnModel, kernels: Pick<BxnKernels, 'backend' | 'reason'>, provider: KernelProvider, limits?: BxnLimits) {
@@ -331,13 +352,18 @@ export class BexnetModel {
     this.endsInSoftmax = model.layers[L - 1].op === 'softmax';
     this.norm = normalisation(model);
 
-    this.layerInfo = model.layers.map((layer, i) => ({
-      index: i, kind: layer.op, input: layer.input, output: layer.output, macs: layer.macs, params: opOf(layer).params(layer),
+    this.layerInfo = model.layers.map((layer, i) => {
+      const density = layer.graph ? layer.graph.degree / layer.graph.inChannels : 1;
+      return {
+      index: i, kind: layer.op, input: layer.input, output: layer.output, macs: layer.macs,
+      density, denseMacs: layer.graph ? (layer.macs / layer.graph.degree) * layer.graph.inChannels : layer.macs,
+      graphBytes: layer.graph ? align16(graphTableBytes(layer.graph)) : 0, params: opOf(layer).params(layer),
       weightBytes: layer.weightBytes, outputBytes: bytesOf(layer.output), scratchBytes: layer.scratchBytes,
       inputOffset: bufferAt(plan.valueBuffer[i]), outputOffset: bufferAt(plan.valueBuffer[i + 1]), scratchOffset: bufferAt(plan.scratchBuffer[i]),
-    }));
+      };
+    });
     this.sizes = {
-      staticBytes: heapBase, weightBytes: weights.weightBytes, arenaBytes: plan.arenaBytes,
+      staticBytes: heapBase, weightBytes: weights.weightBytes, graphBytes: weights.graphBytes, arenaBytes: plan.arenaBytes,
       params: this.layerInfo.reduce((n, l) => n + l.params, 0),
       macs: model.layers.reduce((n, l) => n + l.macs, 0),
       version: `${model.version.major}.${model.version.minor}`,
@@ -359,7 +385,7 @@ export class BexnetModel {
         return { scales: w.int8At[index], values: w.int8At[index] + model.tensors[index].channels * 4 };
       };
       return op.step(layer, {
-        kernel, tensor, f32, int8,
+        kernel, tensor, f32, int8, graph: layer.graph ? w.graphAt[layer.graph.index] : 0,
         input: bufferAt(plan.valueBuffer[i]), output: bufferAt(plan.valueBuffer[i + 1]), scratch: bufferAt(plan.scratchBuffer[i]),
       });
     });
@@ -473,12 +499,12 @@ export class BexnetModel {
 
   info(): ModelInfo {
     const memory = this.live();
-    const { staticBytes, weightBytes, arenaBytes, params, macs, version } = this.sizes;
+    const { staticBytes, weightBytes, graphBytes, arenaBytes, params, macs, version } = this.sizes;
     const wasmMemoryBytes = memory.buffer.byteLength;
     return {
       name: this.metadata.name, producer: this.metadata.producer, backend: this.backend, backendReason: this.backendReason, formatVersion: version,
       inputShape: [...this.metadata.inputShape], outputLength: this.logits.length, labels: this.metadata.labels,
-      params, weightBytes, arenaBytes, outputArrayBytes: 2 * this.logits.byteLength, wasmMemoryBytes,
+      params, weightBytes, graphBytes, arenaBytes, outputArrayBytes: 2 * this.logits.byteLength, wasmMemoryBytes,
       fixedOverheadBytes: wasmMemoryBytes - weightBytes - arenaBytes, staticBytes,
       macs, layers: this.layerInfo.map((l) => ({ ...l })),
     };

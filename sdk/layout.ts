@@ -75,6 +75,28 @@ export function packBinaryFilters(w: ArrayLike<number>, kh: number, kw: number, 
   return out;
 }
 
+/** Bytes of one xbconv2d filter: kh·kw taps of D/8 bytes, rounded up to a v128 (FORMAT.md §10). */
+export const xbconvFilterBytes = (d: number, kh: number, kw: number): number => roundUp(kh * kw * (d >>> 3), 16);
+
+/**
+ * Binary filters for xbconv2d from compact weights in tfjs order [kh, kw, D, Cout]
+ * (input k of each output = the k-th channel of its block, FORMAT.md §10): filter o is
+ * its taps' D/8 bytes, bit k & 7 of byte k >> 3 set where the weight is −1 (w < 0).
+ * Result: [Cout, Kx] bytes, zero padding.
+ */
+export function packXBinaryFilters(w: ArrayLike<number>, kh: number, kw: number, d: number, cout: number): Uint8Array {
+  if (d % 8 !== 0) throw new RangeError(`packXBinaryFilters: D ${d} is not a multiple of 8`);
+  const kx = xbconvFilterBytes(d, kh, kw);
+  const out = new Uint8Array(cout * kx);
+  for (let t = 0; t < kh * kw; t++) {
+    for (let k = 0; k < d; k++) {
+      const bit = t * d + k;
+      for (let o = 0; o < cout; o++) if (w[bit * cout + o] < 0) out[o * kx + (bit >>> 3)] |= 1 << (bit & 7);
+    }
+  }
+  return out;
+}
+
 /**
  * Binary weights for float inputs (conv2dBinaryWeights): [kh, kw, C, ceil(Cout/32)]
  * words, bit o set where the weight of output o is the lower level (w < 0).

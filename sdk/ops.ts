@@ -4,15 +4,16 @@
  * executor (shaped like tfjs-backend-wasm's kernel configs). A new op is one entry
  * here, its kernel in assembly/, the kernel list in assembly/index.ts, and its tests.
  */
-import type { BxnLayer, Shape } from './format/model.js';
+import type { BxnLayer, ExpanderRecord, Shape } from './format/model.js';
 import { FLOAT_ENCODINGS, type DType, type TensorEncoding, type TensorRole } from './format/spec.js';
-import { patchWords, roundUp, wordsFor } from './layout.js';
+import { patchWords, roundUp, wordsFor, xbconvFilterBytes } from './layout.js';
 
 export type OpName =
   | 'conv2d' | 'bconv2d' | 'bdense' | 'conv2dBinaryWeights' | 'depthwiseConv2d' | 'dense'
   | 'packSigns' | 'packSignsAffine' | 'unpackSigns'
   | 'maxPool2d' | 'maxPool2dBits' | 'maxPool2dBitsFlip' | 'avgPool2d' | 'globalAvgPool'
-  | 'scaleShift' | 'relu' | 'softmax' | 'flatten';
+  | 'scaleShift' | 'relu' | 'softmax' | 'flatten'
+  | 'xconv2d' | 'xdense' | 'xbconv2d';
 
 /**
  * Which per-channel axis an int8 tensor in this slot is quantized along: 'panels' =
@@ -36,6 +37,8 @@ export interface WindowGeometry { outH: number; outW: number; padTop: number; pa
 export interface LayerAttributes {
   kh: number; kw: number; stride: number; outChannels: number; relu: boolean; bitsOut: boolean;
   window: WindowGeometry | null;
+  /** X-layers: the layer's XGRF record (validated on its own; infer checks it against the layer). */
+  graph: (ExpanderRecord & { index: number }) | null;
 }
 
 /** What shape inference gives: the output, the MACs and each tensor's expected element count. */
@@ -56,6 +59,8 @@ export interface StepArgs {
   f32: Float32Array;
   /** An int8-resident tensor's q and scales addresses; null when the tensor in `role` sits as f32. */
   int8: (role: TensorRole) => { values: number; scales: number } | null;
+  /** X-layers: address of the graph's group table (i32 [ceil(C_out/outGroup), D/inGroup], built at load); 0 otherwise. */
+  graph: number;
 }
 
 /** Scratch arguments in the order the kernels' *ScratchBytes exports take them. */
@@ -66,8 +71,8 @@ export interface OpDescriptor {
   readonly code: number;
   /** The activation dtype the op reads ('any': both). */
   readonly input: DType | 'any';
-  /** Which record fields are meaningful: window = kh, kw, stride, padding; outChannels ≥ 1; flags allowed. */
-  readonly attributes: { readonly window: boolean; readonly outChannels: boolean; readonly relu: boolean; readonly bitsOut: boolean };
+  /** Which record fields are meaningful: window = kh, kw, stride, padding; outChannels ≥ 1; flags allowed; graph = an XGRF record. */
+  readonly attributes: { readonly window: boolean; readonly outChannels: boolean; readonly relu: boolean; readonly bitsOut: boolean; readonly graph?: boolean };
   /** Tensor slots of the record, in order. */
   readonly tensors: ReadonlyArray<TensorSlot>;
   /** Output shape, MACs and expected tensor element counts; `mismatch` throws shape_mismatch with the message. */
@@ -233,6 +238,103 @@ function packSigns(name: 'packSigns' | 'packSignsAffine', code: number): OpDescr
     },
   };
 }
+
+/** Bytes of a graph's group table in wasm memory: ceil(C_out/outGroup) rows of D/inGroup i32 group indices. */
+export const graphTableBytes = (g: ExpanderRecord): number => Math.ceil(g.outChannels / g.outGroup) * (g.degree / g.inGroup) * 4;
+
+/** Output channels per graph node the X kernels take (assembly/xconv.ts BLOCK). */
+const X_BLOCK = 8;
+
+/** A layer's graph against its input, N and the kernel's grouping (the record itself was validated on its own). */
+function checkGraph(x: Shape, a: LayerAttributes, mismatch: (what: string) => never, cin: number, bytesOfBits: boolean): ExpanderRecord {
+  const g = a.graph!;
+  const name = `graph ${g.index}`;
+  if (g.inChannels !== cin) mismatch(`${name} has C_in ${g.inChannels} but the input has ${cin} channels`);
+  if (g.outChannels !== a.outChannels) mismatch(`${name} has C_out ${g.outChannels} but the layer has ${a.outChannels} outputs`);
+  if (g.outGroup !== X_BLOCK) mismatch(`${name} has outGroup ${g.outGroup}; the X kernels run blocks of ${X_BLOCK} outputs`);
+  if (bytesOfBits && g.inGroup % 8 !== 0) mismatch(`${name} has inGroup ${g.inGroup}; binary X-convs gather whole bytes (a multiple of 8 channels)`);
+  return g;
+}
+
+/**
+ * xconv2d and xdense (FORMAT.md §10): conv2d's and dense's panels over each output
+ * block's D gathered channels. int8 weights are widened to f32 at load (no int8 X kernel).
+ */
+function floatX(name: 'xconv2d' | 'xdense', code: number): OpDescriptor {
+  const dense = name === 'xdense';
+  const taps = (l: BxnLayer) => (dense ? 1 : l.kh * l.kw);
+  return {
+    name, code, input: 'f32',
+    attributes: { window: !dense, outChannels: true, relu: true, bitsOut: !dense, graph: true },
+    tensors: [slot('weights', floats, 'panels'), slot('bias', floats)],
+    infer(x, a, mismatch) {
+      if (dense && (x.h !== 1 || x.w !== 1)) mismatch(`needs a [1, 1, K] input (add flatten) but gets [${x.h}, ${x.w}, ${x.c}]`);
+      const D = checkGraph(x, a, mismatch, x.c, false).degree, N = a.outChannels;
+      const output = dense ? { h: 1, w: 1, c: N, dtype: 'f32' as const } : windowed(x, a, N, a.bitsOut ? 'bits' : 'f32');
+      const t = dense ? 1 : a.kh * a.kw;
+      return { output, macs: pixels(output) * N * t * D, tensors: { weights: t * D * roundUp(N, 8), bias: N } };
+    },
+    params: (l) => taps(l) * l.graph!.degree * l.outChannels + l.outChannels,
+    scratch: {
+      export: 'xconv2dScratchBytes',
+      args: (l) => (dense ? [l.graph!.degree, 1, 1, 1, 1, 1, l.outChannels] : [l.graph!.degree, l.kh, l.kw, l.stride, l.output.h, l.output.w, l.outChannels]),
+      bytes: paddedWindowBytes, // the gathered window [Hp, Wp, D]
+    },
+    kernels: [name, 'xconv2dScratchBytes'],
+    inPlace: false, repack: null, contents: null,
+    step(l, a) {
+      const { input: x, output: y, outChannels: N } = l, { inGroup, degree: D } = l.graph!;
+      const f = a.kernel(name), w = a.tensor('weights'), b = a.tensor('bias'), groups = a.graph, { input, output, scratch } = a;
+      if (dense) { const relu = l.relu ? 1 : 0; return () => f(input, x.c, groups, inGroup, D, w, b, N, relu, output, scratch); }
+      const { kh, kw, stride, padTop, padLeft } = l, flags = (l.relu ? 1 : 0) | (l.bitsOut ? 2 : 0);
+      return () => f(input, x.h, x.w, x.c, groups, inGroup, D, w, b, N, kh, kw, stride, padTop, padLeft, y.h, y.w, flags, output, scratch);
+    },
+  };
+}
+
+/** assembly/xconv.ts xbconv2dScratchBytes: the gathered byte image (+16), one patch (+16), 8 counts. */
+const xbconvScratchBytes = (d: number, kh: number, kw: number, stride: number, outH: number, outW: number) =>
+  roundUp(windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * (d / 8) + 16, 16) + xbconvFilterBytes(d, kh, kw) + 16 + 32;
+
+const xbconv2d: OpDescriptor = {
+  name: 'xbconv2d', code: 66, input: 'bits',
+  attributes: { window: true, outChannels: true, relu: true, bitsOut: true, graph: true },
+  tensors: binaryFilters,
+  infer(x, a, mismatch) {
+    const D = checkGraph(x, a, mismatch, x.c, true).degree, N = a.outChannels;
+    const output = windowed(x, a, N, a.bitsOut ? 'bits' : 'f32');
+    return { output, macs: pixels(output) * N * a.kh * a.kw * D, tensors: { weights: N * xbconvFilterBytes(D, a.kh, a.kw) / 4, transform: 3 * N } };
+  },
+  params: (l) => l.kh * l.kw * l.graph!.degree * l.outChannels + 3 * l.outChannels,
+  scratch: {
+    export: 'xbconv2dScratchBytes',
+    args: (l) => [l.graph!.degree, l.kh, l.kw, l.stride, l.output.h, l.output.w, l.outChannels],
+    bytes: xbconvScratchBytes,
+  },
+  kernels: ['xbconv2d', 'xbconv2dScratchBytes'],
+  inPlace: false, repack: null,
+  contents: {
+    role: 'weights',
+    key: (l) => `${l.graph!.degree}:${l.kh}x${l.kw}:${l.outChannels}`,
+    check(word, l) {
+      // Each filter is kh·kw·D/8 bytes of taps, then zero bytes to Kx.
+      const used = l.kh * l.kw * (l.graph!.degree / 8), kx = xbconvFilterBytes(l.graph!.degree, l.kh, l.kw);
+      for (let o = 0; o < l.outChannels; o++) {
+        for (let b = used; b < kx; b++) {
+          const at = o * kx + b;
+          if ((word(at >>> 2) >>> (8 * (at & 3))) & 0xff) return `filter ${o} padding byte ${b} is not zero`;
+        }
+      }
+      return null;
+    },
+  },
+  step(l, a) {
+    const { input: x, output: y, kh, kw, stride, padTop, padLeft, outChannels: N } = l, { inGroup, degree: D } = l.graph!;
+    const f = a.kernel('xbconv2d'), w = a.tensor('weights'), tr = a.tensor('transform'), groups = a.graph;
+    const flags = (l.relu ? 1 : 0) | (l.bitsOut ? 2 : 0) | sumXFlag(a, N), { input, output, scratch } = a;
+    return () => f(input, x.h, x.w, x.c, groups, inGroup, D, w, N, kh, kw, stride, padTop, padLeft, y.h, y.w, tr, flags, output, scratch);
+  },
+};
 
 // ---- the registry ----
 
@@ -404,6 +506,9 @@ export const OPS: readonly OpDescriptor[] = [
       return () => f(input, x.h, x.w, x.c, kh, kw, stride, padTop, padLeft, y.h, y.w, flip, output);
     },
   },
+  floatX('xconv2d', 64),
+  floatX('xdense', 65),
+  xbconv2d,
 ];
 
 export const OP_BY_NAME: ReadonlyMap<OpName, OpDescriptor> = new Map(OPS.map((op) => [op.name, op]));

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeBxn } from '../sdk/format/writer.js';
 
 const bin = new URL('../bin/bexnet.js', import.meta.url).pathname;
 const bexnet = (...args: string[]) => {
@@ -67,6 +68,25 @@ describe('bexnet CLI', () => {
       expect(r.err, code).toHaveLength(1);
       expect(r.err[0]).toMatch(new RegExp(`^bexnet inspect: ${code}: `));
     }
+  });
+
+  it('inspect reports an X-layer\'s density, the MACs it saves and the graph table', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bexnet-cli-'));
+    // [6, 6, 32] → xconv2d 3×3 N=16 with D = 8 of 32 (density 25%): 36·16·9·8 MACs, 3× that saved.
+    const bytes = writeBxn({
+      metadata: { name: 'x', producer: 'test', inputShape: [6, 6, 32], normalization: null, labels: [] },
+      expanders: [{ generator: 1, balanced: true, seedLo: 3, seedHi: 0, inChannels: 32, outChannels: 16, degree: 8, inGroup: 8, outGroup: 8 }],
+      layers: [{ op: 'xconv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 16, graph: 0,
+        weights: new Float32Array(9 * 8 * 16).fill(0.5), bias: new Float32Array(16) }],
+    });
+    writeFileSync(join(dir, 'x.bxn'), bytes);
+    const r = bexnet('inspect', join(dir, 'x.bxn'));
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const row = r.out.split('\n').find((l) => /xconv2d/.test(l))!;
+    expect(row).toMatch(/25\.0%/);
+    expect(row).toContain((36 * 16 * 9 * 8).toLocaleString());
+    expect(row).toContain((3 * 36 * 16 * 9 * 8).toLocaleString());
+    expect(r.out).toMatch(/X-layers: 1, MACs saved [\d,]+ \(75\.0% of the dense model's\), graph index tables/);
   });
 
   it('bench kernels: a real (short) run of one shape writes every implementation\'s timing', () => {

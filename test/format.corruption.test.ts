@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BxnFormatError } from '../sdk/errors.js';
 import { readBxn, sealBxn, writeBxn, type BxnModelInput } from '../sdk/format/index.js';
-import { HEADER_BYTES, SECTION_ENTRY_BYTES, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, LAYER_RECORD_BYTES } from '../sdk/format/spec.js';
+import { EXPANDER_RECORD_BYTES, HEADER_BYTES, SECTION_ENTRY_BYTES, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, LAYER_RECORD_BYTES } from '../sdk/format/spec.js';
+import type { ExpanderRecord } from '../sdk/format/model.js';
+import { xbconvFilterBytes } from '../sdk/layout.js';
 import { makeRng, randomModel } from './sdk.helpers.js';
 
 /** The error code readBxn throws, or 'ok'. Anything but a BxnFormatError fails the test. */
@@ -168,12 +170,77 @@ describe('corrupt files give typed errors', () => {
     }
   });
 
-  it('expander graphs are recognised and rejected until X-Nets', () => {
-    const xg = { generator: 1, balanced: false, seedLo: 42, seedHi: 0, inChannels: 64, outChannels: 64, degree: 16 };
-    const withGraph = writeBxn({ ...small(), expanders: [xg] });
-    expect(codeOf(withGraph)).toBe('unsupported_expander');
-    expect(() => readBxn(withGraph)).toThrow(/C_in 64, C_out 64, D 16.*unsupported until X-Nets/);
-    expect(codeOf(writeBxn({ ...small(), rawOpCodes: { 0: 64 } }))).toBe('unsupported_expander');
+  describe('expander graphs (XGRF) and X-layers', () => {
+    const graph = (over: Partial<ExpanderRecord> = {}): ExpanderRecord =>
+      ({ generator: 1, balanced: true, seedLo: 42, seedHi: 7, inChannels: 16, outChannels: 16, degree: 8, inGroup: 1, outGroup: 8, ...over });
+    /** [5, 5, 16] f32 → xconv2d 3×3 N=16 (graph 0) → packSigns → xbconv2d 3×3 N=9 (graph 1) → unpackSigns. */
+    const xModel = (g0: Partial<ExpanderRecord> = {}, g1: Partial<ExpanderRecord> = {}, extra: Partial<BxnModelInput> = {}): BxnModelInput => ({
+      metadata: { name: 'x', producer: 'test', inputShape: [5, 5, 16], normalization: null, labels: [] },
+      expanders: [graph(g0), graph({ outChannels: 9, inGroup: 8, ...g1 })],
+      layers: [
+        { op: 'xconv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 16, graph: 0,
+          weights: new Float32Array(9 * 8 * 16).fill(0.25), bias: new Float32Array(16) },
+        { op: 'packSigns' },
+        { op: 'xbconv2d', kh: 3, kw: 3, stride: 1, padding: 'valid', outChannels: 9, bitsOut: true, graph: 1,
+          weights: new Uint32Array((9 * xbconvFilterBytes(8, 3, 3)) / 4), transform: new Float32Array(27).fill(0.5) },
+        { op: 'unpackSigns' },
+      ],
+      ...extra,
+    });
+    const xgrf = (b: Uint8Array) => sectionOffset(b, 'XGRF').offset;
+    const recordAt = (b: Uint8Array, i: number) => xgrf(b) + TABLE_PREFIX_BYTES + i * EXPANDER_RECORD_BYTES;
+    const edited = (edit: (b: Uint8Array) => void) => { const b = writeBxn(xModel()); edit(b); return sealBxn(b); };
+
+    it('a file with X-layers reads: layers carry their record, the weights region counts each index table once', () => {
+      const model = readBxn(writeBxn(xModel()));
+      expect(model.expanders).toHaveLength(2);
+      expect(model.layers[0].graph).toMatchObject({ index: 0, inChannels: 16, degree: 8, inGroup: 1 });
+      expect(model.layers[2].graph).toMatchObject({ index: 1, outChannels: 9, inGroup: 8 });
+      expect(model.layers[1].graph).toBeNull();
+      expect(model.layers[0].macs).toBe(25 * 16 * 9 * 8); // D, not C_in, inputs per output
+      const tensorBytes = model.tensors.reduce((n, t) => n + Math.ceil((t.count * 4) / 16) * 16, 0);
+      // graph 0: 2 blocks × 8 groups × 4 B = 64; graph 1: 2 blocks × 1 group × 4 B → 16.
+      expect(model.weightBytes - tensorBytes).toBe(64 + 16);
+    });
+
+    it('a record is checked on its own: unknown generator, flags, sizes, prefix, count, edge cap', () => {
+      expect(codeOf(writeBxn(xModel({ generator: 2 })))).toBe('unsupported_expander');
+      expect(() => readBxn(writeBxn(xModel({ generator: 2 })))).toThrow(/generator 2 is unknown/);
+      expect(codeOf(edited((b) => setU32(b, recordAt(b, 0) + 4, 3)))).toBe('bad_expander'); // flag bit 1
+      expect(codeOf(edited((b) => setU32(b, xgrf(b) + 8, 1)))).toBe('bad_expander'); // reserved prefix
+      expect(codeOf(edited((b) => setU32(b, xgrf(b), 3)))).toBe('bad_expander'); // count vs length
+      expect(codeOf(edited((b) => setU32(b, xgrf(b), 0)))).toBe('bad_expander');
+      for (const bad of [{ inGroup: 0 }, { degree: 24 }, { degree: 0 }, { inChannels: 0 }, { outGroup: 300 }, { inGroup: 3 }])
+        expect(codeOf(writeBxn(xModel(bad))), JSON.stringify(bad)).toBe('bad_expander');
+      expect(codeOf(writeBxn(xModel({ degree: 4 }, { degree: 4 })))).toBe('bad_expander'); // graph 1: D 4 is not whole groups of 8
+      const huge = graph({ inChannels: 65536, outChannels: 65536, degree: 65536, outGroup: 1 });
+      expect(() => readBxn(writeBxn(xModel({}, {}, { expanders: [graph(), graph({ outChannels: 9, inGroup: 8 }), huge] })))).toThrow(/exceed 16777216/);
+    });
+
+    it('layers and records must fit each other', () => {
+      expect(() => readBxn(writeBxn(xModel({}, {}, { expanders: [graph(), graph({ outChannels: 9, inGroup: 8 }), graph()] })))).toThrow(/record 2 is not used/);
+      const layers = xModel().layers;
+      expect(codeOf(writeBxn(xModel({}, {}, { layers: [{ ...layers[0], graph: 5 }, ...layers.slice(1)] })))).toBe('bad_layer');
+      expect(codeOf(writeBxn(xModel({}, {}, { layers: [layers[0], { ...layers[1], graph: 0 }, ...layers.slice(2)] })))).toBe('bad_layer');
+      expect(codeOf(writeBxn(xModel({}, {}, { layers: [{ ...layers[0], graph: undefined }, ...layers.slice(1)] })))).toBe('bad_layer');
+      for (const [g0, g1, message] of [
+        [{ inChannels: 8 }, {}, /C_in 8 but the input has 16/], [{ outChannels: 15 }, {}, /C_out 15 but the layer has 16/],
+        [{ outGroup: 4 }, {}, /outGroup 4/], [{}, { inGroup: 1 }, /whole bytes/],
+      ] as [Partial<ExpanderRecord>, Partial<ExpanderRecord>, RegExp][]) {
+        const bytes = writeBxn(xModel(g0, g1));
+        expect(codeOf(bytes), String(message)).toBe('shape_mismatch');
+        expect(() => readBxn(bytes)).toThrow(message);
+      }
+    });
+
+    it('xbconv2d filter padding bytes must be zero', () => {
+      const layers = xModel().layers;
+      const weights = new Uint32Array((9 * xbconvFilterBytes(8, 3, 3)) / 4);
+      weights[2] = 0xff00; // filter 0 byte 9: past its 9 tap bytes
+      expect(codeOf(writeBxn(xModel({}, {}, { layers: [...layers.slice(0, 2), { ...layers[2], weights }, layers[3]] })))).toBe('nonzero_padding');
+      weights[2] = 0xff; // byte 8, the last tap: data
+      expect(codeOf(writeBxn(xModel({}, {}, { layers: [...layers.slice(0, 2), { ...layers[2], weights }, layers[3]] })))).toBe('ok');
+    });
   });
 
   it('absurd dimensions and caps', () => {

@@ -34,6 +34,8 @@ function expectedWeightBytes(parsed: BxnModel): number {
   for (const t of raw) bytes += align16(parsed.tensors[t].count * 4);
   for (const t of int8) bytes += align16(parsed.tensors[t].byteLength);
   for (const b of packed.values()) bytes += align16(b);
+  // X-layers' group tables: one i32 per (output block, input group) of each record, built at load.
+  for (const g of parsed.expanders) bytes += align16(Math.ceil(g.outChannels / g.outGroup) * (g.degree / g.inGroup) * 4);
   return bytes;
 }
 
@@ -41,6 +43,30 @@ const big = model200k(makeRng(200));
 const bigBytes = writeBxn(big.model);
 
 describe('model API', () => {
+  it('info() of X-layers: density, the dense MACs, the graph tables (one per record, shared by its layers), outputs as the reference', () => {
+    const g = { generator: 1, balanced: true, seedLo: 9, seedHi: 1, inChannels: 40, outChannels: 40, degree: 16, inGroup: 8, outGroup: 8 };
+    const conv = (relu: boolean) => ({ op: 'xconv2d' as const, kh: 3, kw: 3, stride: 1, padding: 'same' as const, outChannels: 40, relu, graph: 0,
+      weights: new Float32Array(9 * 16 * 40).map((_, i) => ((i * 7919) % 17) / 64 - 0.125), bias: new Float32Array(40).fill(0.01) });
+    const bytes = writeBxn({
+      metadata: { name: 'x', producer: 'test', inputShape: [7, 5, 40], normalization: null, labels: [] },
+      expanders: [g, { ...g, outChannels: 10, degree: 40, inChannels: 1400, inGroup: 8, seedLo: 10 }],
+      layers: [conv(true), conv(false), { op: 'flatten' },
+        { op: 'xdense', outChannels: 10, graph: 1, weights: new Float32Array(40 * 16).fill(0.001), bias: new Float32Array(10) }],
+    });
+    const model = loadModelSync(bytes, kernels), info = model.info();
+    expect(info.layers.map((l) => l.density)).toEqual([0.4, 0.4, 1, 40 / 1400]);
+    expect(info.layers[0].macs).toBe(35 * 40 * 9 * 16);
+    expect(info.layers[0].denseMacs).toBe(35 * 40 * 9 * 40);
+    expect(info.layers[3].denseMacs).toBe(1400 * 10);
+    // graph 0: 5 blocks × 2 groups; graph 1: 2 blocks × 5 groups; i32 each, 16-byte aligned; graph 0 counted once.
+    expect(info.graphBytes).toBe(align16(5 * 2 * 4) + align16(2 * 5 * 4));
+    expect(info.layers.map((l) => l.graphBytes)).toEqual([48, 48, 0, 48]);
+    expect(info.weightBytes).toBe(expectedWeightBytes(readBxn(bytes)));
+    const x = new Float32Array(7 * 5 * 40).map((_, i) => Math.sin(i));
+    const want = referenceRun(readBxn(bytes), x), got = model.run(x);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-4 * (1 + Math.abs(want[i])));
+  });
+
   it('info() reports sizes, and total wasm memory ≤ weights + arena + 64 KB', () => {
     for (let seed = 1; seed <= 60; seed++) {
       const bytes = seed === 1 ? bigBytes : writeBxn(randomModel(makeRng(seed), { maxLayers: 8 }).model);

@@ -43,8 +43,10 @@ describe('op registry', () => {
           const kh = rng.int(1, 64), kw = rng.int(1, 64), stride = rng.int(1, 16), padding = rng.pick(['same', 'valid'] as const);
           const gy = axisGeometry(h, kh, stride, padding), gx = axisGeometry(w, kw, stride, padding);
           if (!gy || !gx) continue;
+          // X-layers' scratch depends on D (whole bytes for the binary one).
+          const graph = op.attributes.graph ? { degree: 8 * rng.int(1, 90), inGroup: 8 } : null;
           const layer = { op: op.name, kh, kw, stride, outChannels: rng.int(1, 700), input: { h, w, c, dtype: 'f32' },
-            output: { h: gy.out, w: gx.out, c: 1, dtype: 'f32' } } as unknown as BxnLayer;
+            output: { h: gy.out, w: gx.out, c: 1, dtype: 'f32' }, graph } as unknown as BxnLayer;
           const args = op.scratch.args(layer);
           const js = op.scratch.bytes(...args);
           if (js > 0x7fffffff) continue; // out of i32 range: the reader rejects these (the hostile tests)

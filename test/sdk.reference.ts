@@ -4,7 +4,8 @@
  * binary tensors are held as ±1 floats, sums are f64, float outputs rounded to f32.
  */
 import { decodeTensor } from '../sdk/format/decode.js';
-import { panelIndex, patchWords, wordsFor } from '../sdk/layout.js';
+import { panelIndex, patchWords, wordsFor, xbconvFilterBytes } from '../sdk/layout.js';
+import { layerChannelTable } from '../sdk/expander.js';
 import type { BxnLayer, BxnModel } from '../sdk/format/model.js';
 
 /** A value between layers: ±1 entries when `bits`. */
@@ -170,6 +171,33 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
       return { ...x, data: e.map((v) => f32(v / sum)) };
     }
     case 'flatten': return { h: 1, w: 1, c: H * W * C, bits: x.bits, data: x.data };
+    case 'xconv2d': case 'xdense': case 'xbconv2d': {
+      // The dense op with every unconnected weight zero: output o reads channels[o·D ..] (generator
+      // checked against the C vectors in expander.test.ts), in the weights' order.
+      const g = l.graph!, D = g.degree, channels = layerChannelTable(g);
+      const dense = l.op === 'xdense', binary = l.op === 'xbconv2d';
+      const kh = dense ? 1 : l.kh, kw = dense ? 1 : l.kw;
+      const r = out(N, l.bitsOut, dense ? 1 : oh, dense ? 1 : ow);
+      const wts = tensor('weights'), kx = binary ? xbconvFilterBytes(D, kh, kw) : 0;
+      for (let oy = 0; oy < r.h; oy++) for (let ox = 0; ox < r.w; ox++) for (let o = 0; o < N; o++) {
+        let s = binary ? 0 : (tensor('bias') as Float32Array)[o], sumX = 0;
+        for (let ky = 0; ky < kh; ky++) for (let kx2 = 0; kx2 < kw; kx2++) {
+          const y = dense ? 0 : oy * l.stride + ky - l.padTop, xx = dense ? 0 : ox * l.stride + kx2 - l.padLeft;
+          for (let k = 0; k < D; k++) {
+            const c = channels[o * D + k], tap = ky * kw + kx2;
+            if (binary) {
+              const v = inside(y, xx) ? px(y, xx, c) : 1, b = tap * D + k; // one-padding
+              const byte = (o * kx + (b >> 3)), wv = ((wts[byte >> 2] >>> (8 * (byte & 3) + (b & 7))) & 1) ? -1 : 1;
+              s += v * wv;
+              sumX += v;
+            } else if (inside(y, xx)) s += px(y, xx, c) * wts[panelIndex(o, tap * D + k, kh * kw * D)];
+          }
+        }
+        r.data[(oy * r.w + ox) * N + o] = binary ? transformOut(tensor('transform') as Float32Array, o, sumX, s)
+          : l.bitsOut ? (s < 0 ? -1 : 1) : f32(l.relu ? Math.max(0, s) : s);
+      }
+      return r;
+    }
     default: {
       // Written apart from sdk/ops.ts on purpose (an oracle must not share the code it checks);
       // a new op in the registry's OpName fails the typecheck here until it has a reference.

@@ -49,6 +49,8 @@ export interface BxnLayer {
   bitsOut: boolean;
   /** Tensor indexes by role. */
   tensors: Partial<Record<TensorRole, number>>;
+  /** X-layers: the XGRF record the layer reads (index into BxnModel.expanders); null otherwise. */
+  graph: (ExpanderRecord & { index: number }) | null;
   input: Shape;
   output: Shape;
   macs: number;
@@ -58,6 +60,7 @@ export interface BxnLayer {
   weightBytes: number;
 }
 
+/** An XGRF record (FORMAT.md §10): the parameters sdk/expander.ts rebuilds the graph from. */
 export interface ExpanderRecord {
   generator: number;
   balanced: boolean;
@@ -66,7 +69,11 @@ export interface ExpanderRecord {
   seedHi: number;
   inChannels: number;
   outChannels: number;
+  /** Input channels per output channel. */
   degree: number;
+  /** Input channels per graph node and output channels per node. */
+  inGroup: number;
+  outGroup: number;
 }
 
 export interface BxnSection { type: string; required: boolean; offset: number; length: number; crc: number }
@@ -77,7 +84,9 @@ export interface BxnModel {
   sections: BxnSection[];
   tensors: BxnTensor[];
   layers: BxnLayer[];
-  /** Bytes of the tensors in wasm memory (each tensor once per form its users read, 16-byte aligned), before binary filters are repacked. */
+  /** XGRF records (empty when the file has no X-layers). */
+  expanders: ExpanderRecord[];
+  /** Bytes of the tensors in wasm memory (each tensor once per form its users read, 16-byte aligned) and of the used graphs' index tables, before binary filters are repacked. */
   weightBytes: number;
   /** The file bytes the records point into. */
   bytes: Uint8Array;

@@ -5,14 +5,15 @@
  */
 import { BxnFormatError, BxnInputError, type BxnFormatErrorCode } from '../errors.js';
 import { align16, axisGeometry, int8ScaleIndex, wordsFor } from '../layout.js';
-import { int8AxisOf, OP_BY_CODE, opOf, residentBytes, scratchBytesOf, slotOf, staysInt8, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
+import { graphTableBytes, int8AxisOf, OP_BY_CODE, opOf, residentBytes, scratchBytesOf, slotOf, staysInt8, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
+import { layerGraphError } from '../expander.js';
 import { crc32 } from './crc32.js';
 import {
   resolveLimits, type BxnLayer, type BxnLimits, type BxnMetadata, type BxnModel, type BxnSection, type BxnTensor,
-  type Normalization, type Shape,
+  type ExpanderRecord, type Normalization, type Shape,
 } from './model.js';
 import {
-  ENCODING_BY_CODE, EXPANDER_OP_CODES, EXPANDER_RECORD_BYTES, HEADER_BYTES, KNOWN_SECTION_ORDER, LAYER_FLAG_BITS_OUT,
+  ENCODING_BY_CODE, EXPANDER_FLAG_BALANCED, EXPANDER_RECORD_BYTES, KNOWN_GENERATORS, HEADER_BYTES, KNOWN_SECTION_ORDER, LAYER_FLAG_BITS_OUT,
   LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC, MAX_BYTES, MAX_DIM, MAX_EXPANDERS, MAX_KERNEL, MAX_LABELS, MAX_LAYERS,
   MAX_META_BYTES, MAX_NAME_CHARS, MAX_SECTIONS, MAX_STRIDE, MAX_TENSORS, NO_GRAPH, NO_TENSOR,
   SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED, SECTION_LAYERS, SECTION_META,
@@ -160,11 +161,11 @@ export function readTrustedCopy(bytes: Uint8Array, caps: Readonly<Required<BxnLi
   const dataSection = byType.get(SECTION_DATA)!;
 
   const metadata = readMetadata(bytes, metaSection);
-  const expanders = byType.get(SECTION_EXPANDERS);
-  if (expanders) rejectExpanders(view, expanders);
+  const expanderSection = byType.get(SECTION_EXPANDERS);
+  const expanders = expanderSection ? readExpanders(view, expanderSection) : [];
 
   const tensors = readTensors(view, tensorSection, dataSection);
-  const layers = readLayers(view, layerSection, tensors, metadata, caps);
+  const layers = readLayers(view, layerSection, tensors, expanders, metadata, caps);
 
   // Every tensor is used; the weights region (each tensor once per resident form, 16-aligned) fits the cap.
   const users = tensors.map(() => [] as { layer: BxnLayer; role: TensorRole }[]);
@@ -176,11 +177,17 @@ export function readTrustedCopy(bytes: Uint8Array, caps: Readonly<Required<BxnLi
     const slots = new Map(users[t.index].map(({ layer, role }) => { const s = slotOf(layer, role); return [staysInt8(t, s), s] as const; }));
     for (const s of slots.values()) weightBytes += align16(residentBytes(t, s));
   }
+  // Every graph record is used; each one's index table is built once at load, in the weights region.
+  const usedGraphs = new Set(layers.flatMap((l) => (l.graph ? [l.graph.index] : [])));
+  for (const [i, g] of expanders.entries()) {
+    if (!usedGraphs.has(i)) fail('bad_expander', `'XGRF' record ${i} is not used by any layer`);
+    weightBytes += align16(graphTableBytes(g));
+  }
   if (weightBytes > caps.maxWeightBytes)
     fail('limit_exceeded', `decoded weights need ${weightBytes} bytes, over the ${caps.maxWeightBytes}-byte cap (maxWeightBytes)`);
   for (const t of tensors) checkTensorContents(bytes, t, users[t.index]);
 
-  return { version: { major, minor }, metadata, sections, tensors, layers, weightBytes, bytes };
+  return { version: { major, minor }, metadata, sections, tensors, layers, expanders, weightBytes, bytes };
 }
 
 // ---------------------------------------------------------------------------
@@ -247,18 +254,34 @@ function codePoints(s: string): number {
   return n;
 }
 
-function rejectExpanders(view: DataView, section: BxnSection): never {
+/** XGRF records (FORMAT.md §10), each checked on its own; layers check them against their shapes. */
+function readExpanders(view: DataView, section: BxnSection): ExpanderRecord[] {
   const u32 = (at: number) => view.getUint32(section.offset + at, true);
+  const u16 = (at: number) => view.getUint16(section.offset + at, true);
   const where = `'XGRF' (byte ${section.offset})`;
-  if (section.length < TABLE_PREFIX_BYTES) fail('truncated', `${where} is ${section.length} bytes, shorter than its ${TABLE_PREFIX_BYTES}-byte prefix`);
+  if (section.length < TABLE_PREFIX_BYTES) fail('bad_expander', `${where} is ${section.length} bytes, shorter than its ${TABLE_PREFIX_BYTES}-byte prefix`);
   const count = u32(0);
-  if (count < 1 || count > MAX_EXPANDERS || section.length !== TABLE_PREFIX_BYTES + count * EXPANDER_RECORD_BYTES)
-    fail('bad_section_table', `${where}: ${count} records do not fit its ${section.length} bytes`);
-  const at = TABLE_PREFIX_BYTES;
-  const [generator, cin, cout, degree] = [u32(at), u32(at + 16), u32(at + 20), u32(at + 24)];
-  return fail('unsupported_expander',
-    `${where} holds ${count} expander graph record(s) (first: generator ${generator}, C_in ${cin}, C_out ${cout}, D ${degree}); ` +
-    'expander-graph layers are unsupported until X-Nets is implemented');
+  if (count < 1 || count > MAX_EXPANDERS) fail('bad_expander', `${where} declares ${count} records, allowed 1..${MAX_EXPANDERS}`);
+  if (section.length !== TABLE_PREFIX_BYTES + count * EXPANDER_RECORD_BYTES)
+    fail('bad_expander', `${where} declares ${count} records (${TABLE_PREFIX_BYTES + count * EXPANDER_RECORD_BYTES} bytes) but is ${section.length} bytes`);
+  for (let r = 4; r < TABLE_PREFIX_BYTES; r += 4) if (u32(r) !== 0) fail('bad_expander', `${where}: reserved prefix bytes ${r}..${r + 3} are not zero`);
+  const records: ExpanderRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = TABLE_PREFIX_BYTES + i * EXPANDER_RECORD_BYTES;
+    const rec = `'XGRF' record ${i} (byte ${section.offset + at})`;
+    const generator = u32(at), flags = u32(at + 4);
+    if (!KNOWN_GENERATORS.includes(generator))
+      fail('unsupported_expander', `${rec}: graph generator ${generator} is unknown to this reader (it knows ${KNOWN_GENERATORS.join(', ')})`);
+    if (flags & ~EXPANDER_FLAG_BALANCED) fail('bad_expander', `${rec}: unknown flags ${hex(flags)}`);
+    const g: ExpanderRecord = {
+      generator, balanced: (flags & EXPANDER_FLAG_BALANCED) !== 0, seedLo: u32(at + 8), seedHi: u32(at + 12),
+      inChannels: u32(at + 16), outChannels: u32(at + 20), degree: u32(at + 24), inGroup: u16(at + 28), outGroup: u16(at + 30),
+    };
+    const problem = layerGraphError({ ...g });
+    if (problem) fail('bad_expander', `${rec}: ${problem}`);
+    records.push(g);
+  }
+  return records;
 }
 
 function readTensors(view: DataView, section: BxnSection, data: BxnSection): BxnTensor[] {
@@ -316,10 +339,11 @@ interface LayerRecord {
   spec: OpDescriptor;
   kh: number; kw: number; stride: number; padding: 'same' | 'valid'; outChannels: number; relu: boolean; bitsOut: boolean;
   tensorIds: Partial<Record<TensorRole, number>>;
+  graph: (ExpanderRecord & { index: number }) | null;
 }
 
 function readLayers(
-  view: DataView, section: BxnSection, tensors: BxnTensor[], metadata: BxnMetadata, caps: Readonly<Required<BxnLimits>>,
+  view: DataView, section: BxnSection, tensors: BxnTensor[], expanders: ExpanderRecord[], metadata: BxnMetadata, caps: Readonly<Required<BxnLimits>>,
 ): BxnLayer[] {
   const base = section.offset;
   const u32 = (at: number) => view.getUint32(base + at, true);
@@ -336,7 +360,7 @@ function readLayers(
   let totalMacs = 0;
   const layers: BxnLayer[] = [];
   for (let i = 0; i < count; i++) {
-    const record = readLayerRecord(view, base + TABLE_PREFIX_BYTES + i * LAYER_RECORD_BYTES, i, tensors);
+    const record = readLayerRecord(view, base + TABLE_PREFIX_BYTES + i * LAYER_RECORD_BYTES, i, tensors, expanders);
     const layer = inferLayer(record, i, shape, previous, tensors, caps);
     totalMacs += layer.macs;
     if (totalMacs > caps.maxMacs) fail('limit_exceeded', `layer ${i} (${layer.op}): the model needs more than ${caps.maxMacs} multiply-accumulates (maxMacs)`);
@@ -351,10 +375,8 @@ function readLayers(
   return layers;
 }
 
-function readLayerRecord(view: DataView, at: number, i: number, tensors: BxnTensor[]): LayerRecord {
+function readLayerRecord(view: DataView, at: number, i: number, tensors: BxnTensor[], expanders: ExpanderRecord[]): LayerRecord {
   const code = view.getUint8(at);
-  if (EXPANDER_OP_CODES[code])
-    fail('unsupported_expander', `layer ${i}: op ${code} (${EXPANDER_OP_CODES[code]}) is an expander-graph layer, unsupported until X-Nets is implemented`);
   const found = OP_BY_CODE.get(code);
   if (!found) fail('bad_layer', `layer ${i} (record at byte ${at}): unknown op code ${code}`);
   const spec = found as OpDescriptor;
@@ -367,7 +389,13 @@ function readLayerRecord(view: DataView, at: number, i: number, tensors: BxnTens
   const stride = view.getUint16(at + 8, true);
   const outChannels = u32(12);
   if (view.getUint8(at + 3) !== 0 || view.getUint16(at + 10, true) !== 0) bad('reserved bytes 3, 10, 11 are not zero');
-  if (u32(32) !== NO_GRAPH) bad(`graph field is ${u32(32)}; only expander layers (X-Nets) use it`);
+  const graphRef = u32(32);
+  let graph: LayerRecord['graph'] = null;
+  if (spec.attributes.graph) {
+    if (graphRef >= expanders.length)
+      bad(`graph ${graphRef} does not exist (${expanders.length} 'XGRF' records)`);
+    graph = { ...expanders[graphRef], index: graphRef };
+  } else if (graphRef !== NO_GRAPH) bad(`graph field is ${graphRef}; only X-layers read a graph (${hex(NO_GRAPH)} otherwise)`);
   for (let r = 36; r < LAYER_RECORD_BYTES; r += 4) if (u32(r) !== 0) bad(`reserved bytes ${r}..${r + 3} are not zero`);
   if (flags & ~(LAYER_FLAG_RELU | LAYER_FLAG_BITS_OUT)) bad(`unknown flags ${flags}`);
   const relu = (flags & LAYER_FLAG_RELU) !== 0;
@@ -396,14 +424,14 @@ function readLayerRecord(view: DataView, at: number, i: number, tensors: BxnTens
     if (!slot.encodings.includes(t.encoding)) bad(`${slot.role} tensor ${t.index} is ${t.encoding}; allowed: ${slot.encodings.join(', ')}`);
     tensorIds[slot.role] = t.index;
   }
-  return { spec, kh, kw, stride, padding: paddingCode === 1 ? 'same' : 'valid', outChannels, relu, bitsOut, tensorIds };
+  return { spec, kh, kw, stride, padding: paddingCode === 1 ? 'same' : 'valid', outChannels, relu, bitsOut, tensorIds, graph };
 }
 
 /** Shape inference from the descriptor, then the sizes: tensors, activation, scratch, caps. */
 function inferLayer(
   r: LayerRecord, i: number, input: Shape, previous: string, tensors: BxnTensor[], caps: Readonly<Required<BxnLimits>>,
 ): BxnLayer {
-  const { spec, kh, kw, stride, padding, outChannels, relu, bitsOut, tensorIds } = r;
+  const { spec, kh, kw, stride, padding, outChannels, relu, bitsOut, tensorIds, graph } = r;
   const where = `layer ${i} (${spec.name})`;
   const mismatch = (what: string): never => fail('shape_mismatch', `${where}: ${what}`);
   if (spec.input !== 'any' && input.dtype !== spec.input) mismatch(`needs ${spec.input} input but ${previous} gives ${shapeText(input)}`);
@@ -414,7 +442,7 @@ function inferLayer(
     if (!gy || !gx) return mismatch(`a ${kh}×${kw} valid window does not fit input ${shapeText(input)}`);
     window = { outH: gy.out, outW: gx.out, padTop: gy.padBefore, padLeft: gx.padBefore };
   }
-  const attributes: LayerAttributes = { kh, kw, stride, outChannels, relu, bitsOut, window };
+  const attributes: LayerAttributes = { kh, kw, stride, outChannels, relu, bitsOut, window, graph };
   const { output, macs, tensors: expected } = spec.infer(input, attributes, mismatch);
   if (output.c > 2 ** 31) fail('dimension_overflow', `${where}: output ${shapeText(output)} is too large`);
   const outBytes = activationBytes(output);
@@ -436,7 +464,7 @@ function inferLayer(
   }
   const layer: BxnLayer = {
     index: i, op: spec.name, kh, kw, stride, padding, padTop: window?.padTop ?? 0, padLeft: window?.padLeft ?? 0,
-    outChannels, relu, bitsOut, tensors: tensorIds, input, output, macs, scratchBytes: 0, weightBytes,
+    outChannels, relu, bitsOut, tensors: tensorIds, graph, input, output, macs, scratchBytes: 0, weightBytes,
   };
   // Computed in doubles from the descriptor (the kernels' i32 versions wrap at 2^31).
   const scratch = scratchBytesOf(layer);

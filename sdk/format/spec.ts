@@ -30,7 +30,7 @@ export const MAX_BYTES = 0x7fffffff; // every size must fit an i32 pointer offse
 
 export const SECTION_FLAG_REQUIRED = 1;
 
-/** Section types in the order they must appear. XGRF is recognised but not runnable in v1. */
+/** Section types in the order they must appear. */
 export const SECTION_META = 'META';
 export const SECTION_TENSORS = 'TENS';
 export const SECTION_LAYERS = 'LAYR';
@@ -52,5 +52,7 @@ export const LAYER_FLAG_BITS_OUT = 2;
 export type TensorRole = 'weights' | 'bias' | 'transform' | 'scale' | 'shift' | 'flip';
 export const FLOAT_ENCODINGS: TensorEncoding[] = ['f32', 'f16', 'int8'];
 
-/** Op codes reserved for expander-graph (X-Net) layers; rejected with 'unsupported_expander' in v1. */
-export const EXPANDER_OP_CODES: Record<number, string> = { 64: 'xconv2d', 65: 'xdense', 66: 'xbconv2d' };
+/** XGRF record flags (FORMAT.md §10). */
+export const EXPANDER_FLAG_BALANCED = 1;
+/** Graph generators this reader can rebuild (sdk/expander.ts); others are 'unsupported_expander'. */
+export const KNOWN_GENERATORS: readonly number[] = [1];

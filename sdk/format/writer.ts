@@ -34,6 +34,8 @@ export interface LayerInput {
   scale?: TensorInput;
   shift?: TensorInput;
   flip?: TensorInput;
+  /** X-layers: index of the layer's record in `expanders`. */
+  graph?: number;
 }
 
 export interface ExtraSection { type: string; required: boolean; bytes: Uint8Array }
@@ -41,13 +43,13 @@ export interface ExtraSection { type: string; required: boolean; bytes: Uint8Arr
 export interface BxnModelInput {
   metadata: BxnMetadata;
   layers: LayerInput[];
-  /** Reserved for X-Nets: v1 readers reject files that carry it. */
+  /** XGRF records the X-layers name by index (FORMAT.md §10). */
   expanders?: ExpanderRecord[];
   /** Optional sections written after DATA (for forward-compatibility tests). */
   extraSections?: ExtraSection[];
   /** Overrides for tests; real files use 1.0. */
   version?: { major: number; minor: number };
-  /** Raw layer records for reserved ops (tests of the X-Nets rejection). */
+  /** Raw op codes by layer index (tests of unknown op codes). */
   rawOpCodes?: Record<number, number>;
   /** META bytes written as given instead of JSON.stringify(metadata) (tests of the META rules). */
   rawMeta?: Uint8Array;
@@ -146,7 +148,7 @@ export function writeBxn(model: BxnModelInput): Uint8Array {
     lv.setUint16(at + 8, layer.stride ?? 0, true);
     lv.setUint32(at + 12, layer.outChannels ?? 0, true);
     for (let r = 0; r < 4; r++) lv.setInt32(at + 16 + 4 * r, layerRefs[i][r] ?? NO_TENSOR, true);
-    lv.setUint32(at + 32, NO_GRAPH, true);
+    lv.setUint32(at + 32, layer.graph ?? NO_GRAPH, true);
   });
 
   const sections: { type: string; required: boolean; bytes: Uint8Array }[] = [
@@ -199,6 +201,8 @@ function encodeExpanders(records: ExpanderRecord[]): Uint8Array {
     v.setUint32(at + 16, r.inChannels, true);
     v.setUint32(at + 20, r.outChannels, true);
     v.setUint32(at + 24, r.degree, true);
+    v.setUint16(at + 28, r.inGroup, true);
+    v.setUint16(at + 30, r.outGroup, true);
   });
   return bytes;
 }

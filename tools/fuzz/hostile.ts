@@ -6,7 +6,7 @@
  * tensors, values that decode to non-finite f32, sizes at the caps' edges.
  */
 import { axisGeometry, type Padding } from '../../sdk/layout.js';
-import type { Normalization, Shape } from '../../sdk/format/model.js';
+import type { ExpanderRecord, Normalization, Shape } from '../../sdk/format/model.js';
 import type { TensorEncoding, TensorRole } from '../../sdk/format/spec.js';
 import { writeBxn, type LayerInput, type TensorInput } from '../../sdk/format/writer.js';
 import { OPS, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../../sdk/ops.js';
@@ -52,6 +52,26 @@ function windowFor(rng: Rng, op: OpDescriptor, x: Shape): { attrs: Pick<LayerInp
   return { attrs: { kh, kw, stride, padding }, window };
 }
 
+/**
+ * An XGRF record for an X-layer: mostly one that fits (C_in = the input's channels, C_out =
+ * the layer's N, blocks of 8), sometimes with a field at or past its limit (zero or odd
+ * groups, D over C_in, C_out of 65536, an unknown generator, the edge cap).
+ */
+function graphFor(rng: Rng, cin: number, cout: number): ExpanderRecord {
+  const inGroup = rng.pick([1, 2, 4, 8, 8, 16].filter((g) => cin % g === 0).concat(cin % 8 === 0 ? [8] : [1]));
+  const g: ExpanderRecord = {
+    generator: 1, balanced: rng() < 0.5, seedLo: (rng() * 2 ** 32) >>> 0, seedHi: (rng() * 2 ** 32) >>> 0,
+    inChannels: cin, outChannels: cout, degree: inGroup * rng.int(1, Math.max(1, Math.floor(cin / inGroup))), inGroup, outGroup: 8,
+  };
+  if (rng() < 0.25) {
+    const field = rng.pick(['generator', 'inGroup', 'outGroup', 'degree', 'inChannels', 'outChannels'] as const);
+    if (field === 'generator') g.generator = rng.pick([0, 2, 0xffffffff]);
+    else if (field === 'inGroup' || field === 'outGroup') g[field] = rng.pick([0, 3, 7, 256, 65535]);
+    else g[field] = rng.pick([0, cin + 1, 65536, 65537, 2 ** 31, 0xffffffff]);
+  }
+  return g;
+}
+
 /** One hostile model (written, sealed); its sizes aim at the fuzz caps' edges (65488-wide rows, 64×64 windows, 65536 channels). */
 export function hostileModel(rng: Rng): Uint8Array {
   const inputShape: [number, number, number] = rng() < 0.1
@@ -59,6 +79,7 @@ export function hostileModel(rng: Rng): Uint8Array {
     : [pickDim(rng), pickDim(rng), rng() < 0.8 ? rng.int(1, 40) : rng.pick(EXTREME_DIMS)];
   let x: Shape = { h: inputShape[0], w: inputShape[1], c: inputShape[2], dtype: 'f32' };
   const layers: LayerInput[] = [];
+  const expanders: ExpanderRecord[] = [];
   const pool = new Map<string, TensorInput>(); // tensors by (role, encoding, count): shared on purpose
   const target = rng.int(1, 6);
   for (let tries = 0; layers.length < target && tries < 40; tries++) {
@@ -70,7 +91,15 @@ export function hostileModel(rng: Rng): Uint8Array {
       : op.attributes.outChannels ? (rng() < 0.7 ? rng.int(1, 70) : rng.pick(EXTREME_DIMS)) : undefined;
     const bitsOut = op.attributes.bitsOut && rng() < 0.5;
     const relu = op.attributes.relu && !bitsOut && rng() < 0.5;
-    const a: LayerAttributes = { kh: attrs.kh ?? 0, kw: attrs.kw ?? 0, stride: attrs.stride ?? 0, outChannels: outChannels ?? 0, relu, bitsOut, window };
+    // X-layers: a new graph, or one an earlier layer uses (shared records), or now and then an index past the end.
+    let graph: LayerAttributes['graph'] = null, graphRef: number | undefined;
+    if (op.attributes.graph) {
+      if (expanders.length && rng() < 0.3) graphRef = rng.int(0, expanders.length - 1);
+      else { graphRef = expanders.length; expanders.push(graphFor(rng, x.c, outChannels ?? 1)); }
+      graph = { ...expanders[graphRef], index: graphRef };
+      if (rng() < 0.03) graphRef = expanders.length + rng.int(0, 3);
+    }
+    const a: LayerAttributes = { kh: attrs.kh ?? 0, kw: attrs.kw ?? 0, stride: attrs.stride ?? 0, outChannels: outChannels ?? 0, relu, bitsOut, window, graph };
     let inferred;
     try {
       inferred = op.infer(x, a, (what) => { throw new Error(what); });
@@ -78,10 +107,12 @@ export function hostileModel(rng: Rng): Uint8Array {
       if (rng() < 0.9) continue; // mostly keep chains consistent; sometimes write the mismatch
       inferred = null;
     }
-    const layer: LayerInput = { op: op.name, ...attrs, outChannels, relu, bitsOut };
+    const layer: LayerInput = { op: op.name, ...attrs, outChannels, relu, bitsOut, graph: graphRef };
     let tooBig = false;
     for (const slot of op.tensors) {
-      const right = inferred?.tensors[slot.role] ?? rng.int(1, 64);
+      const inferredCount = inferred?.tensors[slot.role];
+      // A hostile graph can make shape inference give no sensible count: write some count anyway.
+      const right = inferredCount !== undefined && Number.isInteger(inferredCount) && inferredCount > 0 ? inferredCount : rng.int(1, 64);
       const count = rng() < 0.05 ? Math.max(1, right + rng.int(-1, 1)) : right; // off by one now and then
       if (count > MAX_GENERATED) { tooBig = true; break; }
       const encoding = rng.pick(slot.encodings);
@@ -107,7 +138,8 @@ export function hostileModel(rng: Rng): Uint8Array {
   const normalization: Normalization | null = rng() < 0.1
     ? rng.pick([{ mean: [0], std: [1e-300] }, { scale: [1e39], offset: [0] }, { mean: [3e38], std: [1e-30] }, { scale: [1e-40], offset: [1] }])
     : null;
-  return writeBxn({ metadata: { name: 'hostile', producer: 'tools/fuzz/hostile.ts', inputShape, normalization, labels: [] }, layers });
+  if (expanders.length && rng() < 0.03) expanders.push(graphFor(rng, 8, 8)); // an unused record
+  return writeBxn({ metadata: { name: 'hostile', producer: 'tools/fuzz/hostile.ts', inputShape, normalization, labels: [] }, layers, ...(expanders.length ? { expanders } : {}) });
 }
 
 function shapePreserving(op: OpDescriptor, x: Shape, a: LayerAttributes): boolean {

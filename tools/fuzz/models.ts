@@ -3,8 +3,8 @@
  * the f64 reference agree exactly on every sign; a ~200 KB model of realistic shape. Used by
  * the sdk tests, tools/fuzz.ts and tools/soak.ts (tools import nothing from test/).
  */
-import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, axisGeometry, wordsFor, type Padding } from '../../sdk/layout.js';
-import type { BxnMetadata } from '../../sdk/format/model.js';
+import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, roundUp, axisGeometry, wordsFor, type Padding } from '../../sdk/layout.js';
+import type { BxnMetadata, ExpanderRecord } from '../../sdk/format/model.js';
 import { OPS, type OpName } from '../../sdk/ops.js';
 import type { BxnModelInput, LayerInput, TensorInput } from '../../sdk/format/writer.js';
 import type { RandomSource as Rng } from '../../sdk/prng.js';
@@ -61,7 +61,20 @@ function pickWindow(rng: Rng, s: State): { kh: number; kw: number; stride: numbe
 /** Keep the f64 reference quick: bound the MACs of one layer. */
 const MAX_LAYER_MACS = 400_000;
 
-function tryOp(rng: Rng, op: OpName, s: State): { layer: LayerInput; next: State } | null {
+/** An X-layer's graph over `cin` channels: groups of 1–8 channels (whole bytes for binary), any degree, blocks of 8 outputs. */
+function randomGraph(rng: Rng, cin: number, cout: number, binary: boolean): ExpanderRecord | null {
+  const options = (binary ? [8, 16] : [1, 2, 4, 8]).filter((g) => cin % g === 0);
+  if (options.length === 0) return null;
+  const inGroup = rng.pick(options);
+  return {
+    generator: 1, balanced: rng() < 0.7, seedLo: (rng() * 2 ** 32) >>> 0, seedHi: (rng() * 2 ** 32) >>> 0,
+    inChannels: cin, outChannels: cout, degree: inGroup * rng.int(1, cin / inGroup), inGroup, outGroup: 8,
+  };
+}
+
+type Step = { layer: LayerInput; next: State; graph?: ExpanderRecord };
+
+function tryOp(rng: Rng, op: OpName, s: State): Step | null {
   const float = !s.bits;
   const win = OPS.find((o) => o.name === op)!.attributes.window
     ? pickWindow(rng, s) : null;
@@ -148,6 +161,31 @@ function tryOp(rng: Rng, op: OpName, s: State): { layer: LayerInput; next: State
     case 'flatten':
       if (s.bits && s.c % 32 !== 0 && s.h * s.w !== 1) return null;
       return { layer: { op }, next: { ...s, h: 1, w: 1, c: s.h * s.w * s.c } };
+    case 'xconv2d': case 'xdense': {
+      const dense = op === 'xdense';
+      if (!float || (dense ? s.h !== 1 || s.w !== 1 : !win)) return null;
+      const graph = randomGraph(rng, s.c, cout, false);
+      const taps = dense ? 1 : win!.kh * win!.kw, oh = dense ? 1 : geo!.oh, ow = dense ? 1 : geo!.ow;
+      if (!graph || oh * ow * cout * taps * graph.degree > MAX_LAYER_MACS) return null;
+      const rows = taps * graph.degree;
+      const weights = rng() < 0.5 ? packFloatFilters(new Float32Array(rows * cout).map(() => rng.dyadic(16, 1)), rows, cout)
+        : floatTensor(rng, rows * roundUp(cout, 8), roundUp(cout, 8), true, 8);
+      const bias = new Float32Array(cout).map(() => rng.dyadic(16, 1));
+      const bitsOut = !dense && s.exact && !s.accumulated && rng() < 0.3; // as conv2d: only where the sum is exact
+      const layer: LayerInput = { op, ...(dense ? {} : win), outChannels: cout, weights, bias, ...(bitsOut ? { bitsOut } : { relu: rng() < 0.5 }) };
+      return { layer, graph, next: bitsOut ? { h: oh, w: ow, c: cout, bits: true, exact: true, accumulated: false } : accumulate({ h: oh, w: ow, c: cout, bits: false }) };
+    }
+    case 'xbconv2d': {
+      if (float || !win) return null;
+      const graph = randomGraph(rng, s.c, cout, true);
+      if (!graph || geo!.oh * geo!.ow * cout * win.kh * win.kw * graph.degree > 4 * MAX_LAYER_MACS) return null;
+      const bitsOut = rng() < 0.6, n = win.kh * win.kw * graph.degree;
+      const weights = new Uint32Array(packXBinaryFilters(randomSigns(rng, n * cout), win.kh, win.kw, graph.degree, cout).buffer);
+      return { layer: { op, ...win, outChannels: cout, bitsOut, relu: !bitsOut && rng() < 0.5, weights, transform: transform(rng, n, cout, bitsOut) },
+        graph,
+        next: bitsOut ? { h: geo!.oh, w: geo!.ow, c: cout, bits: true, exact: true, accumulated: false }
+          : { h: geo!.oh, w: geo!.ow, c: cout, bits: false, exact: true, accumulated: true } };
+    }
     default: {
       // Exact-value generation is op-specific; a new op fails the typecheck here until it has one.
       const missing: never = op;
@@ -166,18 +204,21 @@ export function randomModel(rng: Rng, opts: { maxLayers?: number; ops?: OpName[]
   const h = rng.int(1, 9), w = rng.int(1, 9), c = rng.pick([1, 2, 3, 8, 31, 33]);
   let s: State = { h, w, c, bits: false, exact: true, accumulated: false };
   const layers: LayerInput[] = [];
+  const expanders: ExpanderRecord[] = [];
+  const place = (step: Step) => {
+    if (step.graph) { step.layer.graph = expanders.length; expanders.push(step.graph); }
+    layers.push(step.layer);
+    s = step.next;
+  };
   const target = opts.only ? 0 : rng.int(2, opts.maxLayers ?? 7);
   for (const op of opts.first ?? []) {
     const step = tryOp(rng, op, s);
     if (!step) throw new Error(`randomModel: cannot place ${op} after ${JSON.stringify(s)}`);
-    layers.push(step.layer);
-    s = step.next;
+    place(step);
   }
   for (let tries = 0; layers.length < target && tries < 200; tries++) {
     const step = tryOp(rng, rng.pick(ops), s);
-    if (!step) continue;
-    layers.push(step.layer);
-    s = step.next;
+    if (step) place(step);
   }
   if (s.bits) { layers.push({ op: 'unpackSigns' }); s = { ...s, bits: false }; }
   const outputs = s.h * s.w * s.c;
@@ -191,7 +232,7 @@ export function randomModel(rng: Rng, opts: { maxLayers?: number; ops?: OpName[]
   const input = () => byteInput
     ? new Uint8Array(h * w * c).map(() => rng.int(0, 255))
     : new Float32Array(h * w * c).map(() => rng.dyadic(8, 2));
-  return { model: { metadata, layers }, input };
+  return { model: { metadata, layers, ...(expanders.length ? { expanders } : {}) }, input };
 }
 
 /** One op, wrapped so its input and output are what the op needs (pack before, unpack after). */
@@ -199,7 +240,7 @@ export function singleOpModel(rng: Rng, op: OpName): RandomModel {
   for (let attempt = 0; attempt < 200; attempt++) {
     const input = OPS.find((o) => o.name === op)!.input;
     const bitsIn = input === 'bits' || (input === 'any' && rng() < 0.5);
-    const first: OpName[] = bitsIn ? ['packSigns', op] : op === 'dense' ? ['flatten', op] : [op];
+    const first: OpName[] = bitsIn ? ['packSigns', op] : op === 'dense' || op === 'xdense' ? ['flatten', op] : [op];
     try {
       return randomModel(rng, { first, only: true });
     } catch { /* shape did not fit; draw again */ }
