@@ -424,10 +424,12 @@ export function xorPopcntCeiling(a: usize, b: usize, kv: i32, reps: i32): i32 {
 // patch byte and one popcnt count 8 inputs for 16 filters, each in its own lane.
 
 /**
- * Filters up to this many bytes use the lanes layout (measured: 72 B 1.37×, 144 B 1.08×, 288 B 0.96× vs the
- * gathered loop; with Harley–Seal in both, 288 B and 576 B measured a wash and a loss on an Intel Xeon).
+ * Filters up to this many bytes use the lanes layout. Lanes vs the gathered loop, both with
+ * Harley–Seal, bench:kernels 3×3 shapes: Intel Xeon 288 B a wash, 576 B 0.83×; AMD EPYC (Zen 4)
+ * 288 B 1.30× (151 → 197 GMAC/s), 576 B 1.17×. 288 B wins or ties on both; 576 B splits them
+ * (Intel's splat loads compete with popcnt's shuffles for one port), so it stays gathered.
  */
-const LANES_MAX_BYTES: i32 = 192;
+const LANES_MAX_BYTES: i32 = 288;
 
 // @ts-ignore: decorator
 @inline function usesLanes(c: i32, kh: i32, kw: i32): bool {

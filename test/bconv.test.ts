@@ -121,8 +121,9 @@ describe('bconv2d', () => {
   });
 
   // C = 4000, 5×5: n = 100,000 bits, 782 vectors per filter (25 widenings). The other two are the
-  // largest filters of the lanes layout (≤ 192 bytes): its Harley–Seal chunks widen at 124 bytes.
-  for (const [c, k, cout] of [[4000, 5, 6], [1536, 1, 19], [160, 3, 17]]) it(`large K (C=${c}, ${k}x${k}): u8 popcount lanes widen before they overflow`, () => {
+  // largest filters of the lanes layout (≤ 288 bytes: 2304×1×1, 256×3×3) and the old limit (192 bytes):
+  // its Harley–Seal chunks widen at 124 bytes.
+  for (const [c, k, cout] of [[4000, 5, 6], [2304, 1, 19], [256, 3, 17], [1536, 1, 19], [160, 3, 17], [288, 3, 9]]) it(`large K (C=${c}, ${k}x${k}): u8 popcount lanes widen before they overflow`, () => {
     const rand = rng(BASE_SEED ^ 0x1a6e ^ c);
     for (const fill of ['all -1 input, all +1 weights', 'random']) {
       const x = fill === 'random' ? plusMinusOne(rand, k * k * c) : new Float32Array(k * k * c).fill(-1);
