@@ -179,13 +179,13 @@ export function popcntXor1(patch: usize, filter: usize, kpad: i32, simd: bool): 
 
 /** Carry-save adder: a + b + c = sum + 2·carry, bitwise. */
 // @ts-ignore: decorator
-@inline function csaCarry(a: v128, b: v128, c: v128): v128 {
+@inline export function csaCarry(a: v128, b: v128, c: v128): v128 {
   return v128.or(v128.and(a, b), v128.and(v128.xor(a, b), c));
 }
 
 /** What a Harley–Seal pass leaves in `ones` and `twos`: popcnt(ones) + 2·popcnt(twos) per byte lane (≤ 24). */
 // @ts-ignore: decorator
-@inline function hsResidue(ones: v128, twos: v128): v128 {
+@inline export function hsResidue(ones: v128, twos: v128): v128 {
   return i8x16.add(i8x16.popcnt(ones), i8x16.add(i8x16.popcnt(twos), i8x16.popcnt(twos)));
 }
 

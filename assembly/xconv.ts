@@ -7,9 +7,9 @@
 //
 // `groups` is the i32 table [ceil(Cout/8), D/inGroup] of input-group indices, built at
 // load from the graph record (sdk/expander.ts, layerGroupTable).
-import { roundUp, wordsFor } from "./common";
+import { roundUp, wordsFor, widenU8, hsumI32x4, U8_ACC_STEPS } from "./common";
 import { conv2dPanels, zeroBitPadding } from "./conv";
-import { popcntPatch, popcntXor1, popcntXor4Simd, popcntXor4I64 } from "./bconv";
+import { popcntPatch, popcntXor1, popcntXor4I64, csaCarry, hsResidue } from "./bconv";
 import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT, FLAG_SUM_X } from "./transform";
 
 /** Output channels per graph node (outGroup): one float panel, one byte of bit outputs. */
@@ -170,10 +170,91 @@ export function xbconv2dReference(input: usize, h: i32, w: i32, c: i32, groups: 
   }
 }
 
-/** The gathered image [Hp, Wp, D/8] bytes (+16 slack for vector over-reads), then one patch (+16), then 8 i32 counts. */
+/**
+ * Scalar build: the gathered image [Hp, Wp, D/8] bytes (+16 slack for vector over-reads),
+ * one patch (+16), 8 i32 counts. SIMD build: the pair image [Hp, Wp, 2·D/8] bytes (+16),
+ * its pixels' set-bit counts (2 i32 each), one pair patch (2·pairPositions bytes + 48 of zeroed tail and slack), the pair's 2·D/8
+ * i32 byte sources, 32 bytes of spilled values.
+ */
 export function xbconv2dScratchBytes(d: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
-  return roundUp(windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * (d >> 3) + 16, 16) + xbconv2dFilterBytes(d, kh, kw) + 16 + 32;
+  // One size for both builds (the SIMD layout is never smaller), so the sdk computes one.
+  const pixels = windowRows(kh, stride, outH) * windowRows(kw, stride, outW);
+  return roundUp(pixels * (d >> 2) + 16, 16) + pixels * 8 + roundUp(2 * pairPositions(d, kh, kw) + 48, 16) + roundUp((d >> 3) * 8, 16) + 32;
 }
+
+// ---------------------------------------------------------------------------
+// Binary, SIMD: two output blocks per pass in the 16 byte lanes of a v128. Blocks 2p (A)
+// and 2p+1 (B) read different channels, so their gathered bytes are interleaved,
+// [A0 B0 A1 B1 …] per pixel: one load16_splat puts A's byte in the even lanes and B's in
+// the odd ones, lane 2i holds filter i of A and lane 2i+1 filter i of B, and Harley–Seal
+// along K counts 16 filters with one popcnt per 4 byte positions, as bconv2d's lanes
+// path does. (One block of 8 per pass left half the lanes idle, and its 8 filters of a
+// few vectors each paid the per-pixel gather, sumX and transform alone: 3–6× slower.)
+
+/** Byte positions of one filter (kh·kw·D/8), padded to the 4 one Harley–Seal step takes. */
+// @ts-ignore: decorator
+@inline function pairPositions(d: i32, kh: i32, kw: i32): i32 { return roundUp(kh * kw * (d >> 3), 4); }
+
+/** Bytes of the weight layout xbconv2d reads: SIMD [ceil(Cout/16), pairPositions, 16] lanes; scalar the file layout. */
+export function xbconv2dPackedBytes(d: i32, kh: i32, kw: i32, cout: i32): i32 {
+  if (ASC_FEATURE_SIMD) return ((cout + 15) >> 4) * pairPositions(d, kh, kw) * 16;
+  return cout * xbconv2dFilterBytes(d, kh, kw);
+}
+
+/**
+ * File layout [Cout, Kx] bytes → the layout xbconv2d reads on this build (SIMD: lane
+ * 2i of pair p = filter 16p+i, lane 2i+1 = filter 16p+8+i; zero past Cout and past the
+ * filter's kh·kw·D/8 bytes). `dst` holds xbconv2dPackedBytes bytes, apart from `weights`.
+ */
+export function xbconv2dPackWeights(weights: usize, d: i32, kh: i32, kw: i32, cout: i32, dst: usize): void {
+  const kx = xbconv2dFilterBytes(d, kh, kw);
+  if (!ASC_FEATURE_SIMD) { memory.copy(dst, weights, <usize>cout * kx); return; }
+  const kb = pairPositions(d, kh, kw), used = kh * kw * (d >> 3);
+  const pairs = (cout + 15) >> 4;
+  for (let p = 0; p < pairs; p++) {
+    for (let k = 0; k < kb; k++) {
+      for (let l = 0; l < 16; l++) {
+        const o = 16 * p + ((l & 1) << 3) + (l >> 1);
+        store<u8>(dst + (<usize>(p * kb + k) << 4) + <usize>l, o < cout && k < used ? load<u8>(weights + <usize>o * kx + <usize>k) : 0);
+      }
+    }
+  }
+}
+
+/** Byte offset, within an input pixel, of byte j (0..D/8−1) of block b's gathered channels. */
+// @ts-ignore: decorator
+@inline function blockByte(groups: usize, perBlock: i32, groupBytes: i32, b: i32, j: i32): i32 {
+  return load<i32>(groups + (<usize>(b * perBlock + j / groupBytes) << 2)) * groupBytes + j % groupBytes;
+}
+
+/** y for the 8 channels [base, base+8) of one block from its mismatch counts c0 (first 4), c1: bits or floats out. */
+function finishBlock(transform: usize, cout: i32, base: i32, sumX: f32, n: i32, c0: v128, c1: v128,
+  bitsOut: bool, relu: bool, outF: usize, outByte: usize, spill: usize): void {
+  const n4 = i32x4.splat(n), sumX4 = f32x4.splat(sumX);
+  const d0 = f32x4.convert_i32x4_s(i32x4.sub(n4, i32x4.shl(c0, 1)));
+  const d1 = f32x4.convert_i32x4_s(i32x4.sub(n4, i32x4.shl(c1, 1)));
+  if (base + 8 <= cout) {
+    const y0 = transform4(transform, cout, base, sumX4, d0), y1 = transform4(transform, cout, base + 4, sumX4, d1);
+    if (bitsOut) {
+      const zero = f32x4.splat(0);
+      store<u8>(outByte, <u8>(i32x4.bitmask(f32x4.lt(y0, zero)) | (i32x4.bitmask(f32x4.lt(y1, zero)) << 4)));
+    } else {
+      v128.store(outF + (<usize>base << 2), relu ? relu4(y0) : y0);
+      v128.store(outF + (<usize>base << 2), relu ? relu4(y1) : y1, 16);
+    }
+    return;
+  }
+  // A partial last block: the scalar transform on its real channels (the transform arrays end at Cout).
+  v128.store(spill, d0); v128.store(spill, d1, 16);
+  let bits: u32 = 0;
+  for (let j = 0; base + j < cout; j++) {
+    const y = transform1(transform, cout, base + j, sumX, load<f32>(spill + (<usize>j << 2)));
+    if (bitsOut) { if (y < 0) bits |= <u32>1 << j; }
+    else store<f32>(outF + (<usize>(base + j) << 2), relu ? relu1(y) : y);
+  }
+  if (bitsOut) store<u8>(outByte, <u8>bits);
+}
+
 
 /**
  * Copies `n` bytes, rounding up to whole 16-byte (SIMD) or 4-byte chunks: the caller leaves
@@ -186,6 +267,122 @@ export function xbconv2dScratchBytes(d: i32, kh: i32, kw: i32, stride: i32, outH
     for (let i = 0; i < n; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i, 0, 1), 0, 1);
   } else {
     for (let i = 0; i < n; i += 4) store<u32>(dst + <usize>i, load<u32>(src + <usize>i, 0, 1), 0, 1);
+  }
+}
+
+/** The SIMD body of xbconv2d: `packed` in xbconv2dPackWeights' layout. */
+function xbconv2dPairs(input: usize, h: i32, w: i32, c: i32, groups: usize, inGroup: i32, d: i32,
+  packed: usize, cout: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  const cw = wordsFor(c), perBlock = d / inGroup, groupBytes = inGroup >> 3, gb = d >> 3, pb = gb << 1;
+  const hp = windowRows(kh, stride, outH), wp = windowRows(kw, stride, outW);
+  const kb = pairPositions(d, kh, kw), used = kh * kw * gb, rowBytes = kw * pb;
+  const n = kh * kw * d, blocks = (cout + 7) >> 3, pairs = (cout + 15) >> 4;
+  const image = scratch;
+  const ones8 = image + <usize>roundUp(hp * wp * pb + 16, 16); // per image pixel: set bits of A, of B (i32 each)
+  const patch = ones8 + <usize>(hp * wp * 8);
+  const src = patch + <usize>roundUp(2 * kb + 48, 16);
+  const spill = src + <usize>roundUp(gb * 8, 16);
+  const outCw = wordsFor(cout), pixelBytes = <usize>outCw << 2;
+  const bitsOut = (flags & FLAG_BITS_OUT) != 0, relu = (flags & FLAG_RELU) != 0, needSumX = (flags & FLAG_SUM_X) != 0;
+  // A filter row of whole Harley–Seal steps (8 bytes) is read in place from the image;
+  // otherwise each window is first copied into a patch padded with zeros to 2·kb bytes.
+  const direct = rowBytes % 8 == 0;
+  const rows = direct ? kh : 1, rowLen = direct ? rowBytes : 2 * kb, rowStep = direct ? <usize>(wp * pb) : 0;
+  zeroBitPadding(output, cout, outH * outW, flags);
+  for (let p = 0; p < pairs; p++) {
+    // Byte sources of the pair within an input pixel; −1: block B past the last block (zeros).
+    const hasB = 2 * p + 1 < blocks;
+    for (let j = 0; j < gb; j++) {
+      store<i32>(src + (<usize>(2 * j) << 2), blockByte(groups, perBlock, groupBytes, 2 * p, j));
+      store<i32>(src + (<usize>(2 * j + 1) << 2), hasB ? blockByte(groups, perBlock, groupBytes, 2 * p + 1, j) : -1);
+    }
+    // The pair image: zero-padded [Hp, Wp, 2·D/8], A and B bytes interleaved, and each
+    // pixel's set bits per block, so a window's Σx is kh·kw additions, not a popcount pass.
+    let dst = image, cnt = ones8;
+    for (let yy = 0; yy < hp; yy++) {
+      const iy = yy - padTop;
+      for (let xx = 0; xx < wp; xx++, dst += <usize>pb, cnt += 8) {
+        const ix = xx - padLeft;
+        if (iy < 0 || iy >= h || ix < 0 || ix >= w) { memory.fill(dst, 0, <usize>pb); store<u64>(cnt, 0); continue; }
+        const px = input + (<usize>(iy * w + ix) * cw << 2);
+        let ca: u32 = 0, cb: u32 = 0;
+        for (let j = 0; j < gb; j++) {
+          const va = <u32>load<u8>(px + <usize>load<i32>(src + (<usize>(2 * j) << 2)));
+          const bAt = load<i32>(src + (<usize>(2 * j + 1) << 2));
+          const vb: u32 = bAt >= 0 ? <u32>load<u8>(px + <usize>bAt) : 0;
+          store<u8>(dst + <usize>(2 * j), <u8>va);
+          store<u8>(dst + <usize>(2 * j + 1), <u8>vb);
+          ca += popcnt(va); cb += popcnt(vb);
+        }
+        store<u32>(cnt, ca); store<u32>(cnt, cb, 4);
+      }
+    }
+    const wbase = packed + (<usize>(p * kb) << 4);
+    const co = p << 4;
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const corner = oy * stride * wp + ox * stride;
+        const at = image + <usize>(corner * pb);
+        let first = at;
+        if (!direct) {
+          // The patch: kh rows of kw pixels' 2·D/8 bytes, then zeros (copyOver's spill included).
+          for (let ky = 0; ky < kh; ky++) copyOver(patch + <usize>(ky * rowBytes), at + <usize>(ky * wp * pb), rowBytes);
+          v128.store(patch + <usize>(2 * used), i32x4.splat(0), 0, 1);
+          v128.store(patch + <usize>(2 * used), i32x4.splat(0), 16, 1);
+          first = patch;
+        }
+        let sumXA: f32 = 0, sumXB: f32 = 0;
+        if (needSumX) {
+          let pa = 0, pbits = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            let q = ones8 + (<usize>(corner + ky * wp) << 3);
+            for (let kx2 = 0; kx2 < kw; kx2++, q += 8) { pa += load<i32>(q); pbits += load<i32>(q, 4); }
+          }
+          sumXA = <f32>(n - 2 * pa); sumXB = <f32>(n - 2 * pbits);
+        }
+        // Harley–Seal along K over the 16 lanes, row by row; the u8 state is flushed to
+        // i32 counts every U8_ACC_STEPS steps (≤ 8·31 per lane), so no filter length overflows.
+        let wpx = wbase, steps = 0;
+        let accA0 = i32x4.splat(0), accA1 = accA0, accB0 = accA0, accB1 = accA0;
+        let ones = i8x16.splat(0), twos = ones, fours = ones;
+        for (let r = 0; r < rows; r++) {
+          let xp = first + <usize>r * rowStep;
+          const rowEnd = xp + <usize>rowLen;
+          while (xp < rowEnd) {
+            const end = min(rowEnd, xp + (<usize>(U8_ACC_STEPS - steps) << 3));
+            steps += <i32>((end - xp) >> 3);
+            for (; xp < end; xp += 8, wpx += 64) {
+              const a0 = v128.xor(v128.load16_splat(xp, 0, 1), v128.load(wpx));
+              const a1 = v128.xor(v128.load16_splat(xp, 2, 1), v128.load(wpx, 16));
+              const a2 = v128.xor(v128.load16_splat(xp, 4, 1), v128.load(wpx, 32));
+              const a3 = v128.xor(v128.load16_splat(xp, 6, 1), v128.load(wpx, 48));
+              const t1 = csaCarry(ones, a0, a1);
+              ones = v128.xor(v128.xor(ones, a0), a1);
+              const t2 = csaCarry(ones, a2, a3);
+              ones = v128.xor(v128.xor(ones, a2), a3);
+              fours = i8x16.add(fours, i8x16.popcnt(csaCarry(twos, t1, t2)));
+              twos = v128.xor(v128.xor(twos, t1), t2);
+            }
+            if (steps == U8_ACC_STEPS || (r == rows - 1 && xp >= rowEnd)) {
+              const rest = hsResidue(ones, twos);
+              const lo = i16x8.add(i16x8.shl(i16x8.extend_low_i8x16_u(fours), 2), i16x8.extend_low_i8x16_u(rest));
+              const hi = i16x8.add(i16x8.shl(i16x8.extend_high_i8x16_u(fours), 2), i16x8.extend_high_i8x16_u(rest));
+              // Even u16 lanes are block A's filters, odd lanes block B's.
+              const a = i8x16.shuffle(lo, hi, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29);
+              const b = i8x16.shuffle(lo, hi, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+              accA0 = i32x4.add(accA0, i32x4.extend_low_i16x8_u(a)); accA1 = i32x4.add(accA1, i32x4.extend_high_i16x8_u(a));
+              accB0 = i32x4.add(accB0, i32x4.extend_low_i16x8_u(b)); accB1 = i32x4.add(accB1, i32x4.extend_high_i16x8_u(b));
+              ones = i8x16.splat(0); twos = ones; fours = ones; steps = 0;
+            }
+          }
+        }
+        const pos = oy * outW + ox;
+        const outF = output + ((<usize>pos * cout) << 2), outByte = output + <usize>pos * pixelBytes + <usize>(2 * p);
+        finishBlock(transform, cout, co, sumXA, n, accA0, accA1, bitsOut, relu, outF, outByte, spill);
+        if (hasB) finishBlock(transform, cout, co + 8, sumXB, n, accB0, accB1, bitsOut, relu, outF, outByte + 1, spill);
+      }
+    }
   }
 }
 
@@ -219,6 +416,10 @@ export function xbconv2d(input: usize, h: i32, w: i32, c: i32, groups: usize, in
   weights: usize, cout: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   transform: usize, flags: i32, output: usize, scratch: usize): void {
   assert(c > 0 && d > 0 && inGroup > 0 && (inGroup & 7) == 0 && d % inGroup == 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "xbconv2d: sizes");
+  if (ASC_FEATURE_SIMD) {
+    xbconv2dPairs(input, h, w, c, groups, inGroup, d, weights, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch);
+    return;
+  }
   const cw = wordsFor(c), perBlock = d / inGroup, gb = d >> 3;
   const hp = windowRows(kh, stride, outH), wp = windowRows(kw, stride, outW);
   const kx = xbconv2dFilterBytes(d, kh, kw), kpad = kx >> 2, fstride = <usize>kx;
@@ -245,22 +446,12 @@ export function xbconv2d(input: usize, h: i32, w: i32, c: i32, groups: usize, in
         const outF = output + ((<usize>pos * cout + co) << 2);
         let bits: u32 = 0;
         let j = 0;
-        if (ASC_FEATURE_SIMD) {
-          const sumX4 = f32x4.splat(sumX), n4 = i32x4.splat(n);
-          for (; j + 4 <= nb; j += 4) {
-            const pc = popcntXor4Simd(patch, f0 + <usize>j * fstride, fstride, kpad);
-            const y = transform4(transform, cout, co + j, sumX4, f32x4.convert_i32x4_s(i32x4.sub(n4, i32x4.shl(pc, 1))));
-            if (bitsOut) bits |= <u32>i32x4.bitmask(f32x4.lt(y, f32x4.splat(0))) << j;
-            else v128.store(outF + (<usize>j << 2), relu ? relu4(y) : y);
-          }
-        } else {
-          for (; j + 4 <= nb; j += 4) {
-            popcntXor4I64(patch, f0 + <usize>j * fstride, fstride, kpad, counts);
-            for (let t = 0; t < 4; t++) {
-              const y = transform1(transform, cout, co + j + t, sumX, <f32>(n - 2 * load<i32>(counts + (<usize>t << 2))));
-              if (bitsOut) { if (y < 0) bits |= <u32>1 << (j + t); }
-              else store<f32>(outF + (<usize>(j + t) << 2), relu ? relu1(y) : y);
-            }
+        for (; j + 4 <= nb; j += 4) {
+          popcntXor4I64(patch, f0 + <usize>j * fstride, fstride, kpad, counts);
+          for (let t = 0; t < 4; t++) {
+            const y = transform1(transform, cout, co + j + t, sumX, <f32>(n - 2 * load<i32>(counts + (<usize>t << 2))));
+            if (bitsOut) { if (y < 0) bits |= <u32>1 << (j + t); }
+            else store<f32>(outF + (<usize>(j + t) << 2), relu ? relu1(y) : y);
           }
         }
         for (; j < nb; j++) {

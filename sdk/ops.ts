@@ -292,9 +292,11 @@ function floatX(name: 'xconv2d' | 'xdense', code: number): OpDescriptor {
   };
 }
 
-/** assembly/xconv.ts xbconv2dScratchBytes: the gathered byte image (+16), one patch (+16), 8 counts. */
-const xbconvScratchBytes = (d: number, kh: number, kw: number, stride: number, outH: number, outW: number) =>
-  roundUp(windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * (d / 8) + 16, 16) + xbconvFilterBytes(d, kh, kw) + 16 + 32;
+/** assembly/xconv.ts xbconv2dScratchBytes: the pair image (+16), its pixels' bit counts, one pair patch (+48), 2·D/8 i32 byte sources, 32 spill bytes. */
+const xbconvScratchBytes = (d: number, kh: number, kw: number, stride: number, outH: number, outW: number) => {
+  const pixels = windowRows(kh, stride, outH) * windowRows(kw, stride, outW);
+  return roundUp(pixels * (d / 4) + 16, 16) + pixels * 8 + roundUp(2 * roundUp(kh * kw * (d / 8), 4) + 48, 16) + roundUp(d, 16) + 32;
+};
 
 const xbconv2d: OpDescriptor = {
   name: 'xbconv2d', code: 66, input: 'bits',
@@ -311,8 +313,13 @@ const xbconv2d: OpDescriptor = {
     args: (l) => [l.graph!.degree, l.kh, l.kw, l.stride, l.output.h, l.output.w, l.outChannels],
     bytes: xbconvScratchBytes,
   },
-  kernels: ['xbconv2d', 'xbconv2dScratchBytes'],
-  inPlace: false, repack: null,
+  kernels: ['xbconv2d', 'xbconv2dScratchBytes', 'xbconv2dPackedBytes', 'xbconv2dPackWeights'],
+  inPlace: false,
+  // The SIMD kernel reads two output blocks' filters interleaved in byte lanes.
+  repack: {
+    role: 'weights', packedBytes: 'xbconv2dPackedBytes', pack: 'xbconv2dPackWeights',
+    geometry: (l) => ({ c: l.graph!.degree, kh: l.kh, kw: l.kw, cout: l.outChannels }),
+  },
   contents: {
     role: 'weights',
     key: (l) => `${l.graph!.degree}:${l.kh}x${l.kw}:${l.outChannels}`,

@@ -124,8 +124,8 @@ const f = Math.fround;
 const transform = (a: number, b: number, cc: number, sumX: number, dot: number) => f(f(f(a * sumX) + f(b * dot)) + cc);
 
 describe('xbconv2d (binary X-Conv)', () => {
-  // inGroup 8 and 16 (whole bytes); C not a multiple of 32; D from one byte to 64 channels.
-  const all = cases([[8, 8, 8], [40, 8, 16], [64, 8, 24], [96, 16, 32], [200, 8, 40], [256, 8, 64]], [1, 4, 5, 8, 13, 33, 64]);
+  // inGroup 8 and 16 (whole bytes); C not a multiple of 32; D from one byte to 264 channels (several Harley–Seal chunks).
+  const all = cases([[8, 8, 8], [40, 8, 16], [64, 8, 24], [96, 16, 32], [200, 8, 40], [256, 8, 64], [520, 8, 264]], [1, 4, 5, 8, 13, 33, 64]);
   for (const cs of all) {
     const name = `C=${cs.c} g=${cs.inGroup} D=${cs.d} Cout=${cs.cout} ${cs.h}x${cs.w} k=${cs.k} s=${cs.stride} ${cs.padding} seed=${cs.seed}`;
     it(name, () => {
@@ -155,7 +155,14 @@ describe('xbconv2d (binary X-Conv)', () => {
           const len = positions * (flags & FLAG_BITS_OUT ? wordsFor(cout) : cout);
           const out = kh.output(len * 4);
           const scratch = kh.alloc(kh.exports.xbconv2dScratchBytes(d, k, k, stride, g.outH, g.outW, cout));
-          return { args: [kh.put(packSigns(x, h * w, c)), h, w, c, kh.put(groups), cs.inGroup, d, kh.put(new Int8Array(filters.buffer)), cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(tr), flags, out, scratch], out, outLen: len, u32: (flags & FLAG_BITS_OUT) !== 0 };
+          // The optimized kernels read the layout xbconv2dPackWeights makes (as the sdk repacks at load); references the file layout.
+          let wts = kh.put(new Int8Array(filters.buffer));
+          if (!fn.endsWith('Reference')) {
+            const packed = kh.alloc(kh.exports.xbconv2dPackedBytes(d, k, k, cout));
+            kh.exports.xbconv2dPackWeights(wts, d, k, k, cout, packed);
+            wts = packed;
+          }
+          return { args: [kh.put(packSigns(x, h * w, c)), h, w, c, kh.put(groups), cs.inGroup, d, wts, cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(tr), flags, out, scratch], out, outLen: len, u32: (flags & FLAG_BITS_OUT) !== 0 };
         });
         const where = `${build}.${fn} ${name}`;
         expect(run(new Float32Array([...zeros, ...ones, ...zeros]), 0), `${where} dot`).toEqual(dot);
@@ -163,6 +170,32 @@ describe('xbconv2d (binary X-Conv)', () => {
         const dabn = new Float32Array([...a, ...b, ...cc]);
         expect(run(dabn, FLAG_SUM_X | FLAG_RELU), `${where} transform+relu`).toEqual(expectY);
         expect(run(dabn, FLAG_SUM_X | FLAG_BITS_OUT), `${where} bits out`).toEqual(expectBits);
+      }
+    });
+  }
+});
+
+describe('xbconv2d: counts past the u8 and u16 ranges', () => {
+  // 3×3 windows of 2048 / 2040 channels: 2304 / 2295 byte positions per filter, so the u8
+  // Harley–Seal state flushes many times, in place (rows of whole steps) and from a patch.
+  for (const d of [2048, 2040]) {
+    it(`every bit mismatching, D = C = ${d}, 3x3, Cout 19`, () => {
+      const cout = 19, cs: Case = { c: d, inGroup: 8, d, cout, h: 3, w: 3, k: 3, stride: 1, padding: 'valid', seed: BASE_SEED };
+      const { groups } = graphOf(cs);
+      const filters = packXBinaryFilters(new Float32Array(9 * d * cout).fill(1), 3, 3, d, cout);
+      const tr = new Float32Array([...new Float32Array(cout), ...new Float32Array(cout).fill(1), ...new Float32Array(cout)]);
+      for (const [build, fn] of implsOf('xbconv2d')) {
+        const got = call(build, fn, (kh) => {
+          let wts = kh.put(new Int8Array(filters.buffer));
+          if (!fn.endsWith('Reference')) {
+            const packed = kh.alloc(kh.exports.xbconv2dPackedBytes(d, 3, 3, cout));
+            kh.exports.xbconv2dPackWeights(wts, d, 3, 3, cout, packed);
+            wts = packed;
+          }
+          const out = kh.output(cout * 4), scratch = kh.alloc(kh.exports.xbconv2dScratchBytes(d, 3, 3, 1, 1, 1, cout));
+          return { args: [kh.put(packSigns(new Float32Array(9 * d).fill(-1), 9, d)), 3, 3, d, kh.put(groups), 8, d, wts, cout, 3, 3, 1, 0, 0, 1, 1, kh.put(tr), 0, out, scratch], out, outLen: cout };
+        });
+        expect(Array.from(got), `${build}.${fn}`).toEqual(new Array(cout).fill(-9 * d));
       }
     });
   }

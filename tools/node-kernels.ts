@@ -27,20 +27,32 @@ export function instantiateKernels<T = Record<string, any>>(build: KernelBuild):
   return inst.exports as T;
 }
 
-/** A bump allocator over a kernel instance's memory from heapBase(); grows the memory as needed. */
+/** Where the next allocation of an instance's memory starts, shared by all its arenas. */
+const memoryTops = new WeakMap<object, number>();
+
+/**
+ * A bump allocator over a kernel instance's memory from heapBase(); grows the memory as
+ * needed. Every arena of one instance allocates after the previous ones (each used to
+ * start at heapBase, so a second arena overwrote the first one's inputs: the kernel
+ * benchmark timed float convs on bit patterns, denormals included).
+ */
 export class Arena {
-  private top: number;
   constructor(readonly k: { memory: WebAssembly.Memory; heapBase(): number } | Record<string, any>) {
-    this.top = k.heapBase();
+    if (!memoryTops.has(k.memory)) memoryTops.set(k.memory, k.heapBase());
+  }
+  /** Frees every arena of the instance: the next allocation starts at heapBase again. */
+  static reset(k: { memory: WebAssembly.Memory; heapBase(): number } | Record<string, any>): void {
+    memoryTops.set(k.memory, k.heapBase());
   }
   alloc(bytes: number): number {
-    const ptr = this.top;
-    this.top = (ptr + bytes + 15) & ~15;
+    const ptr = memoryTops.get(this.k.memory)!;
+    const top = (ptr + bytes + 15) & ~15;
+    memoryTops.set(this.k.memory, top);
     const mem = this.k.memory as WebAssembly.Memory;
-    if (this.top > mem.buffer.byteLength) mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / 65536));
+    if (top > mem.buffer.byteLength) mem.grow(Math.ceil((top - mem.buffer.byteLength) / 65536));
     return ptr;
   }
-  put(data: Float32Array | Uint32Array | Int8Array): number {
+  put(data: Float32Array | Uint32Array | Int32Array | Int8Array): number {
     const ptr = this.alloc(data.byteLength);
     new Uint8Array((this.k.memory as WebAssembly.Memory).buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;

@@ -1,15 +1,18 @@
-// npm run bench:kernels [-- --json FILE] [--quick] [--variants]
+// npm run bench:kernels [-- --json FILE] [--quick] [--variants] [--xnet]
 // In one process: bexnet bconv2d (SIMD, XNOR and DABN transforms; scalar build),
 // bexnet float conv2d and tfjs-backend-wasm conv2d (SIMD, one thread) on NHWC
 // 3×3 stride-1 same layers (float weights also as int8), dense layers, plus the
-// in-process XOR+popcount ceiling.
+// in-process XOR+popcount ceiling. With --xnet, X-Convs (D = C/f, f = 2, 4, 8; float
+// xconv2d and binary xbconv2d, DABN transform) and grouped convs of equal MACs beside
+// the dense conv of each standard shape.
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { orExit, runScript, UsageError } from '../args.js';
 import { KERNEL_BENCH_OPTIONS, KERNEL_BENCH_USAGE } from './kernel-options.js';
 import { timeInterleaved, writeRows } from './common.js';
 import { Arena, instantiateKernels } from '../node-kernels.js';
-import { convGeometry, packBinaryFilters, packSigns, packFloatFilters, quantizeInt8, roundUp } from '../../sdk/layout.js';
+import { convGeometry, packBinaryFilters, packSigns, packFloatFilters, packXBinaryFilters, quantizeInt8, roundUp } from '../../sdk/layout.js';
+import { layerGroupTable } from '../../sdk/expander.js';
 
 /** Per-output-channel scales padded to whole panels of 8, as the int8 kernels read them. */
 const padScales = (scales: Float32Array, cout: number) => { const p = new Float32Array(roundUp(cout, 8)).fill(1); p.set(scales); return p; };
@@ -111,8 +114,41 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
     }
   }
   record(shape, 'ceiling-xor-popcnt', CEIL_REPS * 4 * CEIL_KV * 128, () => simd.xorPopcntCeiling(ceilA, ceilB, CEIL_KV, CEIL_REPS));
+  if (args.xnet) recordXnet(shape, h, c, cout, k, g, x, xb, tr);
   flush();
   xt.dispose(); wt.dispose();
+}
+
+/**
+ * X-Conv rows (issue 9): each output block of 8 reads D = C/f channels chosen by a balanced
+ * expander graph (groups of 8 channels), as the sdk runs them. The grouped conv of equal
+ * MACs is the same kernel on a block-diagonal table (f groups of D consecutive channels,
+ * inGroup = D, so the gather copies one contiguous run per pixel): bexnet has no other
+ * grouped conv, and tfjs has none for f > 1 short of depthwise.
+ */
+function recordXnet(shape: string, h: number, c: number, cout: number, k: number, g: ReturnType<typeof convGeometry>,
+  x: Float32Array, xb: Uint32Array, tr: Float32Array) {
+  for (const f of [2, 4, 8]) {
+    const d = c / f;
+    if (!Number.isInteger(d) || d % 8 !== 0 || (cout / f) % 8 !== 0) continue;
+    const macs = g.outH * g.outW * cout * k * k * d;
+    const expander = layerGroupTable({ inChannels: c, outChannels: cout, degree: d, inGroup: 8, outGroup: 8, seedLo: 1000 + f, seedHi: 0, balanced: true });
+    // Block b of 8 outputs lies in group floor(8b / (cout/f)), which reads channels [gD, (g+1)D).
+    const grouped = Int32Array.from({ length: cout / 8 }, (_, b) => Math.floor((8 * b) / (cout / f)));
+    const wf = rand(k * k * d * cout), wbits = packXBinaryFilters(wf, k, k, d, cout);
+    for (const [kind, table, inGroup] of [['xconv', expander, 8], ['grouped', grouped, d]] as const) {
+      const a = new Arena(simd);
+      const ip = a.put(x), tp = a.put(table), wp = a.put(packFloatFilters(wf, k * k * d, cout)), bp = a.put(rand(cout));
+      const sp = a.alloc(simd.xconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
+      record(shape, `${kind}-f${f}`, macs, () => simd.xconv2d(ip, h, h, c, tp, inGroup, d, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+      const ab = new Arena(simd);
+      const xbp = ab.put(xb), tbp = ab.put(table), wfile = ab.put(new Int8Array(wbits.buffer)), trp = ab.put(tr);
+      const wbp = ab.alloc(simd.xbconv2dPackedBytes(d, k, k, cout)); // the layout xbconv2d reads, as the sdk prepares it at load
+      simd.xbconv2dPackWeights(wfile, d, k, k, cout, wbp);
+      const sbp = ab.alloc(simd.xbconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), obp = ab.alloc(g.outH * g.outW * cout * 4);
+      record(shape, `${kind}-bin-f${f}`, macs, () => simd.xbconv2d(xbp, h, h, c, tbp, inGroup, d, wbp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, trp, FLAG_SUM_X, obp, sbp));
+    }
+  }
 }
 
 // First layers (FIRST_SHAPES), against tfjs conv2d + bias.

@@ -70,6 +70,7 @@ function convInfo(xShape: number[], filterShape: number[], attrs: Record<string,
 
 /** Byte offsets of `sizes` laid out from heapBase (a fresh bump arena per call; memory only grows). */
 function layout(k: TrainExports, ...sizes: number[]): number[] {
+  Arena.reset(k);
   const arena = new Arena(k);
   return sizes.map((b) => arena.alloc(b));
 }
