@@ -270,7 +270,8 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
   if (cin !== st.c) throw new ExportError(`layer '${v.name}' expects ${cin} input channels, the chain gives ${st.c}`);
   const g = dense ? { outH: 1, outW: 1 } : convGeometry(st.h, st.w, kh, kw, stride, padding);
   const out: State = { h: g.outH, w: g.outW, c: cout, dtype: 'f32' };
-  const geometry = { kh, kw, stride, padding, outChannels: cout, relu: act === 'relu' };
+  // Window fields only where the op has a window: the reader rejects them on dense / bdense.
+  const geometry = dense ? { outChannels: cout, relu: act === 'relu' } : { kh, kw, stride, padding, outChannels: cout, relu: act === 'relu' };
 
   if (!binary) {
     if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float weights on binary inputs (binarize the weights too, or remove the sign before it)`);
