@@ -148,3 +148,23 @@ describe('bexnet CLI', () => {
     expect(statSync(join(dir, 'm.bxn')).size).toBeGreaterThan(1000);
   });
 });
+
+describe('bexnet train --expander', () => {
+  it('an X sketchnet trains on two workers, exports X layers with their density and runs in inspect', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bexnet-cli-x-'));
+    const run = join(dir, 'run');
+    const t = bexnet('train', '--data', 'mnist', '--model', 'sketchnet', '--binarize', 'dabn', '--epochs', '1', '--classes', '2',
+      '--width', '0.5', '--batch', '64', '--expander', '2', '--graph-seed', '77', '--out', run);
+    expect(t.code, t.err.join('\n')).toBe(0);
+    expect(t.err.join('\n')).toMatch(/2 worker\(s\)/);
+    expect(JSON.parse(readFileSync(join(run, 'model.json'), 'utf8')).userDefinedMetadata.bexnet.expander).toEqual({ f: 2, seed: 77 });
+    const e = bexnet('export', run, '-o', join(dir, 'x.bxn'));
+    expect(e.code, e.err.join('\n')).toBe(0);
+    expect(e.out.match(/xbconv2d +\S+ .*bits X 50%/g) ?? [], e.out).toHaveLength(4);
+    expect(e.out).toMatch(/X-layer: each output reads 8 of 16 input channels \(density 0\.5\), graph seed 77/);
+    const i = bexnet('inspect', join(dir, 'x.bxn'));
+    expect(i.code, i.err.join('\n')).toBe(0);
+    expect(i.out).toMatch(/xbconv2d/);
+    expect(bexnet('train', '--data', 'mnist', '--model', 'resnet', '--binarize', 'dabn', '--epochs', '1', '--expander', '2', '--out', run).code).toBe(2);
+  });
+});

@@ -13,10 +13,9 @@ import { sketchNet, VARIANTS, type ModelOptions } from '../tools/train/models';
 import { train } from '../tools/train/trainer';
 import { loadQuickdraw } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
-import { BinaryConv2D, SignActivation } from '../tools/train/layers';
+import { BinaryConv2D, BinaryDense, SignActivation } from '../tools/train/layers';
 import { mulberry32 } from '../sdk/prng';
-import { nodeKernelOptions } from '../tools/node-kernels';
-import { loadModel } from '../sdk/index';
+import { expectSdkAgrees } from './support/agree';
 
 await setupBackend({ quiet: true });
 const data = loadQuickdraw({ classes: 6 });
@@ -65,24 +64,8 @@ describe('export → sdk agrees with tfjs', () => {
 });
 
 /** The sdk (SIMD and scalar) on the .bxn vs tfjs predict on the model: same argmax, logits within 1e-4 of the range. */
-async function expectAgrees(model: tf.LayersModel, bytes: Uint8Array, variant: string) {
-  const x = data.test.x.subarray(0, SAMPLES * 784);
-  const want = tf.tidy(() => model.predict(tf.tensor4d(x, [SAMPLES, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array;
-  for (const backend of ['simd', 'scalar'] as const) {
-    const m = await loadModel(bytes, { ...nodeKernelOptions(), backend });
-    const n = data.classes.length;
-    let range = 0;
-    for (const v of want) range = Math.max(range, Math.abs(v));
-    for (let s = 0; s < SAMPLES; s++) {
-      const got = m.run(x.subarray(s * 784, (s + 1) * 784));
-      const ref = want.subarray(s * n, (s + 1) * n);
-      const argmax = (a: ArrayLike<number>) => Array.prototype.indexOf.call(a, Math.max(...Array.from(a)));
-      expect(argmax(got), `${variant}/${backend} sample ${s}`).toBe(argmax(ref));
-      for (let o = 0; o < n; o++) expect(Math.abs(got[o] - ref[o]), `${variant}/${backend} sample ${s} logit ${o}`).toBeLessThanOrEqual(1e-4 * range + 1e-5);
-    }
-    m.dispose();
-  }
-}
+const expectAgrees = (model: tf.LayersModel, bytes: Uint8Array, variant: string) =>
+  expectSdkAgrees(model, bytes, data.test.x, SAMPLES, data.classes.length, variant);
 
 describe('a float first conv -> max-pool -> BN -> sign (a VGG-style stem) pools on bits', () => {
   it('conv2d writes bits with the BN folded, the pools run on bits, channels with negative scales pool by OR', async () => {
@@ -106,6 +89,29 @@ describe('a float first conv -> max-pool -> BN -> sign (a VGG-style stem) pools 
     const { bytes, layers } = exportModel(model, { labels: data.classes });
     expect(layers.map((l) => l.op)).toEqual(['conv2d', 'maxPool2dBitsFlip', 'bconv2d', 'maxPool2dBitsFlip', 'bconv2d', 'conv2d']);
     await expectAgrees(model, bytes, 'stem');
+    model.dispose();
+  });
+});
+
+describe('dense heads export without window fields (the reader rejects kh/kw/stride on dense ops)', () => {
+  it('conv → pool → BN → sign → flatten → BinaryDense (bdense) → BN → ReLU → Dense (dense)', async () => {
+    const rand = mulberry32(9);
+    const inp = tf.input({ shape: [28, 28, 1] });
+    const S = (l: tf.layers.Layer, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
+    const bn = (name: string) => tf.layers.batchNormalization({ name, epsilon: 1e-3 });
+    let x = S(tf.layers.maxPooling2d({ poolSize: 4 }), S(tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }), inp));
+    x = S(tf.layers.flatten({}), S(new SignActivation({}), S(bn('bn1'), x)));
+    x = S(tf.layers.reLU({}), S(bn('bn2'), S(new BinaryDense({ units: 40, quantizer: 'xnor', seed: 2 }), x)));
+    x = S(tf.layers.dense({ units: data.classes.length, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }), x);
+    const model = tf.model({ inputs: inp, outputs: x });
+    for (const name of ['bn1', 'bn2']) {
+      const layer = model.getLayer(name), n = layer.getWeights()[0].shape[0];
+      const v = (f: () => number) => tf.tensor1d(Float32Array.from({ length: n }, f));
+      layer.setWeights([v(() => 0.5 + rand()), v(() => rand() - 0.5), v(() => (rand() - 0.5) * (name === 'bn1' ? 0.5 : 8)), v(() => (name === 'bn1' ? 0.1 : 20) + rand())]);
+    }
+    const { bytes, layers } = exportModel(model, { labels: data.classes });
+    expect(layers.map((l) => l.op)).toEqual(['conv2d', 'maxPool2dBits', 'flatten', 'bdense', 'dense']);
+    await expectAgrees(model, bytes, 'dense heads');
     model.dispose();
   });
 });

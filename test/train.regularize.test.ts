@@ -16,6 +16,16 @@ describe('weight decay of float kernels', () => {
     float.dispose(); dabn.dispose();
   });
 
+  it('an X sketchnet decays its float X-conv kernels (compact) and not its binary ones', () => {
+    const float = sketchNet({ variant: 'float', classes: 7, seed: 1, expander: { f: 4, seed: 1 } });
+    const dabn = sketchNet({ variant: 'dabn', classes: 7, seed: 1, expander: { f: 4, seed: 1 } });
+    const names = (m: typeof float) => floatKernels(m).map((v) => v.name.split('/')[0]);
+    expect(names(float)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'conv6']);
+    expect(floatKernels(float)[1].shape).toEqual([3, 3, 8, 64]); // conv2: D = 32 / 4
+    expect(names(dabn)).toEqual(['conv1', 'conv6']);
+    float.dispose(); dabn.dispose();
+  });
+
   it('multiplies each kernel by (1 − lr·decay) and leaves other weights alone', () => {
     const model = sketchNet({ variant: 'float', classes: 5, seed: 2 });
     const kernels = floatKernels(model);

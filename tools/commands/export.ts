@@ -5,6 +5,7 @@ import { opt, UsageError } from '../args.js';
 import { exportModel, type FloatEncoding } from '../export/export.js';
 import { loadModel } from '../train/file-io.js';
 import '../train/layers.js'; // registers the binary layer classes for loading
+import '../train/expander-layers.js'; // and the X-layers
 import { commandUsage, kb, table, type Command } from './command.js';
 
 const options = {
@@ -41,7 +42,7 @@ latent float weights).`),
     writeFileSync(out, bytes);
     console.log(table([
       ['#', 'op', 'output', 'weights', 'bytes', 'quant. error', 'from'],
-      ...layers.map((l, i) => [i, l.op, l.shape, l.encoding ?? '', l.bytes, l.quantError === null ? '' : l.quantError.toFixed(4), l.from.join(' → ')]),
+      ...layers.map((l, i) => [i, l.op, l.shape, `${l.encoding ?? ''}${l.density === null ? '' : ` X ${+(l.density * 100).toFixed(1)}%`}`, l.bytes, l.quantError === null ? '' : l.quantError.toFixed(4), l.from.join(' → ')]),
     ]));
     for (const [i, l] of layers.entries()) if (l.note) console.log(`layer ${i} (${l.op}): ${l.note}`);
     console.log(`wrote ${out}: ${kb(bytes.length)} (${bytes.length} bytes)`);

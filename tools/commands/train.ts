@@ -24,6 +24,8 @@ const options = {
   workers: opt.int('data-parallel worker threads, 1 or 2 (default 2 on the wasm backend, else 1)'),
   'last-layer': opt.choice(['float', 'binary'] as const, 'last layer precision for binary models', 'float'),
   width: opt.number('multiply every hidden width', 1),
+  expander: opt.choice(['2', '4', '8'] as const, "X-Net: sketchnet's conv2-conv5 read 1/F of their input channels (expander graphs, FORMAT.md §10)"),
+  'graph-seed': opt.int('graph seed of the first X-conv (the next take +1, +2, ...)', 1, { min: 0 }),
   recipe: opt.choice([...RECIPES_BY_NAME.keys()], "a named recipe of tools/train/recipes.ts for this variant (default: the variant's current one)"),
 };
 
@@ -47,13 +49,15 @@ export const trainCommand: Command<typeof options> = {
     if (workers > 2) throw new UsageError('--workers must be 1 or 2 (this machine class has 2 cores)');
     const dataset = loadDataset(data, { classes });
     console.error(`${data}: ${dataset.classes.length} classes, ${dataset.train.n} train / ${dataset.test.n} test images (split seed ${dataset.seed})`);
-    const model = buildModel(modelName, { ...recipeModelOptions(recipe), variant, classes: dataset.classes.length, seed, lastLayer, width });
+    const expander = o.expander === undefined ? undefined : { f: Number(o.expander) as 2 | 4 | 8, seed: o['graph-seed'] };
+    if (expander && modelName !== 'sketchnet') throw new UsageError('--expander is for --model sketchnet');
+    const model = buildModel(modelName, { ...recipeModelOptions(recipe), variant, classes: dataset.classes.length, seed, lastLayer, width, expander });
     console.error(`${modelName} ${variant}: ${model.countParams().toLocaleString()} parameters; ${workers} worker(s), batch ${batchSize}`);
     mkdirSync(out, { recursive: true });
 
     const result = await train(model, dataset, { ...recipeTrainOptions(recipe), epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
     const testAcc = result.testAcc ?? evaluate(model, dataset);
-    const meta = { bexnet: { dataset: dataset.name, classes: dataset.classes, model: modelName, variant, recipe: recipe.name, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name } };
+    const meta = { bexnet: { dataset: dataset.name, classes: dataset.classes, model: modelName, variant, ...(expander && { expander }), recipe: recipe.name, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name } };
     const bytes = await saveModel(model, out, meta);
     console.log(`test top-1 ${(testAcc * 100).toFixed(2)}% after ${result.epochs} epoch(s), ${result.imagesPerSec.toFixed(0)} images/s (${backend.name}); saved ${out} (${bytes} bytes)`);
     model.dispose();

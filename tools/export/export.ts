@@ -20,13 +20,18 @@
 //   runs on floats, and BN + sign become one packSignsAffine (bit = s·x + t < 0);
 // - a float conv whose output feeds a sign writes the sign bits itself (conv2d bit
 //   outputs, bit = y < 0);
-// - every packed weight keeps the exact training convention (±1 masks, α/β).
+// - every packed weight keeps the exact training convention (±1 masks, α/β);
+// - X-layers (ExpanderConv2D / ExpanderDense) become xconv2d / xdense / xbconv2d with
+//   one XGRF record each (the layer's graph: generator 1, its seed, C_in, C_out, D,
+//   groups of 8), their compact weights packed in the §10 layouts; the batch norm,
+//   bit outputs and pools on bits work as for the dense ops.
 // Anything the format cannot express (residual adds, unequal strides, float
 // inputs into a +1-padded binary conv) is an ExportError naming the layer.
 import type * as tf from '@tensorflow/tfjs';
 import { writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
-import type { BxnMetadata } from '../../sdk/format/model.js';
-import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, roundUp, type Padding } from '../../sdk/layout.js';
+import type { BxnMetadata, ExpanderRecord } from '../../sdk/format/model.js';
+import { GENERATOR_XOSHIRO_FY, type LayerGraph } from '../../sdk/expander.js';
+import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, roundUp, type Padding } from '../../sdk/layout.js';
 import { exportView, type LayerView } from '../train/export-view.js';
 
 export class ExportError extends Error {
@@ -57,7 +62,9 @@ export interface ExportedLayer {
   quantError: number | null;
   /** Encoding of the layer's weights ('bits' for binary filters), null without weights. */
   encoding: 'bits' | FloatEncoding | null;
-  /** Why the encoding differs from the one asked for (e.g. a layer feeding a sign keeps f32). */
+  /** X-layers: D / C_in, the fraction of the dense layer's weights that exist; null for every other layer. */
+  density: number | null;
+  /** Why the encoding differs from the one asked for (e.g. a layer feeding a sign keeps f32), or an X-layer's graph. */
   note: string | null;
 }
 
@@ -118,7 +125,9 @@ export type Block =
   | { kind: 'flatten'; layer: LayerView }
   | { kind: 'globalAvgPool'; layer: LayerView };
 
-const WEIGHTED = ['Conv2D', 'BinaryConv2D', 'Dense', 'BinaryDense'];
+const WEIGHTED = ['Conv2D', 'BinaryConv2D', 'Dense', 'BinaryDense', 'ExpanderConv2D', 'ExpanderDense'];
+const isDense = (v: LayerView) => v.className === 'Dense' || v.className === 'BinaryDense' || v.className === 'ExpanderDense';
+const isFloatConv = (v: LayerView) => v.className === 'Conv2D' || (v.className === 'ExpanderConv2D' && !v.binary);
 const isRelu = (v: LayerView | undefined) => !!v && (v.className === 'ReLU' || (v.className === 'Activation' && v.config.activation === 'relu'));
 
 /** Pass 1: the chain of layer views → blocks (structure only; no weights are read). */
@@ -154,14 +163,33 @@ export function groupBlocks(views: LayerView[]): Block[] {
 class Chain {
   readonly layers: LayerInput[] = [];
   readonly report: ExportedLayer[] = [];
+  /** XGRF records of the X-layers so far. */
+  readonly expanders: ExpanderRecord[] = [];
   constructor(public st: State, readonly floatEnc: FloatEncoding) {}
   emit(from: string[], layer: LayerInput, next: State, bytes: number, quantError: number | null,
-    weights: { encoding: ExportedLayer['encoding']; note?: string } = { encoding: null }) {
+    weights: { encoding: ExportedLayer['encoding']; note?: string; density?: number } = { encoding: null }) {
     this.layers.push(layer);
-    this.report.push({ from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError, encoding: weights.encoding, note: weights.note ?? null });
+    this.report.push({
+      from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError,
+      encoding: weights.encoding, density: weights.density ?? null, note: weights.note ?? null,
+    });
     this.st = next;
   }
+  /** The index of an XGRF record for `g` (one per X-layer; identical graphs share a record). */
+  graph(g: LayerGraph): number {
+    const rec: ExpanderRecord = {
+      generator: GENERATOR_XOSHIRO_FY, balanced: g.balanced, seedLo: g.seedLo >>> 0, seedHi: g.seedHi >>> 0,
+      inChannels: g.inChannels, outChannels: g.outChannels, degree: g.degree, inGroup: g.inGroup, outGroup: g.outGroup,
+    };
+    const key = JSON.stringify(rec);
+    const i = this.expanders.findIndex((r) => JSON.stringify(r) === key);
+    return i >= 0 ? i : this.expanders.push(rec) - 1;
+  }
 }
+
+/** The report's words for an X-layer's graph. */
+const graphNote = (g: LayerGraph) =>
+  `X-layer: each output reads ${g.degree} of ${g.inChannels} input channels (density ${+(g.degree / g.inChannels).toFixed(4)}), graph seed ${g.seedLo}, balanced, groups ${g.inGroup}/${g.outGroup}`;
 
 type Emitter<K extends Block['kind']> = (chain: Chain, block: Extract<Block, { kind: K }>) => void;
 
@@ -229,7 +257,7 @@ type BatchNormBlock = Extract<Block, { kind: 'batchNorm' }>;
 function poolsOnBits(chain: Chain, block: Block, next: Block | undefined): next is BatchNormBlock {
   if (block.kind !== 'weighted' || !block.pool || block.bn || block.act || next?.kind !== 'batchNorm' || !next.sign) return false;
   const { layer } = block;
-  return layer.binary ? !!layer.binary.binaryInput && chain.st.dtype === 'bits' : layer.className === 'Conv2D' && chain.st.dtype === 'f32';
+  return layer.binary ? !!layer.binary.binaryInput && chain.st.dtype === 'bits' : isFloatConv(layer) && chain.st.dtype === 'f32';
 }
 
 /** The conv with the BN folded into its threshold (bit outputs), then the pool on bits, flipping channels with s < 0. */
@@ -247,8 +275,10 @@ function emitPoolOnBits(chain: Chain, block: Block, next: BatchNormBlock) {
 /** A conv / dense layer with its batch norm folded in: float, binary-weight on float inputs, or binary. */
 function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act: 'relu' | 'sign' | null, from: string[]) {
   const st = chain.st;
-  const dense = v.className === 'Dense' || v.className === 'BinaryDense';
+  const dense = isDense(v);
   const binary = v.binary;
+  // X-layers: `kernel` and the binary signs are compact, [..., D, C_out] (FORMAT.md §10 order).
+  const graph = v.graph;
   const kernel = v.weights.kernel;
   const cout = kernel.shape[kernel.shape.length - 1];
   const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(cout).fill(1), t: new Float32Array(cout) };
@@ -264,13 +294,17 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
     if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
   } else if (st.h * st.w !== 1) {
     // A dense layer right after Flatten of an [H, W, C] map: a conv whose kernel covers the map.
-    if (!binary) throw new ExportError(`layer '${v.name}': float dense on an ${st.h}x${st.w} map needs a Flatten before it`);
+    if (!binary || graph) throw new ExportError(`layer '${v.name}': ${graph ? 'an X-' : 'float '}dense on an ${st.h}x${st.w} map needs a Flatten before it`);
   }
-  const cin = dense ? kernel.shape[0] / (st.h * st.w) : kernel.shape[2];
+  const cin = graph ? graph.inChannels : dense ? kernel.shape[0] / (st.h * st.w) : kernel.shape[2];
   if (cin !== st.c) throw new ExportError(`layer '${v.name}' expects ${cin} input channels, the chain gives ${st.c}`);
   const g = dense ? { outH: 1, outW: 1 } : convGeometry(st.h, st.w, kh, kw, stride, padding);
   const out: State = { h: g.outH, w: g.outW, c: cout, dtype: 'f32' };
-  const geometry = { kh, kw, stride, padding, outChannels: cout, relu: act === 'relu' };
+  // Window fields only where the op has a window: the reader rejects them on dense / bdense / xdense.
+  const windowed = { kh, kw, stride, padding, outChannels: cout, relu: act === 'relu' };
+  const geometry = dense ? { outChannels: cout, relu: act === 'relu' } : windowed;
+  const x = graph ? { graph: chain.graph(graph), density: graph.degree / graph.inChannels, note: graphNote(graph) } : null;
+  const notes = (...n: (string | undefined)[]) => n.filter((t) => t).join('; ') || undefined;
 
   if (!binary) {
     if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float weights on binary inputs (binarize the weights too, or remove the sign before it)`);
@@ -286,8 +320,9 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
     const { tensor, bytes, quantError } = floatTensor(packFloatFilters(w, rows, cout), roundUp(cout, PANEL), enc);
     // A conv feeding a sign writes the sign bits itself (bit = y < 0, the packSigns rule).
     const bitsOut = act === 'sign' && !dense;
-    chain.emit(from, { op: dense ? 'dense' : 'conv2d', ...geometry, bitsOut, weights: tensor, bias: b }, { ...out, dtype: bitsOut ? 'bits' : 'f32' },
-      bytes + 4 * cout, quantError, { encoding: enc, note });
+    const op = x ? (dense ? 'xdense' : 'xconv2d') : dense ? 'dense' : 'conv2d';
+    chain.emit(from, { op, ...geometry, bitsOut, weights: tensor, bias: b, ...(x && { graph: x.graph }) }, { ...out, dtype: bitsOut ? 'bits' : 'f32' },
+      bytes + 4 * cout, quantError, { encoding: enc, note: notes(note, x?.note), density: x?.density });
     return;
   }
 
@@ -300,6 +335,7 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
   const qErr = relError(kernel.values, stored);
   const bitsOut = act === 'sign';
   if (!binary.binaryInput) {
+    if (x) throw new ExportError(`layer '${v.name}': a binary X-layer on float inputs has no .bxn op (conv2dBinaryWeights has no X form)`);
     if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float-input binary-weight layer after a sign`);
     if (dense) throw new ExportError(`layer '${v.name}': float-input binary dense is not supported (use a 1x1 conv)`);
     if (bitsOut) throw new ExportError(`layer '${v.name}': conv2dBinaryWeights has float output only; add the sign as its own layer`);
@@ -308,6 +344,14 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
     return;
   }
   if (st.dtype !== 'bits') throw new ExportError(`layer '${v.name}' binarizes its inputs with +1 padding, but its input is float (put a SignActivation before it)`);
+  if (x) {
+    // xbconv2d; an X-dense reads [1, 1, K] bits, i.e. a 1x1 xbconv2d.
+    const bytes = packXBinaryFilters(binary.signs, kh, kw, graph!.degree, cout);
+    const wbits = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    chain.emit(from, { op: 'xbconv2d', ...windowed, bitsOut, weights: wbits, transform, graph: x.graph },
+      { ...out, dtype: bitsOut ? 'bits' : 'f32' }, wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits', note: x.note, density: x.density });
+    return;
+  }
   const fkh = dense ? st.h : kh, fkw = dense ? st.w : kw;
   const wbits = packBinaryFilters(binary.signs, fkh, fkw, st.c, cout);
   chain.emit(from, { op: dense ? 'bdense' : 'bconv2d', ...geometry, bitsOut, weights: wbits, transform },
@@ -337,6 +381,7 @@ export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): Ex
       labels,
     },
     layers: chain.layers,
+    ...(chain.expanders.length && { expanders: chain.expanders }),
   });
   return { bytes, layers: chain.report };
 }

@@ -7,6 +7,8 @@
 // order, as conv -> [ReLU] -> [maxpool] -> BN -> sign, and in the older
 // 'conv-bn-pool-sign' order as conv -> BN -> [maxpool] -> sign (tools/train/models.ts).
 import * as tf from '@tensorflow/tfjs';
+import type { LayerGraph } from '../../sdk/expander.js';
+import { ExpanderLayer } from './expander-layers.js';
 import { isBinaryLayer, SignActivation, type BinaryExport } from './layers.js';
 
 export interface LayerView {
@@ -19,6 +21,8 @@ export interface LayerView {
   /** Float weights by short name (kernel, bias, gamma, beta, moving_mean, moving_variance). */
   weights: Record<string, { shape: number[]; values: Float32Array }>;
   binary?: BinaryExport;
+  /** X-layers (ExpanderConv2D / ExpanderDense): the expander graph; `kernel` and `binary` are then compact ([..., D, C_out]). */
+  graph?: LayerGraph;
 }
 
 export function exportView(model: tf.LayersModel): LayerView[] {
@@ -36,6 +40,10 @@ export function exportView(model: tf.LayersModel): LayerView[] {
       config: layer.getConfig() as Record<string, unknown>, weights,
     };
     if (isBinaryLayer(layer)) v.binary = layer.exportBinary();
+    if (layer instanceof ExpanderLayer) {
+      v.graph = layer.layerGraph();
+      if (layer.quantizer) v.binary = layer.exportBinary();
+    }
     if (layer instanceof SignActivation) v.config = { ...v.config, binarizer: 'x < 0 ? -1 : +1' };
     out.push(v);
   }

@@ -36,17 +36,17 @@ export interface BinaryExport {
   binaryInput: boolean;
 }
 
-function checkQuantizer(q: unknown): Quantizer {
+export function checkQuantizer(q: unknown): Quantizer {
   if (!QUANTIZERS.includes(q as Quantizer)) throw new Error(`quantizer must be one of ${QUANTIZERS.join(' | ')}, got '${q}'`);
   return q as Quantizer;
 }
 
-function checkWeightGrad(g: unknown): WeightGrad {
+export function checkWeightGrad(g: unknown): WeightGrad {
   if (!WEIGHT_GRADS.includes(g as WeightGrad)) throw new Error(`weightGrad must be one of ${WEIGHT_GRADS.join(' | ')}, got '${g}'`);
   return g as WeightGrad;
 }
 
-function pair(v: number | number[]): [number, number] {
+export function pair(v: number | number[]): [number, number] {
   return Array.isArray(v) ? [v[0], v.length > 1 ? v[1] : v[0]] : [v, v];
 }
 
@@ -97,6 +97,31 @@ export interface BinaryConv2DArgs extends BinaryLayerArgs {
   padding?: 'same' | 'valid';
 }
 
+/**
+ * The export form of binarized weights `w` (filters along the last axis): ±1 signs,
+ * per-filter levels and the output transform. Shared by the dense binary layers and
+ * the X-layers (tools/train/expander-layers.ts), whose `w` is the compact kernel.
+ */
+export function binaryExportOf(w: tf.Tensor, quantizer: Quantizer, biasT: tf.Tensor | null, binaryInput: boolean): BinaryExport {
+  const L = levels(w, quantizer);
+  const signs = tf.tidy(() => tf.sub(tf.mul(L.mask, 2), 1)).dataSync() as Float32Array;
+  const alpha = L.alpha.dataSync() as Float32Array, beta = L.beta.dataSync() as Float32Array;
+  tf.dispose([L.mask, L.alpha, L.beta, L.threshold]);
+  const co = alpha.length;
+  const A = new Float32Array(co), B = new Float32Array(co), C = new Float32Array(co);
+  const bias = biasT ? (biasT.dataSync() as Float32Array).slice() : null;
+  for (let o = 0; o < co; o++) {
+    A[o] = quantizer === 'xnor' ? 0 : (alpha[o] + beta[o]) / 2;
+    B[o] = (alpha[o] - beta[o]) / 2;
+    C[o] = bias ? bias[o] : 0;
+  }
+  return {
+    quantizer, signs: signs.slice(), kernelShape: w.shape.slice(),
+    alpha: alpha.slice(), beta: beta.slice(), scale: quantizer === 'xnor' ? alpha.slice() : null,
+    A, B, C, bias, binaryInput,
+  };
+}
+
 /** Shared kernel handling of BinaryConv2D and BinaryDense. */
 abstract class BinaryBase extends tf.layers.Layer {
   quantizer: Quantizer;
@@ -139,24 +164,7 @@ abstract class BinaryBase extends tf.layers.Layer {
 
   /** Everything the exporter needs for this layer (see BinaryExport). */
   exportBinary(): BinaryExport {
-    const w = this.kernel!.read();
-    const L = levels(w, this.quantizer);
-    const signs = tf.tidy(() => tf.sub(tf.mul(L.mask, 2), 1)).dataSync() as Float32Array;
-    const alpha = L.alpha.dataSync() as Float32Array, beta = L.beta.dataSync() as Float32Array;
-    tf.dispose([L.mask, L.alpha, L.beta, L.threshold]);
-    const co = alpha.length;
-    const A = new Float32Array(co), B = new Float32Array(co), C = new Float32Array(co);
-    const bias = this.bias ? (this.bias.read().dataSync() as Float32Array).slice() : null;
-    for (let o = 0; o < co; o++) {
-      A[o] = this.quantizer === 'xnor' ? 0 : (alpha[o] + beta[o]) / 2;
-      B[o] = (alpha[o] - beta[o]) / 2;
-      C[o] = bias ? bias[o] : 0;
-    }
-    return {
-      quantizer: this.quantizer, signs: signs.slice(), kernelShape: w.shape.slice(),
-      alpha: alpha.slice(), beta: beta.slice(), scale: this.quantizer === 'xnor' ? alpha.slice() : null,
-      A, B, C, bias, binaryInput: this.binaryInputFlag(),
-    };
+    return binaryExportOf(this.kernel!.read(), this.quantizer, this.bias ? this.bias.read() : null, this.binaryInputFlag());
   }
 
   protected abstract binaryInputFlag(): boolean;
@@ -293,7 +301,13 @@ export function isBinaryLayer(l: tf.layers.Layer): l is BinaryLayer {
   return l instanceof BinaryConv2D || l instanceof BinaryDense;
 }
 
+/** A layer with latent binary weights to centre and clamp after each step (the binary layers here and the X-layers). */
+export interface LatentConstrained { constrainLatent(): void }
+
+const hasLatentConstraint = (l: tf.layers.Layer): l is tf.layers.Layer & LatentConstrained =>
+  typeof (l as Partial<LatentConstrained>).constrainLatent === 'function';
+
 /** Applies the latent-weight constraint of every binary layer (after an optimizer step). */
 export function constrainLatentWeights(model: tf.LayersModel): void {
-  for (const l of model.layers) if (isBinaryLayer(l)) l.constrainLatent();
+  for (const l of model.layers) if (hasLatentConstraint(l)) l.constrainLatent();
 }

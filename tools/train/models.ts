@@ -21,6 +21,10 @@
 //  conv6  1x1 last            1x1xC      0.18M
 //  total ~0.70M params, ~8.0M MACs per 28x28 image.
 //
+// sketchnet with `expander: { f, seed }` is its X-Net: conv2..conv5 become
+// ExpanderConv2D (each output reads C_in / f channels, ~1/f of the MACs and weights
+// of those layers); conv1 and conv6 stay dense, as in the authors' X-ResNet.
+//
 // resnet: a small ResNet for 28x28 (stem conv, 3 stages of basic blocks with
 // 32/64/128 channels, strides 1/2/2, global average pool, dense head). Binary
 // variants use Bi-Real-style blocks: every 3x3 conv is sign -> binary conv -> BN
@@ -28,6 +32,7 @@
 // conv + BN (kept float, as is common practice).
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../sdk/prng.js';
+import { ExpanderConv2D } from './expander-layers.js';
 import { BinaryConv2D, BinaryDense, SignActivation } from './layers.js';
 import type { Quantizer, WeightGrad } from './quantizers.js';
 
@@ -68,6 +73,20 @@ export interface ModelOptions {
   floatInputs?: 'all' | string[];
   /** Weight gradient of every binary layer (default: the quantizer's DEFAULT_WEIGHT_GRAD). */
   weightGrad?: WeightGrad;
+  /**
+   * sketchnet only: an X-Net (FORMAT.md §10). The inner convs conv2..conv5 become
+   * ExpanderConv2D, each output reading D = C_in / f input channels; conv1 and the
+   * classifier conv6 stay dense, as in the authors' X-ResNet. Layer i's graph seed is
+   * seed + i (i = 0 for conv2). D must be a multiple of 8 (f = 8 needs width ≥ 2).
+   */
+  expander?: ExpanderOptions;
+}
+
+export interface ExpanderOptions {
+  /** Each output channel reads C_in / f input channels. */
+  f: 2 | 4 | 8;
+  /** Graph seed of the first X-conv (u32); the next ones take seed + 1, + 2, ... */
+  seed: number;
 }
 
 export type BlockOrder = 'conv-bn-pool-sign' | 'bn-sign-conv-pool';
@@ -109,10 +128,17 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   // The activation feeding binary conv `into`: sign, or ReLU where its input stays float.
   const act = (x: tf.SymbolicTensor, name: string, into: string) =>
     (bin && !floatIn(into) ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
+  const X = opts.expander;
+  if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
+  if (X && fi.length) throw new Error('expander: float-input binary X-convs have no .bxn op (floatInputs must be empty)');
+  let graphSeed = X ? X.seed : 0;
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
-    (bin
-      ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, weightGrad, binaryInput: !floatIn(name), seed: next() })
-      : tf.layers.conv2d({ name, filters, kernelSize: k, padding, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) })
+    (X
+      ? new ExpanderConv2D({ name, filters, kernelSize: k, padding, divisor: X.f, graphSeed: (graphSeed++) >>> 0, useBias: false, seed: next(),
+        ...(bin ? { quantizer: q, weightGrad, binaryInput: true } : { kernelInitializer: 'heNormal' as const }) })
+      : bin
+        ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, weightGrad, binaryInput: !floatIn(name), seed: next() })
+        : tf.layers.conv2d({ name, filters, kernelSize: k, padding, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) })
     ).apply(x) as tf.SymbolicTensor;
   const pool = (x: tf.SymbolicTensor, name: string) => tf.layers.maxPooling2d({ name, poolSize: 2, strides: 2 }).apply(x) as tf.SymbolicTensor;
 
@@ -153,10 +179,11 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
     x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
   }
   x = tf.layers.flatten({ name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: inp, outputs: x, name: `sketchnet_${variant}` });
+  return tf.model({ inputs: inp, outputs: x, name: `sketchnet${X ? `_x${X.f}` : ''}_${variant}` });
 }
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
+  if (opts.expander) throw new Error('resnet: the expander option is sketchnet only (residual adds do not export)');
   const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
   let id = 0;
   const n = (p: string) => `${p}${++id}`;

@@ -1,14 +1,17 @@
 // Weight decay for the float layers only: binary layers' latent weights are clipped
 // and centred by their own constraint, and batch-norm scales and biases are not decayed.
 import * as tf from '@tensorflow/tfjs';
+import { ExpanderLayer } from './expander-layers.js';
 
 const FLOAT_LAYERS = new Set(['Conv2D', 'Dense', 'DepthwiseConv2D']);
+/** Float layers: the dense ones, and X-layers with float weights (their compact kernel is what is decayed). */
+const isFloatLayer = (l: tf.layers.Layer) => FLOAT_LAYERS.has(l.getClassName()) || (l instanceof ExpanderLayer && !l.quantizer);
 
 /** The kernels of a model's float conv / dense layers, as variables. */
 export function floatKernels(model: tf.LayersModel): tf.Variable[] {
   const out: tf.Variable[] = [];
   for (const layer of model.layers) {
-    if (!FLOAT_LAYERS.has(layer.getClassName())) continue;
+    if (!isFloatLayer(layer)) continue;
     for (const w of layer.trainableWeights) {
       // Keras names depthwise kernels 'depthwise_kernel'.
       if (/kernel$/.test(w.originalName ?? w.name)) out.push(w.read() as tf.Variable);

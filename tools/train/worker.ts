@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setupBackend } from './backend.js';
 import './layers.js'; // registers the binary layer classes for modelFromJSON
+import './expander-layers.js'; // and the X-layers
 import type { ToWorker, WorkerInit } from './parallel.js';
 import { applyGradients, batchGradients, batchTransform, gatherBatch, trainableVariables, updateTarget } from './step.js';
 import { useTrainingForwardConv } from './wasm-kernels.js';

@@ -1,0 +1,110 @@
+// End to end for X-Nets: X sketchnets (float, XNOR, DABN; f = 2 and 4) trained a few
+// steps, exported, read back with readBxn (XGRF records with the layers' graphs, X ops
+// in place of the inner convs) and run by the sdk against tfjs predict, as
+// test/e2e.export.test.ts does for the dense nets; plus a chain with X-dense layers
+// (a binary one as a 1x1 xbconv2d on flattened bits, a float xdense head).
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { setupBackend } from '../tools/train/backend';
+import { sketchNet, type ModelOptions, type Variant } from '../tools/train/models';
+import { train } from '../tools/train/trainer';
+import { loadQuickdraw } from '../tools/data/quickdraw';
+import { exportModel } from '../tools/export/export';
+import { ExpanderDense } from '../tools/train/expander-layers';
+import { SignActivation } from '../tools/train/layers';
+import { readBxn } from '../sdk/format/index';
+import { mulberry32 } from '../sdk/prng';
+import { expectSdkAgrees } from './support/agree';
+
+await setupBackend({ quiet: true });
+const data = loadQuickdraw({ classes: 6 });
+const SAMPLES = 48;
+const expectAgrees = (model: tf.LayersModel, bytes: Uint8Array, label: string) => expectSdkAgrees(model, bytes, data.test.x, SAMPLES, data.classes.length, label);
+
+/** sketchnet's inner convs at width w: [C_in, C_out] of conv2..conv5. */
+const innerConvs = (width: number) => {
+  const ch = (c: number) => Math.max(8, Math.round(c * width));
+  return [[ch(32), ch(64)], [ch(64), ch(128)], [ch(128), ch(256)], [ch(256), ch(512)]];
+};
+
+describe('X sketchnet: export → XGRF + X ops → sdk agrees with tfjs', () => {
+  const cases: { title: string; variant: Variant; width: number; f: 2 | 4; opts?: Partial<ModelOptions>; op: string; ops: string[]; negateGamma?: boolean }[] = [
+    { title: 'float f=2', variant: 'float', width: 0.5, f: 2, op: 'xconv2d', ops: ['conv2d', 'maxPool2d'] },
+    // the binary blocks stay in bits: BN folded into the xbconv2d threshold, pools on bits
+    { title: 'dabn f=2', variant: 'dabn', width: 0.5, f: 2, op: 'xbconv2d', ops: ['maxPool2dBits'] },
+    { title: 'xnor f=4', variant: 'xnor', width: 1, f: 4, op: 'xbconv2d', ops: ['maxPool2dBits'] },
+    { title: 'dabn f=2 negative BN scales', variant: 'dabn', width: 0.5, f: 2, op: 'xbconv2d', ops: ['maxPool2dBitsFlip'], negateGamma: true },
+    { title: 'xnor f=2 conv-bn-pool-sign', variant: 'xnor', width: 0.5, f: 2, opts: { blockOrder: 'conv-bn-pool-sign' }, op: 'xbconv2d', ops: ['maxPool2dBits'] },
+    { title: 'dabn f=2 conv ReLU', variant: 'dabn', width: 0.5, f: 2, opts: { convRelu: true }, op: 'xbconv2d', ops: ['maxPool2d', 'packSignsAffine'] },
+  ];
+  for (const { title, variant, width, f, opts, op, ops, negateGamma } of cases) {
+    it(title, async () => {
+      const seed = 0x9e3779b9 + f;
+      const model = sketchNet({ variant, classes: data.classes.length, width, seed: 3, expander: { f, seed }, ...opts });
+      await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 3, maxSteps: 4, evalEachEpoch: false });
+      if (negateGamma) {
+        for (const name of ['bn2', 'bn3']) {
+          const bn = model.getLayer(name), [gamma, ...rest] = bn.getWeights();
+          bn.setWeights([tf.tensor1d(gamma.dataSync().map((v, i) => (i % 2 ? -Math.abs(v) : Math.abs(v)))), ...rest]);
+        }
+      }
+      const { bytes, layers } = exportModel(model, { labels: data.classes });
+      const file = readBxn(bytes);
+      const ops_ = file.layers.map((l) => l.op);
+      // conv1 and the classifier stay dense; the four inner convs are X-layers, one XGRF record each.
+      expect(ops_.filter((o) => o === op).length, `${title}: ${ops_}`).toBe(4);
+      expect(ops_[0]).toBe('conv2d');
+      expect(ops_.at(-1)).toBe('conv2d');
+      for (const o of ops_) expect(['bconv2d', 'dense', 'xdense'], `${title}: ${ops_}`).not.toContain(o);
+      for (const o of ops) expect(ops_, `${title}`).toContain(o);
+      expect(file.expanders).toEqual(innerConvs(width).map(([cin, cout], i) => ({
+        generator: 1, balanced: true, seedLo: (seed + i) >>> 0, seedHi: 0, inChannels: cin, outChannels: cout, degree: cin / f, inGroup: 8, outGroup: 8,
+      })));
+      expect(file.layers.filter((l) => l.graph).map((l) => l.graph!.index)).toEqual([0, 1, 2, 3]);
+      // The report names the X-layers and their density.
+      const x = layers.filter((l) => l.op === op);
+      expect(x.map((l) => l.density)).toEqual([1 / f, 1 / f, 1 / f, 1 / f]);
+      for (const l of x) expect(l.note).toMatch(new RegExp(`X-layer: each output reads \\d+ of \\d+ input channels \\(density ${1 / f}\\)`));
+      expect(layers.filter((l) => l.op !== op).every((l) => l.density === null)).toBe(true);
+      await expectAgrees(model, bytes, title);
+      model.dispose();
+    });
+  }
+
+  it('D must be a multiple of 8: f = 8 at width 1 is an error naming conv2', () => {
+    expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 8, seed: 1 } })).toThrow(/'conv2'.*D 4 must be a multiple of inGroup 8/);
+    expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 3 as never, seed: 1 } })).toThrow(/expander.f/);
+  });
+});
+
+describe('X-dense layers export: binary as a 1x1 xbconv2d on flattened bits, float as xdense', () => {
+  it('conv → pool → BN → sign → flatten → binary ExpanderDense → BN → ReLU → float ExpanderDense', async () => {
+    const rand = mulberry32(11);
+    const inp = tf.input({ shape: [28, 28, 1] });
+    const S = (l: tf.layers.Layer, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
+    const bn = (name: string) => tf.layers.batchNormalization({ name, epsilon: 1e-3 });
+    let x = S(tf.layers.maxPooling2d({ poolSize: 4 }), S(tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }), inp));
+    x = S(tf.layers.flatten({}), S(new SignActivation({}), S(bn('bn1'), x)));
+    x = S(tf.layers.reLU({}), S(bn('bn2'), S(new ExpanderDense({ name: 'xd1', units: 64, divisor: 4, graphSeed: 21, quantizer: 'dabn', seed: 2 }), x)));
+    x = S(new ExpanderDense({ name: 'xd2', units: data.classes.length, divisor: 8, graphSeed: 22, useBias: true, seed: 3 }), x);
+    const model = tf.model({ inputs: inp, outputs: x });
+    for (const name of ['bn1', 'bn2']) {
+      const layer = model.getLayer(name), n = layer.getWeights()[0].shape[0];
+      const v = (f: () => number) => tf.tensor1d(Float32Array.from({ length: n }, f));
+      layer.setWeights([v(() => (rand() < 0.3 ? -1 : 1) * (0.5 + rand())), v(() => rand() - 0.5), v(() => (rand() - 0.5) * (name === 'bn1' ? 0.5 : 8)), v(() => (name === 'bn1' ? 0.1 : 20) + rand())]);
+    }
+    const { bytes, layers } = exportModel(model, { labels: data.classes });
+    const file = readBxn(bytes);
+    expect(file.layers.map((l) => l.op)).toEqual(['conv2d', 'maxPool2dBitsFlip', 'flatten', 'xbconv2d', 'xdense']);
+    const [xb, xd] = file.layers.slice(3);
+    expect([xb.kh, xb.kw, xb.relu]).toEqual([1, 1, true]);
+    expect(file.expanders).toEqual([
+      { generator: 1, balanced: true, seedLo: 21, seedHi: 0, inChannels: 7 * 7 * 32, outChannels: 64, degree: 7 * 7 * 8, inGroup: 8, outGroup: 8 },
+      { generator: 1, balanced: true, seedLo: 22, seedHi: 0, inChannels: 64, outChannels: data.classes.length, degree: 8, inGroup: 8, outGroup: 8 },
+    ]);
+    expect([xb.graph!.index, xd.graph!.index]).toEqual([0, 1]);
+    expect(layers.map((l) => l.density)).toEqual([null, null, null, 0.25, 0.125]);
+    await expectAgrees(model, bytes, 'x-dense chain');
+    model.dispose();
+  });
+});

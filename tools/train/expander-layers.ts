@@ -1,0 +1,300 @@
+// X-Net layers for training (FORMAT.md §10): ExpanderConv2D and ExpanderDense.
+//
+// Each output channel reads only D = C_in / divisor input channels, chosen by the
+// expander graph of sdk/expander.ts (generator 1, balanced, inGroup 8, outGroup 8)
+// seeded by the layer's `graphSeed`: the exporter writes that seed into the layer's
+// XGRF record and the runtime rebuilds the same graph, so the config is all a file
+// needs. inGroup 8 because xbconv2d gathers whole bytes of bits; the float layers use
+// the same graph so float and binary X-nets differ only in their weights.
+//
+// Weights are stored compactly: conv [kh, kw, D, C_out], dense [D, C_out], where input
+// k of output o is channel layerChannelTable(graph)[o·D + k] (ascending per output),
+// the §10 order, so export packs them as they are. The forward pass expands the
+// compact kernel to the dense masked kernel with one gather (zeros where there is no
+// edge) and runs the ordinary conv2d / matMul; the expansion's gradient is the
+// dense gradient gathered at the edges (a custom gradient, because tfjs's own Gather
+// gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks).
+//
+// With `quantizer` ('xnor' | 'dabn') the compact kernel is binarized per output
+// filter over its kh·kw·D real weights, exactly as BinaryConv2D does over kh·kw·C_in,
+// and binaryInput inputs are ±1 padded with +1 (tools/train/layers.ts conventions).
+import * as tf from '@tensorflow/tfjs';
+import { GENERATOR_XOSHIRO_FY, layerChannelTable, layerGraphError, type LayerGraph } from '../../sdk/expander.js';
+import { centreAndClampJS, DEFAULT_WEIGHT_GRAD, quantizeWeights, type Quantizer, type WeightGrad } from './quantizers.js';
+import { binaryExportOf, checkQuantizer, checkWeightGrad, pair, samePads, type BinaryExport } from './layers.js';
+
+/** The graph every X-layer uses (FORMAT.md §10): generator 1, balanced, groups of 8 inputs and 8 outputs. */
+export const X_GRAPH = Object.freeze({ generator: GENERATOR_XOSHIRO_FY, balanced: true, inGroup: 8, outGroup: 8 });
+
+type InitName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform';
+
+export interface ExpanderLayerArgs {
+  /** Each output channel reads D = C_in / divisor input channels; D must be a multiple of 8. */
+  divisor: number;
+  /** The graph's seed, an integer in 0 .. 2^32 − 1 (the XGRF record's seedLo; seedHi is 0). */
+  graphSeed: number;
+  /** Binarized weights ('xnor' | 'dabn'), or float weights (null, the default). */
+  quantizer?: Quantizer | null;
+  /** Binary only: weight gradient (quantizers.ts); default DEFAULT_WEIGHT_GRAD[quantizer]. */
+  weightGrad?: WeightGrad;
+  /** Binary only: the input is ±1 (after SignActivation), padded with +1. Default true. */
+  binaryInput?: boolean;
+  useBias?: boolean;
+  kernelInitializer?: InitName;
+  seed?: number;
+  name?: string;
+  trainable?: boolean;
+  inputShape?: number[];
+}
+
+export interface ExpanderConv2DArgs extends ExpanderLayerArgs {
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: 'same' | 'valid';
+}
+
+export interface ExpanderDenseArgs extends ExpanderLayerArgs {
+  units: number;
+}
+
+/** Dense element (tap, input c, output o) ← compact element (tap, k, o): the gather tables of one layer. */
+export interface ExpansionTables {
+  /** For each dense element, its compact index, or the compact size (the appended zero) where there is no edge. */
+  denseFromCompact: Int32Array;
+  /** For each compact element, its dense index (each edge appears once: the map is injective). */
+  compactToDense: Int32Array;
+}
+
+/** Gather tables for a kernel of `taps` taps over `graph` (row-major [taps, C_in, C_out] and [taps, D, C_out]). */
+export function expansionTables(graph: LayerGraph, taps: number, channels = layerChannelTable(graph)): ExpansionTables {
+  const { inChannels: cin, outChannels: cout, degree: d } = graph;
+  const compactSize = taps * d * cout;
+  const denseFromCompact = new Int32Array(taps * cin * cout).fill(compactSize);
+  const compactToDense = new Int32Array(compactSize);
+  for (let t = 0; t < taps; t++) {
+    for (let k = 0; k < d; k++) {
+      for (let o = 0; o < cout; o++) {
+        const ci = (t * d + k) * cout + o, di = (t * cin + channels[o * d + k]) * cout + o;
+        compactToDense[ci] = di;
+        denseFromCompact[di] = ci;
+      }
+    }
+  }
+  return { denseFromCompact, compactToDense };
+}
+
+/** compact kernel → dense masked kernel, differentiable (gradient: the dense gradient at the edges). */
+function maskedExpansion(compactShape: number[], denseShape: number[], denseFromCompact: tf.Tensor1D, compactToDense: tf.Tensor1D): (w: tf.Tensor) => tf.Tensor {
+  const f = (w: tf.Tensor) => ({
+    value: tf.reshape(tf.gather(tf.concat([tf.reshape(w, [-1]), tf.zeros([1])]), denseFromCompact), denseShape),
+    gradFunc: (dy: tf.Tensor) => tf.reshape(tf.gather(tf.reshape(dy, [-1]), compactToDense), compactShape),
+  });
+  return tf.customGrad(f as never) as unknown as (w: tf.Tensor) => tf.Tensor;
+}
+
+/** What ExpanderConv2D and ExpanderDense share: the graph, the compact kernel and its expansion, binarization. */
+export abstract class ExpanderLayer extends tf.layers.Layer {
+  divisor: number;
+  graphSeed: number;
+  quantizer: Quantizer | null;
+  weightGrad: WeightGrad | null;
+  binaryInput: boolean;
+  useBias: boolean;
+  kernelInitializer: InitName;
+  seed: number | undefined;
+  kernel: tf.LayerVariable | null = null;
+  bias: tf.LayerVariable | null = null;
+  /** Set by build(). */
+  graph: LayerGraph | null = null;
+  private tables: tf.Tensor1D[] = [];
+  private expand: ((w: tf.Tensor) => tf.Tensor) | null = null;
+  /** Input-channel axis of the compact kernel (centring of binary latent weights). */
+  protected abstract inAxis: number;
+
+  constructor(args: ExpanderLayerArgs) {
+    super(args as never);
+    this.divisor = args.divisor;
+    this.graphSeed = args.graphSeed;
+    if (!(Number.isInteger(this.divisor) && this.divisor >= 1)) throw new Error(`${this.getClassName()}: divisor must be an integer ≥ 1, got ${this.divisor}`);
+    if (!(Number.isInteger(this.graphSeed) && this.graphSeed >= 0 && this.graphSeed <= 0xffffffff))
+      throw new Error(`${this.getClassName()}: graphSeed must be an integer in 0..2^32-1, got ${this.graphSeed}`);
+    this.quantizer = args.quantizer == null ? null : checkQuantizer(args.quantizer);
+    this.weightGrad = this.quantizer ? checkWeightGrad(args.weightGrad ?? DEFAULT_WEIGHT_GRAD[this.quantizer]) : null;
+    this.binaryInput = this.quantizer ? args.binaryInput ?? true : false;
+    this.useBias = args.useBias ?? false;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.seed = args.seed;
+  }
+
+  /** Builds the graph, the compact kernel [...taps, D, C_out] and the expansion to [...taps, C_in, C_out]. */
+  protected buildKernel(cin: number, cout: number, tapsShape: number[]): void {
+    const graph: LayerGraph = {
+      inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: X_GRAPH.inGroup, outGroup: X_GRAPH.outGroup,
+      seedLo: this.graphSeed, seedHi: 0, balanced: X_GRAPH.balanced,
+    };
+    const err = layerGraphError(graph);
+    if (err) throw new Error(`${this.getClassName()} '${this.name}': C_in ${cin} / divisor ${this.divisor}: ${err}`);
+    this.graph = graph;
+    const taps = tapsShape.reduce((a, b) => a * b, 1);
+    const { denseFromCompact, compactToDense } = expansionTables(graph, taps);
+    // Kept: build() may run inside a tidy (an eager apply), and the tables live as long as the layer.
+    this.tables = [tf.keep(tf.tensor1d(denseFromCompact, 'int32')), tf.keep(tf.tensor1d(compactToDense, 'int32'))];
+    const compactShape = [...tapsShape, graph.degree, cout];
+    this.expand = maskedExpansion(compactShape, [...tapsShape, cin, cout], this.tables[0], this.tables[1]);
+    this.kernel = this.addWeight('kernel', compactShape, 'float32', tf.initializers[this.kernelInitializer]({ seed: this.seed }));
+    if (this.useBias) this.bias = this.addWeight('bias', [cout], 'float32', tf.initializers.zeros());
+  }
+
+  /** The graph's XGRF parameters (after build). */
+  layerGraph(): LayerGraph {
+    if (!this.graph) throw new Error(`${this.getClassName()} '${this.name}' is not built`);
+    return { ...this.graph };
+  }
+
+  /** Fraction of the dense layer's weights that exist: D / C_in. */
+  density(): number {
+    const g = this.layerGraph();
+    return g.degree / g.inChannels;
+  }
+
+  /** The compact kernel as used (binarized when the layer is binary), differentiable w.r.t. the latent kernel. */
+  compactKernel(): tf.Tensor {
+    const w = this.kernel!.read();
+    return this.quantizer ? quantizeWeights(w, this.quantizer, this.weightGrad!) : w;
+  }
+
+  /** The dense kernel with zeros off the graph, as the forward pass uses it. */
+  maskedKernel(): tf.Tensor {
+    return this.expand!(this.compactKernel());
+  }
+
+  /** Binary layers: centre over the D inputs of each filter and clamp the latent kernel to [-1, 1]. Float: nothing. */
+  constrainLatent(): void {
+    if (!this.quantizer) return;
+    const v = this.kernel!.read() as tf.Variable;
+    const t = tf.tensor(centreAndClampJS(v.dataSync() as Float32Array, v.shape, this.inAxis), v.shape);
+    v.assign(t);
+    t.dispose();
+  }
+
+  /** Binary layers: signs and levels of the compact kernel ([...taps, D, C_out]) for the exporter. */
+  exportBinary(): BinaryExport {
+    if (!this.quantizer) throw new Error(`${this.getClassName()} '${this.name}' has float weights`);
+    return binaryExportOf(this.kernel!.read(), this.quantizer, this.bias ? this.bias.read() : null, this.binaryInput);
+  }
+
+  dispose(): ReturnType<tf.layers.Layer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      tf.dispose(this.tables);
+      this.tables = [];
+    }
+    return result;
+  }
+
+  protected baseConfig(): tf.serialization.ConfigDict {
+    const binary: tf.serialization.ConfigDict = this.quantizer
+      ? { weightGrad: this.weightGrad, binaryInput: this.binaryInput }
+      : {};
+    return {
+      divisor: this.divisor, graphSeed: this.graphSeed, quantizer: this.quantizer, ...binary,
+      useBias: this.useBias, kernelInitializer: this.kernelInitializer, seed: this.seed ?? null,
+    };
+  }
+}
+
+/** A conv whose output channels each read D = C_in / divisor input channels (an X-Conv). */
+export class ExpanderConv2D extends ExpanderLayer {
+  static className = 'ExpanderConv2D';
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  protected inAxis = 2;
+
+  constructor(args: ExpanderConv2DArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize);
+    this.strides = pair(args.strides ?? 1);
+    this.padding = args.padding ?? 'same';
+    if (!(this.filters > 0)) throw new Error('ExpanderConv2D: filters must be > 0');
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    this.buildKernel(s[s.length - 1] as number, this.filters, this.kernelSize);
+    this.built = true;
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      let x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      let pad: 'same' | 'valid' = this.padding;
+      if (this.binaryInput && this.padding === 'same') {
+        // ±1 inputs pad with +1 (ARCHITECTURE.md), as BinaryConv2D does.
+        const [t, b] = samePads(x.shape[1], this.kernelSize[0], this.strides[0]);
+        const [l, r] = samePads(x.shape[2], this.kernelSize[1], this.strides[1]);
+        if (t + b + l + r > 0) x = tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], 1);
+        pad = 'valid';
+      }
+      let y: tf.Tensor = tf.conv2d(x, this.maskedKernel() as tf.Tensor4D, this.strides, pad);
+      if (this.bias) y = tf.add(y, this.bias.read());
+      return y;
+    });
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const out = (n: number | null, i: 0 | 1) => {
+      if (n == null) return null;
+      return this.padding === 'same' ? Math.ceil(n / this.strides[i]) : Math.floor((n - this.kernelSize[i]) / this.strides[i]) + 1;
+    };
+    return [s[0], out(s[1], 0), out(s[2], 1), this.filters];
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...this.baseConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
+  }
+}
+
+/** A dense layer whose outputs each read D = K / divisor inputs (an X-Linear); kernel [D, units]. */
+export class ExpanderDense extends ExpanderLayer {
+  static className = 'ExpanderDense';
+  units: number;
+  protected inAxis = 0;
+
+  constructor(args: ExpanderDenseArgs) {
+    super(args);
+    this.units = args.units;
+    if (!(this.units > 0)) throw new Error('ExpanderDense: units must be > 0');
+  }
+
+  build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    this.buildKernel(s[s.length - 1] as number, this.units, []);
+    this.built = true;
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      let y: tf.Tensor = tf.matMul(x, this.maskedKernel() as tf.Tensor2D);
+      if (this.bias) y = tf.add(y, this.bias.read());
+      return y;
+    });
+  }
+
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [...s.slice(0, -1), this.units];
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...this.baseConfig(), units: this.units };
+  }
+}
+
+tf.serialization.registerClass(ExpanderConv2D);
+tf.serialization.registerClass(ExpanderDense);
