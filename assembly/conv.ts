@@ -123,7 +123,17 @@ export function conv2d(input: usize, h: i32, w: i32, c: i32, weights: usize, bia
   assert(c > 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "conv2d: sizes");
   if (!ASC_FEATURE_SIMD) { conv2dReference(input, h, w, c, weights, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch); return; }
   zeroBitPadding(output, cout, outH * outW, flags);
-  conv2dPanels<f32>(input, h, w, c, weights, 0, bias, 0, cout, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
+  conv2dPanelsF32(input, h, w, c, weights, bias, 0, cout, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
+}
+
+/**
+ * The f32 instance of conv2dPanels, not inlined: conv2d, conv2dBinaryWeights and xconv2d
+ * share one copy of the tiled loop (each inlined copy cost ~1.8 KB of shipped wasm).
+ */
+export function conv2dPanelsF32(input: usize, h: i32, w: i32, c: i32, weights: usize, bias: usize,
+  coBegin: i32, coEnd: i32, outC: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  flags: i32, output: usize, scratch: usize): void {
+  conv2dPanels<f32>(input, h, w, c, weights, 0, bias, coBegin, coEnd, outC, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch);
 }
 
 /**
@@ -343,9 +353,16 @@ export function conv2dBinaryWeightsReference(input: usize, h: i32, w: i32, c: i3
 }
 
 export function conv2dBinaryWeightsScratchBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
-  return paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4;
+  // The padded window, Σx of every window, a zero bias, one decoded panel [kh·kw·C, 8] f32.
+  return paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * c * 32;
 }
 
+/**
+ * SIMD: each panel of 8 outputs is decoded once into 0/1 floats (1 where the weight is
+ * the lower level), so negSum = Σ x·mask runs on conv2d's tiled panel loop (4 pixels × 8
+ * channels per tile); then y = transform(sumX, sumX − 2·negSum) over the output in place.
+ * (Decoding the bits at every pixel instead cost ~10 instructions per 8 MACs: 0.31× tfjs.)
+ */
 export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits: usize, cout: i32,
   kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
   transform: usize, flags: i32, output: usize, scratch: usize): void {
@@ -354,14 +371,18 @@ export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits:
     conv2dBinaryWeightsReference(input, h, w, c, wbits, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch);
     return;
   }
-  let win = input;
+  let win = input, winH = h, winW = w;
   let rowStride = w * c;
   if (needsPadding(h, w, kh, kw, stride, padTop, padLeft, outH, outW)) {
     rowStride = padWindow(input, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW, scratch);
-    win = scratch;
+    win = scratch; winH = windowRows(kh, stride, outH); winW = windowRows(kw, stride, outW);
   }
+  const pixels = outH * outW;
   const sums = scratch + <usize>paddedWindowBytes(c, kh, kw, stride, outH, outW);
-  const rowK = kw * c;
+  const zeros = sums + (<usize>roundUp(pixels, 4) << 2);
+  const panel = zeros + (<usize>roundUp(cout, 8) << 2);
+  memory.fill(zeros, 0, <usize>roundUp(cout, 8) << 2);
+  const rowK = kw * c, k = kh * rowK;
   const ow = (cout + 31) >> 5;
   const relu = (flags & FLAG_RELU) != 0;
   // Σx of every window, once: shared by all output channels.
@@ -375,48 +396,35 @@ export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits:
       store<f32>(sums + (<usize>(oy * outW + ox) << 2), s);
     }
   }
-  const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128);
+  const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128), one = f32x4.splat(1), zero = i32x4.splat(0);
+  const panelBytes = <usize>k << 5;
   for (let co = 0; co < cout; co += 8) {
-    const n = min(8, cout - co);
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        // One pixel × 8 channels: negSum via AND with the decoded lane masks.
-        let a0 = f32x4.splat(0), a1 = a0;
-        for (let ky = 0; ky < kh; ky++) {
-          const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
-          const k0 = ky * rowK;
-          for (let j = 0; j < rowK; j++) {
-            const bits = i32x4.splat(weightByte(wbits, ow, k0 + j, co));
-            const v = v128.load32_splat(x0 + (<usize>j << 2));
-            a0 = f32x4.add(a0, v128.and(v, i32x4.ne(v128.and(bits, lo), i32x4.splat(0))));
-            a1 = f32x4.add(a1, v128.and(v, i32x4.ne(v128.and(bits, hi), i32x4.splat(0))));
-          }
-        }
-        const s = f32x4.splat(load<f32>(sums + (<usize>(oy * outW + ox) << 2)));
-        const out = output + ((<usize>(oy * outW + ox) * cout + co) << 2);
-        const two = f32x4.splat(2);
-        if (n == 8) {
-          let y0 = transform4(transform, cout, co, s, f32x4.sub(s, f32x4.mul(two, a0)));
-          let y1 = transform4(transform, cout, co + 4, s, f32x4.sub(s, f32x4.mul(two, a1)));
-          v128.store(out, relu ? relu4(y0) : y0);
-          v128.store(out, relu ? relu4(y1) : y1, 16);
-        } else {
-          const sx = f32x4.extract_lane(s, 0);
-          for (let j = 0; j < n; j++) {
-            const neg = j < 4 ? laneF32(a0, j) : laneF32(a1, j - 4);
-            const y = transform1(transform, cout, co + j, sx, sx - 2 * neg);
-            store<f32>(out + (<usize>j << 2), relu ? relu1(y) : y);
-          }
-        }
-      }
+    for (let r = 0; r < k; r++) {
+      const bits = i32x4.splat(weightByte(wbits, ow, r, co));
+      v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, lo), zero), one));
+      v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, hi), zero), one), 16);
+    }
+    // conv2dPanels finds panel co/8 at weights + (co/8)·panelBytes: point `weights` that far
+    // before the one decoded panel (wasm32 addresses wrap, so the sum lands on it).
+    conv2dPanelsF32(win, winH, winW, c, panel - <usize>(co >> 3) * panelBytes, zeros, co, min(cout, co + 8), cout,
+      kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
+  }
+  const two = f32x4.splat(2);
+  for (let p = 0; p < pixels; p++) {
+    const out = output + (<usize>(p * cout) << 2);
+    const sx = load<f32>(sums + (<usize>p << 2)), s = f32x4.splat(sx);
+    let o = 0;
+    for (; o + 4 <= cout; o += 4) {
+      const y = transform4(transform, cout, o, s, f32x4.sub(s, f32x4.mul(two, v128.load(out + (<usize>o << 2)))));
+      v128.store(out + (<usize>o << 2), relu ? relu4(y) : y);
+    }
+    for (; o < cout; o++) {
+      const y = transform1(transform, cout, o, sx, sx - 2 * load<f32>(out + (<usize>o << 2)));
+      store<f32>(out + (<usize>o << 2), relu ? relu1(y) : y);
     }
   }
 }
 
-// @ts-ignore: decorator
-@inline function laneF32(v: v128, j: i32): f32 {
-  return j == 0 ? f32x4.extract_lane(v, 0) : j == 1 ? f32x4.extract_lane(v, 1) : j == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
-}
 
 // ---------------------------------------------------------------------------
 // Dense layers are a 1×1 convolution over one pixel (same panel packing).

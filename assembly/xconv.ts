@@ -8,7 +8,7 @@
 // `groups` is the i32 table [ceil(Cout/8), D/inGroup] of input-group indices, built at
 // load from the graph record (sdk/expander.ts, layerGroupTable).
 import { roundUp, wordsFor, widenU8, hsumI32x4, U8_ACC_STEPS } from "./common";
-import { conv2dPanels, zeroBitPadding } from "./conv";
+import { conv2dPanelsF32, zeroBitPadding } from "./conv";
 import { popcntPatch, popcntXor1, popcntXor4I64, csaCarry, hsResidue } from "./bconv";
 import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT, FLAG_SUM_X } from "./transform";
 
@@ -106,7 +106,7 @@ export function xconv2d(input: usize, h: i32, w: i32, c: i32, groups: usize, inG
   for (let co = 0; co < cout; co += BLOCK) {
     gatherWindowF32(input, h, w, c, groups + (<usize>((co >> 3) * perBlock) << 2), inGroup, d, hp, wp, padTop, padLeft, scratch);
     // The window is already padded, so conv2dPanels reads it in place (no scratch of its own).
-    conv2dPanels<f32>(scratch, hp, wp, d, weights, 0, bias, co, min(cout, co + BLOCK), cout, kh, kw, stride, 0, 0, outH, outW, flags, output, 0);
+    conv2dPanelsF32(scratch, hp, wp, d, weights, bias, co, min(cout, co + BLOCK), cout, kh, kw, stride, 0, 0, outH, outW, flags, output, 0);
   }
 }
 

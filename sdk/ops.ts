@@ -384,8 +384,8 @@ export const OPS: readonly OpDescriptor[] = [
     params: (l) => l.kh * l.kw * l.input.c * l.outChannels + 3 * l.outChannels,
     scratch: {
       export: 'conv2dBinaryWeightsScratchBytes', args: windowArgs,
-      // The padded window, then Σx of every window.
-      bytes: (c, kh, kw, stride, outH, outW) => paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4,
+      // The padded window, Σx of every window, a zero bias, one decoded panel (assembly/conv.ts).
+      bytes: (c, kh, kw, stride, outH, outW, cout) => paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * c * 32,
     },
     kernels: ['conv2dBinaryWeights', 'conv2dBinaryWeightsScratchBytes'],
     inPlace: false, repack: null,

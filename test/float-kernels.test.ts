@@ -116,13 +116,15 @@ describe('conv2d (float) and conv2dBinaryWeights', () => {
       const want = oracleConv2d(x, h, w, c, real, k, k, cout, stride, g, 0).map((v, i) => v + shift[i % cout]);
       const absWant = oracleConv2d(x.map(Math.abs), h, w, c, real.map(Math.abs), k, k, cout, stride, g, 0);
       const tr = new Float32Array([...alpha.map((a, o) => (a + beta[o]) / 2), ...alpha.map((a, o) => (a - beta[o]) / 2), ...shift]);
-      for (const [build, fn] of implsOf('conv2dBinaryWeights')) {
-        const { data } = call(build, fn, (kh) => {
-          const out = kh.output(outLen * 4);
-          const scratch = kh.alloc(kh.exports.conv2dBinaryWeightsScratchBytes(c, k, k, stride, g.outH, g.outW, cout));
-          return { args: [kh.put(x), h, w, c, kh.put(packBinaryWeightsByOutput(mask, k, k, c, cout)), cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(tr), 0, out, scratch], out, outLen };
-        });
-        expectClose(data, want, Array.from(absWant, (v, i) => v + Math.abs(shift[i % cout]) + 1e-3), 2e-5, `${build}.${fn} ${name}`);
+      for (const relu of [0, 1]) {
+        for (const [build, fn] of implsOf('conv2dBinaryWeights')) {
+          const { data } = call(build, fn, (kh) => {
+            const out = kh.output(outLen * 4);
+            const scratch = kh.alloc(kh.exports.conv2dBinaryWeightsScratchBytes(c, k, k, stride, g.outH, g.outW, cout));
+            return { args: [kh.put(x), h, w, c, kh.put(packBinaryWeightsByOutput(mask, k, k, c, cout)), cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(tr), relu, out, scratch], out, outLen };
+          });
+          expectClose(data, relu ? want.map((v) => Math.max(v, 0)) : want, Array.from(absWant, (v, i) => v + Math.abs(shift[i % cout]) + 1e-3), 2e-5, `${build}.${fn} relu ${relu} ${name}`);
+        }
       }
     });
   }

@@ -16,14 +16,27 @@ const TABLES = {
     const ratio = (s, i, digits = 2) => (get(s, i) ? `${fmt(get(s, 'tfjs-wasm').medianMs / get(s, i).medianMs, digits)}×` : '–');
     const ms = (s, i) => (get(s, i) ? `${fmt(get(s, i).medianMs, 3)} ms` : '–');
     const convShapes = [...new Set(rows.filter((r) => r.impl === 'bconv-simd-dabn').map((r) => r.shape))];
-    const impls = ['tfjs-wasm', 'conv2d-f32', 'conv2d-int8', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
+    const impls = ['tfjs-wasm', 'conv2d-f32', 'conv2d-int8', 'conv2dbw-f32', 'bconv-simd-xnor', 'bconv-simd-dabn', 'bconv-scalar-dabn'];
     const out = [
-      `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | f32 ×tfjs | int8 ×tfjs | DABN ×tfjs | DABN % of ceiling |`,
-      `|---|${impls.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
+      `| shape (HxWxC-Cout-k) | ${impls.join(' | ')} | f32 ×tfjs | int8 ×tfjs | bw ×tfjs | DABN ×tfjs | DABN % of ceiling |`,
+      `|---|${impls.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|`,
     ];
     for (const s of convShapes) {
       const d = get(s, 'bconv-simd-dabn'), ceil = get(s, 'ceiling-xor-popcnt');
-      out.push(`| ${s} | ${impls.map((i) => ms(s, i)).join(' | ')} | ${ratio(s, 'conv2d-f32')} | ${ratio(s, 'conv2d-int8')} | ${ratio(s, 'bconv-simd-dabn', 1)} | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
+      out.push(`| ${s} | ${impls.map((i) => ms(s, i)).join(' | ')} | ${ratio(s, 'conv2d-f32')} | ${ratio(s, 'conv2d-int8')} | ${ratio(s, 'conv2dbw-f32')} | ${ratio(s, 'bconv-simd-dabn', 1)} | ${fmt((100 * d.gmacs) / ceil.gmacs, 0)}% |`);
+    }
+    // X-Convs (--xnet): % of the ideal speed-up (dense time / f ÷ X time) and X ÷ grouped of equal MACs.
+    if (rows.some((r) => r.impl.startsWith('xconv-'))) {
+      const fs = [2, 4, 8];
+      out.push('', `| X-Conv: shape, kind | dense | ${fs.map((f) => `X f=${f} (% of ideal)`).join(' | ')} | X ÷ grouped, f=${fs.join('/')} |`, `|---|---:|${fs.map(() => '---:').join('|')}|---|`);
+      for (const s of convShapes) {
+        for (const [kind, dense, x, grp] of [['float', 'conv2d-f32', 'xconv', 'grouped'], ['binary (DABN)', 'bconv-simd-dabn', 'xconv-bin', 'grouped-bin']]) {
+          if (!get(s, `${x}-f2`)) continue;
+          const cell = (f) => { const r = get(s, `${x}-f${f}`); return r ? `${fmt(r.medianMs, 3)} ms (${fmt((100 * get(s, dense).medianMs) / f / r.medianMs, 0)}%)` : '–'; };
+          const vsGrouped = fs.map((f) => (get(s, `${x}-f${f}`) && get(s, `${grp}-f${f}`) ? fmt(get(s, `${x}-f${f}`).medianMs / get(s, `${grp}-f${f}`).medianMs, 2) : '–')).join(' / ');
+          out.push(`| ${s}, ${kind} | ${ms(s, dense)} | ${fs.map(cell).join(' | ')} | ${vsGrouped} |`);
+        }
+      }
     }
     const denseShapes = [...new Set(rows.filter((r) => r.impl === 'dense-f32').map((r) => r.shape))];
     if (denseShapes.length) {
@@ -63,6 +76,8 @@ TABLES.binarization = (data) => binarizationTable(data, true);
 TABLES.binarization_v1 = (data) => binarizationTable(data, true);
 TABLES.binarization_weights = (data) => binarizationTable(data, false);
 TABLES.binarization_last = (data) => binarizationTable(data, false);
+TABLES.binarization_weights_v2 = (data) => binarizationTable(data, false);
+TABLES.binarization_last_v2 = (data) => binarizationTable(data, false);
 
 // Smoke runs of the example model in each runtime (targets/run-all.mjs), relative to Node.
 TABLES.runtimes = (data) => {

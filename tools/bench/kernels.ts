@@ -1,7 +1,8 @@
 // npm run bench:kernels [-- --json FILE] [--quick] [--variants] [--xnet]
 // In one process: bexnet bconv2d (SIMD, XNOR and DABN transforms; scalar build),
 // bexnet float conv2d and tfjs-backend-wasm conv2d (SIMD, one thread) on NHWC
-// 3×3 stride-1 same layers (float weights also as int8), dense layers, plus the
+// 3×3 stride-1 same layers (float weights also as int8 and as α/β binary weights on float
+// inputs, conv2dbw), dense layers, plus the
 // in-process XOR+popcount ceiling. With --xnet, X-Convs (D = C/f, f = 2, 4, 8; float
 // xconv2d and binary xbconv2d, DABN transform) and grouped convs of equal MACs beside
 // the dense conv of each standard shape.
@@ -11,7 +12,7 @@ import { orExit, runScript, UsageError } from '../args.js';
 import { KERNEL_BENCH_OPTIONS, KERNEL_BENCH_USAGE } from './kernel-options.js';
 import { timeInterleaved, writeRows } from './common.js';
 import { Arena, instantiateKernels } from '../node-kernels.js';
-import { convGeometry, packBinaryFilters, packSigns, packFloatFilters, packXBinaryFilters, quantizeInt8, roundUp } from '../../sdk/layout.js';
+import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packSigns, packFloatFilters, packXBinaryFilters, quantizeInt8, roundUp } from '../../sdk/layout.js';
 import { layerGroupTable } from '../../sdk/expander.js';
 
 /** Per-output-channel scales padded to whole panels of 8, as the int8 kernels read them. */
@@ -95,6 +96,10 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
     const { q, scales } = quantizeInt8(w, cout);
     const qp = a.put(Int8Array.from(packFloatFilters(Float32Array.from(q), k * k * c, cout))), sc = a.put(padScales(scales, cout));
     record(shape, 'conv2d-int8', macs, () => simd.conv2dInt8(ip, h, h, c, qp, sc, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+    // Float inputs × α/β binary weights (a hybrid's float-input layer, issue 10), DABN transform.
+    const wbw = a.put(packBinaryWeightsByOutput(w, k, k, c, cout)), tbw = a.put(new Float32Array(3 * cout).map(() => Math.random()));
+    const sbw = a.alloc(simd.conv2dBinaryWeightsScratchBytes(c, k, k, 1, g.outH, g.outW, cout));
+    record(shape, 'conv2dbw-f32', macs, () => simd.conv2dBinaryWeights(ip, h, h, c, wbw, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tbw, FLAG_SUM_X, op, sbw));
   }
 
   const xb = packSigns(x, h * h, c), wb = packBinaryFilters(w, k, k, c, cout);

@@ -21,6 +21,10 @@
 // .bxn written by tools/export's exportModel with f32 float layers;
 // bxnBytesInt8Last: the same with the float last layer stored int8 (what the
 // quickstart ships); null when the model cannot be exported.
+// Imports are static so a job has loaded all its code when training starts: a rebuild
+// during a run renames dist's chunks, and a job that imported one at its end died after
+// 24 epochs. Jobs are spawned from the dist file as it is when they start, so a long run
+// is best launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -35,7 +39,8 @@ import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
 import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
 import { ARCH, RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
-import { train } from './trainer.js';
+import { evaluate, train } from './trainer.js';
+import { exportModel } from '../export/export.js';
 
 const LAST_LAYERS = ['float', 'binary', 'binary-weights'] as const;
 type LastLayer = (typeof LAST_LAYERS)[number];
@@ -86,12 +91,11 @@ async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outD
       if (p.phase === 'epoch') console.error(`[${tag}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
     },
   });
-  const top1 = r.testAcc ?? (await import('./trainer.js')).evaluate(model, data);
+  const top1 = r.testAcc ?? evaluate(model, data);
   const floatBytes = await saveModel(model, join(outDir, `${variant}-${lastLayer}-last-seed${seed}`), { bexnet: { dataset: 'quickdraw', classes: data.classes, seed, epochs, recipe: { lr: recipe.learningRate, grad: recipe.weightGrad } } });
   // .bxn sizes from tools/export when it can export this model (null otherwise).
   let bxnBytes: number | null = null, bxnBytesInt8Last: number | null = null;
   try {
-    const { exportModel } = await import('../export/export.js');
     bxnBytes = exportModel(model).bytes.byteLength;
     bxnBytesInt8Last = exportModel(model, { floatEncoding: 'int8' }).bytes.byteLength;
   } catch (e) {
