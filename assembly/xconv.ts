@@ -174,12 +174,12 @@ export function xbconv2dReference(input: usize, h: i32, w: i32, c: i32, groups: 
  * Scalar build: the gathered image [Hp, Wp, D/8] bytes (+16 slack for vector over-reads),
  * one patch (+16), 8 i32 counts. SIMD build: the pair image [Hp, Wp, 2·D/8] bytes (+16),
  * its pixels' set-bit counts (2 i32 each), one pair patch (2·pairPositions bytes + 48 of zeroed tail and slack), the pair's 2·D/8
- * i32 byte sources, 32 bytes of spilled values.
+ * i32 byte sources, 32 bytes of spilled values, the swizzle indexes (≤ 16 input vectors × ceil(D/64) output vectors).
  */
 export function xbconv2dScratchBytes(d: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
   // One size for both builds (the SIMD layout is never smaller), so the sdk computes one.
   const pixels = windowRows(kh, stride, outH) * windowRows(kw, stride, outW);
-  return roundUp(pixels * (d >> 2) + 16, 16) + pixels * 8 + roundUp(2 * pairPositions(d, kh, kw) + 48, 16) + roundUp((d >> 3) * 8, 16) + 32;
+  return roundUp(pixels * (d >> 2) + 16, 16) + pixels * 8 + roundUp(2 * pairPositions(d, kh, kw) + 48, 16) + roundUp((d >> 3) * 8, 16) + 32 + ((d + 63) >> 6) * 256;
 }
 
 // ---------------------------------------------------------------------------
@@ -271,6 +271,48 @@ export function xbconv2dPackWeights(weights: usize, d: i32, kh: i32, kw: i32, co
   }
 }
 
+/** The swizzle indexes of a pair: [nq][nsrc] vectors, byte src[16q+l] − 16s where it lies in input vector s, else 0x80. */
+function buildSwizzle(src: usize, pb: i32, nq: i32, nsrc: i32, idx: usize): void {
+  for (let q = 0; q < nq; q++) {
+    for (let sv = 0; sv < nsrc; sv++) {
+      const v = idx + (<usize>(q * nsrc + sv) << 4);
+      for (let l = 0; l < 16; l++) {
+        const j = 16 * q + l;
+        const at = j < pb ? load<i32>(src + (<usize>j << 2)) : -1;
+        store<u8>(v + <usize>l, at >= 16 * sv && at < 16 * sv + 16 ? <u8>(at - 16 * sv) : 0x80);
+      }
+    }
+  }
+}
+
+/** Input vector s of a pixel of `bytes` bytes (a multiple of 4): never reads past the pixel's last vector's end. */
+// @ts-ignore: decorator
+@inline function loadPixelVector(px: usize, bytes: i32, sv: i32): v128 {
+  const at = px + (<usize>sv << 4), rest = bytes - (sv << 4);
+  if (rest >= 16) return v128.load(at, 0, 1);
+  if (rest == 12) return i32x4.replace_lane(v128.load64_zero(at, 0, 1), 2, load<i32>(at, 8, 1));
+  if (rest == 8) return v128.load64_zero(at, 0, 1);
+  return v128.load32_zero(at, 0, 1);
+}
+
+/** One pixel of the pair image by swizzles, and its set bits per block when DABN needs them. */
+// @ts-ignore: decorator
+@inline function gatherPixelSwizzle(px: usize, bytes: i32, idx: usize, nq: i32, nsrc: i32, dst: usize, cnt: usize, counts: bool): void {
+  let all = i8x16.splat(0), even = all;
+  const evenMask = i16x8.splat(0x00ff);
+  for (let q = 0; q < nq; q++) {
+    let v = i8x16.splat(0);
+    for (let sv = 0; sv < nsrc; sv++) v = v128.or(v, i8x16.swizzle(loadPixelVector(px, bytes, sv), v128.load(idx + (<usize>(q * nsrc + sv) << 4))));
+    // The last vector may run past the pixel's 2·D/8 bytes (zeros there); the next pixel overwrites them.
+    v128.store(dst + (<usize>q << 4), v, 0, 1);
+    if (counts) { all = i8x16.add(all, i8x16.popcnt(v)); even = i8x16.add(even, i8x16.popcnt(v128.and(v, evenMask))); }
+  }
+  if (counts) {
+    const a = hsumI32x4(widenU8(even)), t = hsumI32x4(widenU8(all));
+    store<i32>(cnt, a); store<i32>(cnt, t - a, 4);
+  }
+}
+
 /** The SIMD body of xbconv2d: `packed` in xbconv2dPackWeights' layout. */
 function xbconv2dPairs(input: usize, h: i32, w: i32, c: i32, groups: usize, inGroup: i32, d: i32,
   packed: usize, cout: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
@@ -284,6 +326,12 @@ function xbconv2dPairs(input: usize, h: i32, w: i32, c: i32, groups: usize, inGr
   const patch = ones8 + <usize>(hp * wp * 8);
   const src = patch + <usize>roundUp(2 * kb + 48, 16);
   const spill = src + <usize>roundUp(gb * 8, 16);
+  // Pixels of ≤ 256 input bytes gather with i8x16.swizzle: output vector q of a pixel is
+  // the OR over its input vectors s of swizzle(input s, idx[q][s]) (lanes from elsewhere
+  // index ≥ 16, which swizzle turns into 0), one vector op per 16 bytes instead of 16 loads.
+  const pixelIn = cw << 2, nsrc = (pixelIn + 15) >> 4, nq = (pb + 15) >> 4;
+  const swizzled = pixelIn <= 256;
+  const idx = spill + 32;
   const outCw = wordsFor(cout), pixelBytes = <usize>outCw << 2;
   const bitsOut = (flags & FLAG_BITS_OUT) != 0, relu = (flags & FLAG_RELU) != 0, needSumX = (flags & FLAG_SUM_X) != 0;
   // A filter row of whole Harley–Seal steps (8 bytes) is read in place from the image;
@@ -298,6 +346,7 @@ function xbconv2dPairs(input: usize, h: i32, w: i32, c: i32, groups: usize, inGr
       store<i32>(src + (<usize>(2 * j) << 2), blockByte(groups, perBlock, groupBytes, 2 * p, j));
       store<i32>(src + (<usize>(2 * j + 1) << 2), hasB ? blockByte(groups, perBlock, groupBytes, 2 * p + 1, j) : -1);
     }
+    if (swizzled) buildSwizzle(src, pb, nq, nsrc, idx);
     // The pair image: zero-padded [Hp, Wp, 2·D/8], A and B bytes interleaved, and each
     // pixel's set bits per block, so a window's Σx is kh·kw additions, not a popcount pass.
     let dst = image, cnt = ones8;
@@ -307,6 +356,7 @@ function xbconv2dPairs(input: usize, h: i32, w: i32, c: i32, groups: usize, inGr
         const ix = xx - padLeft;
         if (iy < 0 || iy >= h || ix < 0 || ix >= w) { memory.fill(dst, 0, <usize>pb); store<u64>(cnt, 0); continue; }
         const px = input + (<usize>(iy * w + ix) * cw << 2);
+        if (swizzled) { gatherPixelSwizzle(px, pixelIn, idx, nq, nsrc, dst, cnt, needSumX); continue; }
         let ca: u32 = 0, cb: u32 = 0;
         for (let j = 0; j < gb; j++) {
           const va = <u32>load<u8>(px + <usize>load<i32>(src + (<usize>(2 * j) << 2)));

@@ -292,10 +292,10 @@ function floatX(name: 'xconv2d' | 'xdense', code: number): OpDescriptor {
   };
 }
 
-/** assembly/xconv.ts xbconv2dScratchBytes: the pair image (+16), its pixels' bit counts, one pair patch (+48), 2·D/8 i32 byte sources, 32 spill bytes. */
+/** assembly/xconv.ts xbconv2dScratchBytes: the pair image (+16), its pixels' bit counts, one pair patch (+48), 2·D/8 i32 byte sources, 32 spill bytes, swizzle indexes. */
 const xbconvScratchBytes = (d: number, kh: number, kw: number, stride: number, outH: number, outW: number) => {
   const pixels = windowRows(kh, stride, outH) * windowRows(kw, stride, outW);
-  return roundUp(pixels * (d / 4) + 16, 16) + pixels * 8 + roundUp(2 * roundUp(kh * kw * (d / 8), 4) + 48, 16) + roundUp(d, 16) + 32;
+  return roundUp(pixels * (d / 4) + 16, 16) + pixels * 8 + roundUp(2 * roundUp(kh * kw * (d / 8), 4) + 48, 16) + roundUp(d, 16) + 32 + Math.ceil(d / 64) * 256;
 };
 
 const xbconv2d: OpDescriptor = {

@@ -124,8 +124,9 @@ const f = Math.fround;
 const transform = (a: number, b: number, cc: number, sumX: number, dot: number) => f(f(f(a * sumX) + f(b * dot)) + cc);
 
 describe('xbconv2d (binary X-Conv)', () => {
-  // inGroup 8 and 16 (whole bytes); C not a multiple of 32; D from one byte to 264 channels (several Harley–Seal chunks).
-  const all = cases([[8, 8, 8], [40, 8, 16], [64, 8, 24], [96, 16, 32], [200, 8, 40], [256, 8, 64], [520, 8, 264]], [1, 4, 5, 8, 13, 33, 64]);
+  // inGroup 8 and 16 (whole bytes); C not a multiple of 32; D from one byte to 264 channels (several Harley–Seal chunks);
+  // input pixels of 4 to 68 bytes (swizzle gather, every tail length) and of 260 bytes (byte gather).
+  const all = cases([[8, 8, 8], [40, 8, 16], [64, 8, 24], [96, 16, 32], [200, 8, 40], [256, 8, 64], [520, 8, 264], [2080, 8, 16]], [1, 4, 5, 8, 13, 33, 64]);
   for (const cs of all) {
     const name = `C=${cs.c} g=${cs.inGroup} D=${cs.d} Cout=${cs.cout} ${cs.h}x${cs.w} k=${cs.k} s=${cs.stride} ${cs.padding} seed=${cs.seed}`;
     it(name, () => {
