@@ -21,30 +21,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { GENERATOR_XOSHIRO_FY, layerChannelTable, layerGraphError, type LayerGraph } from '../../sdk/expander.js';
 import { centreAndClampJS, DEFAULT_WEIGHT_GRAD, quantizeWeights, type Quantizer, type WeightGrad } from './quantizers.js';
-import { binaryExportOf, checkQuantizer, checkWeightGrad, pair, samePads, type BinaryExport } from './layers.js';
+import { binaryExportOf, checkQuantizer, checkWeightGrad, pair, samePads, type BinaryExport, type BinaryLayerArgs } from './layers.js';
 
 /** The graph every X-layer uses (FORMAT.md §10): generator 1, balanced, groups of 8 inputs and 8 outputs. */
 export const X_GRAPH = Object.freeze({ generator: GENERATOR_XOSHIRO_FY, balanced: true, inGroup: 8, outGroup: 8 });
 
 type InitName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform';
 
-export interface ExpanderLayerArgs {
+export interface ExpanderLayerArgs extends Omit<BinaryLayerArgs, 'quantizer'> {
   /** Each output channel reads D = C_in / divisor input channels; D must be a multiple of 8. */
   divisor: number;
   /** The graph's seed, an integer in 0 .. 2^32 − 1 (the XGRF record's seedLo; seedHi is 0). */
   graphSeed: number;
   /** Binarized weights ('xnor' | 'dabn'), or float weights (null, the default). */
   quantizer?: Quantizer | null;
-  /** Binary only: weight gradient (quantizers.ts); default DEFAULT_WEIGHT_GRAD[quantizer]. */
-  weightGrad?: WeightGrad;
-  /** Binary only: the input is ±1 (after SignActivation), padded with +1. Default true. */
-  binaryInput?: boolean;
-  useBias?: boolean;
-  kernelInitializer?: InitName;
-  seed?: number;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: number[];
 }
 
 export interface ExpanderConv2DArgs extends ExpanderLayerArgs {

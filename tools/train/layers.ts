@@ -75,8 +75,8 @@ export class SignActivation extends tf.layers.Layer {
   }
 }
 
-/** Options shared by BinaryConv2D and BinaryDense. */
-interface BinaryLayerArgs {
+/** Options shared by BinaryConv2D and BinaryDense (and, with a nullable quantizer, the X-layers). */
+export interface BinaryLayerArgs {
   quantizer?: Quantizer;
   /** Weight-gradient treatment (quantizers.ts); default DEFAULT_WEIGHT_GRAD[quantizer]. */
   weightGrad?: WeightGrad;
