@@ -38,14 +38,20 @@ export function expanderSvg(data) {
   const px = (b) => L + ((Math.log10(b) - x0) / (x1 - x0)) * (W - L - R);
   const py = (v) => H - B - ((v - y0) / (y1 - y0)) * (H - T - B);
   const out = [head, title, `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`];
-  // Axes: ticks at 1, 2, 5 × powers of ten (bytes), and evenly on top-1.
-  for (let e = Math.floor(x0); e <= Math.ceil(x1); e++) {
+  // Axes: ticks at 1, 2, 5 × powers of ten of KiB (below 1 MiB) and of MiB, and evenly on top-1.
+  const ticks = [];
+  for (let e = -2; e <= 4; e++) {
     for (const m of [1, 2, 5]) {
-      const b = m * 10 ** e, lb = Math.log10(b);
-      if (lb < x0 || lb > x1) continue;
-      const x = px(b), label = b >= 1024 * 1024 ? `${+(b / 1024 / 1024).toPrecision(2)} MiB` : b >= 1024 ? `${+(b / 1024).toPrecision(3)} KiB` : `${b} B`;
-      out.push(`<line x1="${x.toFixed(1)}" y1="${H - B}" x2="${x.toFixed(1)}" y2="${H - B + 4}" stroke="#333"/><text x="${x.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${label}</text>`);
+      const v = +(m * 10 ** e).toPrecision(1);
+      if (v < 1000) ticks.push([v * 1024, `${v} KiB`]);
+      if (v >= 1) ticks.push([v * 1024 * 1024, `${v} MiB`]);
     }
+  }
+  for (const [b, label] of ticks) {
+    const lb = Math.log10(b);
+    if (lb < x0 || lb > x1) continue;
+    const x = px(b);
+    out.push(`<line x1="${x.toFixed(1)}" y1="${H - B}" x2="${x.toFixed(1)}" y2="${H - B + 4}" stroke="#333"/><text x="${x.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${label}</text>`);
   }
   const step = [0.5, 1, 2, 5, 10, 20].find((s) => (y1 - y0) / s <= 8) ?? 20;
   for (let v = Math.ceil(y0 / step) * step; v <= y1; v += step) {

@@ -110,7 +110,6 @@ const plan = orExit(() => {
 // The data set's name as rows record it (quickdraw-345, mnist-10 ...): the class count is known without loading it.
 const datasetName = `${dataset}${classes ? `-${classes}` : dataset === 'quickdraw' ? '-345' : '-10'}`;
 const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-expander-${process.pid}`);
-mkdirSync(outDir, { recursive: true });
 const self = fileURLToPath(entryUrl('experiment-expander'));
 console.error(`experiment: sketchnet ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
@@ -120,6 +119,7 @@ if (previous?.jobs?.length) {
   const why = settingsMismatch(previous.settings, settings);
   if (why) orExit(() => { throw new UsageError(`${o.json}: ${why}; pass another --json to start a new one`); });
 }
+mkdirSync(outDir, { recursive: true });
 const results: ExpanderJobResult[] = previous?.jobs ?? [];
 const queue = pendingJobs(plan, results);
 const total = plan.length;
