@@ -4,12 +4,23 @@
  * stores only its parameters, so the sampling below is the specification, bit for bit:
  * change nothing here without a new generator id (test vectors: test/expander.vectors.json).
  *
+ * Generator 2 (grouped convolution, `groupedGraph`) is deterministic and has no vectors file.
+ *
  * Generator 1: xoshiro128** seeded from the record's 64-bit seed, integers below n by
  * masked rejection, D distinct inputs per output by partial Fisher–Yates over a deck that
  * persists from one output to the next, each output's list sorted ascending.
  */
 
 export const GENERATOR_XOSHIRO_FY = 1;
+/**
+ * Generator 2: grouped (block-diagonal) convolution, the baseline an X-layer is compared
+ * with. No randomness: n = C_in/inGroup input groups, m = ceil(C_out/outGroup) output
+ * blocks, degree d = D/inGroup, G = n/d convolution groups (n % d = 0, m % G = 0); output
+ * block b is in group g = floor(b·G/m) and reads input groups g·d .. g·d + d − 1, or,
+ * shuffled (flags bit 1, a ShuffleNet channel shuffle at the granularity of input groups),
+ * g, g + G, .., g + (d − 1)·G.
+ */
+export const GENERATOR_GROUPED = 2;
 
 export interface ExpanderParams {
   /** Inputs (graph nodes, not necessarily channels: see inGroup/outGroup in FORMAT.md). */
@@ -130,6 +141,10 @@ export interface LayerGraph {
   seedLo: number;
   seedHi: number;
   balanced: boolean;
+  /** FORMAT.md §10 generator id: 1 (the expander, the default when absent) or 2 (grouped). */
+  generator?: number;
+  /** Generator 2 only: group g reads input groups g + G·j (a channel shuffle before the layer). */
+  shuffled?: boolean;
 }
 
 export function layerGraphError(g: LayerGraph): string | null {
@@ -139,13 +154,37 @@ export function layerGraphError(g: LayerGraph): string | null {
   if (cin % inGroup !== 0) return `C_in ${cin} is not a multiple of inGroup ${inGroup}`;
   if (!(Number.isInteger(d) && d >= 1 && d <= cin && d % inGroup === 0)) return `D ${d} must be a multiple of inGroup ${inGroup} in 1..C_in ${cin}`;
   if (Math.ceil(cout / outGroup) * (d / inGroup) > MAX_GRAPH_EDGES) return `${Math.ceil(cout / outGroup)}×${d / inGroup} graph edges exceed ${MAX_GRAPH_EDGES}`;
+  const generator = g.generator ?? GENERATOR_XOSHIRO_FY;
+  if (generator === GENERATOR_XOSHIRO_FY) return g.shuffled ? 'the shuffled flag (bit 1) is for generator 2 only' : null;
+  if (generator !== GENERATOR_GROUPED) return `graph generator ${generator} is unknown (known: ${GENERATOR_XOSHIRO_FY}, ${GENERATOR_GROUPED})`;
+  if (g.seedLo !== 0 || g.seedHi !== 0 || g.balanced) return `generator 2 (grouped) takes no seed and no balanced flag (seed ${g.seedHi}:${g.seedLo}, balanced ${g.balanced})`;
+  const n = cin / inGroup, m = Math.ceil(cout / outGroup), per = d / inGroup;
+  if (n % per !== 0) return `generator 2 (grouped): ${n} input groups do not split into groups of D/inGroup = ${per}`;
+  if (m % (n / per) !== 0) return `generator 2 (grouped): ${m} output blocks do not split evenly over ${n / per} groups`;
   return null;
+}
+
+/**
+ * Generator 2's table (`outputs × degree`): G = inputs/degree groups, output b in group
+ * g = floor(b·G/outputs) reads inputs g·degree + j, or g + G·j when shuffled (j < degree, ascending).
+ * The caller has checked inputs % degree = 0 and outputs % G = 0.
+ */
+export function groupedGraph(inputs: number, outputs: number, degree: number, shuffled: boolean): Int32Array {
+  const G = inputs / degree;
+  const table = new Int32Array(outputs * degree);
+  for (let b = 0; b < outputs; b++) {
+    const g = Math.floor((b * G) / outputs);
+    for (let j = 0; j < degree; j++) table[b * degree + j] = shuffled ? g + G * j : g * degree + j;
+  }
+  return table;
 }
 
 /** Row b = the input groups of output block b (`outBlocks × D/inGroup`). */
 export function layerGroupTable(g: LayerGraph): Int32Array {
   const err = layerGraphError(g);
   if (err) throw new RangeError(`expander layer graph: ${err}`);
+  if (g.generator === GENERATOR_GROUPED)
+    return groupedGraph(g.inChannels / g.inGroup, Math.ceil(g.outChannels / g.outGroup), g.degree / g.inGroup, g.shuffled === true);
   return expanderGraph({
     inputs: g.inChannels / g.inGroup, outputs: Math.ceil(g.outChannels / g.outGroup), degree: g.degree / g.inGroup,
     seedLo: g.seedLo, seedHi: g.seedHi, balanced: g.balanced,

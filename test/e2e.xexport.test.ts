@@ -10,7 +10,7 @@ import { sketchNet, type ModelOptions, type Variant } from '../tools/train/model
 import { train } from '../tools/train/trainer';
 import { loadQuickdraw } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
-import { ExpanderDense } from '../tools/train/expander-layers';
+import { ExpanderDense, type ExpanderLayer } from '../tools/train/expander-layers';
 import { SignActivation } from '../tools/train/layers';
 import { readBxn } from '../sdk/format/index';
 import { mulberry32 } from '../sdk/prng';
@@ -75,6 +75,44 @@ describe('X sketchnet: export → XGRF + X ops → sdk agrees with tfjs', () => 
     expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 8, seed: 1 } })).toThrow(/'conv2'.*D 4 must be a multiple of inGroup 8/);
     expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 3 as never, seed: 1 } })).toThrow(/expander.f/);
   });
+});
+
+describe("grouped sketchnet (expander.kind 'grouped'): the baseline of equal parameters exports as generator 2", () => {
+  const params = (m: tf.LayersModel) => m.countParams();
+  it('same parameters as the X sketchnet for every f (D = C_in / f either way); f = 8 at width 1 with clampDegree', () => {
+    for (const [f, width, clampDegree] of [[2, 1, false], [4, 1, false], [8, 2, false], [8, 1, true]] as [2 | 4 | 8, number, boolean][]) {
+      const x = sketchNet({ variant: 'dabn', classes: 20, width, seed: 1, expander: { f, seed: 5, clampDegree } });
+      const g = sketchNet({ variant: 'dabn', classes: 20, width, seed: 1, expander: { f, seed: 5, kind: 'grouped', clampDegree } });
+      expect(params(g), `f=${f}`).toBe(params(x));
+      expect(g.name).toBe(`sketchnet_g${f}_dabn`);
+      x.dispose(); g.dispose();
+    }
+    // clampDegree: conv2 (32 inputs) reads 8 at f = 8; the others 1/8.
+    const c = sketchNet({ variant: 'float', classes: 3, seed: 1, expander: { f: 8, seed: 1, clampDegree: true, kind: 'grouped' } });
+    expect(['conv2', 'conv3', 'conv4', 'conv5'].map((n) => (c.getLayer(n) as ExpanderLayer).layerGraph().degree)).toEqual([8, 8, 16, 32]);
+    c.dispose();
+  });
+
+  for (const { title, variant, width, f, op } of [
+    { title: 'float f=4', variant: 'float' as const, width: 1, f: 4 as const, op: 'xconv2d' },
+    { title: 'dabn f=2', variant: 'dabn' as const, width: 0.5, f: 2 as const, op: 'xbconv2d' },
+  ]) {
+    it(`${title}: conv2 plain, conv3..conv5 shuffled; sdk agrees with tfjs`, async () => {
+      const model = sketchNet({ variant, classes: data.classes.length, width, seed: 4, expander: { f, seed: 99, kind: 'grouped' } });
+      await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 4, maxSteps: 4, evalEachEpoch: false });
+      const { bytes, layers } = exportModel(model, { labels: data.classes });
+      const file = readBxn(bytes);
+      expect(file.layers.filter((l) => l.op === op).length).toBe(4);
+      expect(file.expanders).toEqual(innerConvs(width).map(([cin, cout], i) => ({
+        generator: 2, balanced: false, shuffled: i > 0, seedLo: 0, seedHi: 0, inChannels: cin, outChannels: cout, degree: cin / f, inGroup: 8, outGroup: 8,
+      })));
+      const notes = layers.filter((l) => l.op === op).map((l) => l.note);
+      expect(notes[0]).toMatch(new RegExp(`grouped convolution, ${f} groups, groups 8/8`));
+      expect(notes[1]).toMatch(new RegExp(`grouped convolution, ${f} groups, shuffled`));
+      await expectAgrees(model, bytes, `grouped ${title}`);
+      model.dispose();
+    });
+  }
 });
 
 describe('X-dense layers export: binary as a 1x1 xbconv2d on flattened bits, float as xdense', () => {

@@ -3,7 +3,7 @@
 // convolution at the same degree.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expanderGraph, layerChannelTable, layerGraphError, layerGroupTable, xoshiro128ss, MAX_GRAPH_EDGES, type LayerGraph } from '../sdk/expander';
+import { expanderGraph, GENERATOR_GROUPED, groupedGraph, layerChannelTable, layerGraphError, layerGroupTable, xoshiro128ss, MAX_GRAPH_EDGES, type LayerGraph } from '../sdk/expander';
 
 interface Vectors {
   generator: number;
@@ -187,6 +187,76 @@ describe('layer graphs: channel groups and output blocks', () => {
     expect(layerGraphError(layer({ degree: 136 }))).toMatch(/1\.\.C_in 128/);
     expect(layerGraphError(layer({ outGroup: 0 }))).toMatch(/outGroup 0/);
     expect(() => layerGroupTable(layer({ degree: 0 }))).toThrow(RangeError);
+  });
+});
+
+describe('generator 2: grouped convolution (block-diagonal), plain and shuffled', () => {
+  const grouped = (over: Partial<LayerGraph> = {}): LayerGraph =>
+    ({ generator: GENERATOR_GROUPED, inChannels: 64, outChannels: 64, degree: 16, inGroup: 8, outGroup: 8, seedLo: 0, seedHi: 0, balanced: false, ...over });
+  const rows = (g: LayerGraph) => {
+    const t = layerGroupTable(g), d = g.degree / g.inGroup;
+    return Array.from({ length: t.length / d }, (_, b) => Array.from(t.subarray(b * d, b * d + d)));
+  };
+
+  it('tables worked out by hand', () => {
+    // 8 input groups, 8 blocks, d 2: G = 4 groups of 2 blocks.
+    expect(rows(grouped())).toEqual([[0, 1], [0, 1], [2, 3], [2, 3], [4, 5], [4, 5], [6, 7], [6, 7]]);
+    expect(rows(grouped({ shuffled: true }))).toEqual([[0, 4], [0, 4], [1, 5], [1, 5], [2, 6], [2, 6], [3, 7], [3, 7]]);
+    // 4 input groups, 8 blocks (C_out 64 = 2·C_in), d 2: G = 2 groups of 4 blocks.
+    expect(rows(grouped({ inChannels: 32 }))).toEqual([[0, 1], [0, 1], [0, 1], [0, 1], [2, 3], [2, 3], [2, 3], [2, 3]]);
+    expect(rows(grouped({ inChannels: 32, shuffled: true }))).toEqual([[0, 2], [0, 2], [0, 2], [0, 2], [1, 3], [1, 3], [1, 3], [1, 3]]);
+    // 16 input groups, 4 blocks (C_out 32), d 4: G = 4 groups of one block.
+    expect(rows(grouped({ inChannels: 128, outChannels: 32, degree: 32 }))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]]);
+    expect(rows(grouped({ inChannels: 128, outChannels: 32, degree: 32, shuffled: true }))).toEqual([[0, 4, 8, 12], [1, 5, 9, 13], [2, 6, 10, 14], [3, 7, 11, 15]]);
+    // d = 1 (G = n): one group each, shuffled or not; d = n (G = 1): the dense layer.
+    expect(rows(grouped({ inChannels: 32, outChannels: 32, degree: 8 }))).toEqual([[0], [1], [2], [3]]);
+    expect(rows(grouped({ inChannels: 32, outChannels: 32, degree: 8, shuffled: true }))).toEqual([[0], [1], [2], [3]]);
+    expect(rows(grouped({ inChannels: 24, outChannels: 20, degree: 24, shuffled: true }))).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
+    // Groups of 1 channel, a short last block (C_out 12, outGroup 4: 3 blocks), G = 3.
+    expect(rows(grouped({ inChannels: 6, outChannels: 12, degree: 2, inGroup: 1, outGroup: 4 }))).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(rows(grouped({ inChannels: 6, outChannels: 12, degree: 2, inGroup: 1, outGroup: 4, shuffled: true }))).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(Array.from(layerChannelTable(grouped({ inChannels: 16, outChannels: 16, degree: 8, shuffled: true })))).toEqual(
+      [...Array(8).fill([0, 1, 2, 3, 4, 5, 6, 7]), ...Array(8).fill([8, 9, 10, 11, 12, 13, 14, 15])].flat());
+  });
+
+  it('every group reads d distinct inputs, each input read by exactly one group, ascending rows', () => {
+    for (const [n, m, d] of [[16, 16, 4], [16, 32, 2], [32, 8, 8], [12, 6, 4], [9, 9, 3]]) {
+      for (const shuffled of [false, true]) {
+        const t = groupedGraph(n, m, d, shuffled), G = n / d, readBy = new Int32Array(n).fill(-1);
+        for (let b = 0; b < m; b++) {
+          const row = Array.from(t.subarray(b * d, b * d + d)), g = Math.floor((b * G) / m);
+          expect(row).toEqual([...row].sort((x, y) => x - y));
+          for (const i of row) { expect(readBy[i] === -1 || readBy[i] === g).toBe(true); readBy[i] = g; }
+        }
+        expect(Array.from(readBy).every((g) => g >= 0)).toBe(true);
+      }
+    }
+  });
+
+  it('shuffled after grouped mixes the groups: each group reads min(d, G) groups of the layer before', () => {
+    for (const [n, d] of [[8, 2], [8, 4], [16, 4], [16, 2], [32, 4]]) {
+      const G = n / d, shuffled = groupedGraph(n, n, d, true), plain = groupedGraph(n, n, d, false);
+      const sources = (t: Int32Array, b: number) => new Set(Array.from(t.subarray(b * d, b * d + d), (i) => Math.floor((i * G) / n))).size;
+      for (let b = 0; b < n; b++) {
+        expect(sources(plain, b)).toBe(1);
+        expect(sources(shuffled, b)).toBe(Math.min(d, G));
+      }
+    }
+  });
+
+  it('validation: divisibility, no seed, no balanced flag; shuffled is generator 2 only; unknown generators', () => {
+    expect(layerGraphError(grouped())).toBeNull();
+    expect(layerGraphError(grouped({ shuffled: true }))).toBeNull();
+    expect(layerGraphError(grouped({ degree: 24 }))).toMatch(/8 input groups do not split into groups of D\/inGroup = 3/);
+    expect(layerGraphError(grouped({ outChannels: 40 }))).toMatch(/5 output blocks do not split evenly over 4 groups/);
+    expect(layerGraphError(grouped({ outChannels: 57 }))).toBeNull(); // 8 blocks, the last short
+    expect(layerGraphError(grouped({ seedLo: 1 }))).toMatch(/no seed/);
+    expect(layerGraphError(grouped({ seedHi: 1 }))).toMatch(/no seed/);
+    expect(layerGraphError(grouped({ balanced: true }))).toMatch(/no balanced flag/);
+    expect(layerGraphError(grouped({ generator: 1, seedLo: 5, shuffled: true }))).toMatch(/generator 2 only/);
+    expect(layerGraphError(grouped({ generator: 3 }))).toMatch(/generator 3 is unknown/);
+    expect(layerGraphError(grouped({ degree: 12 }))).toMatch(/multiple of inGroup/); // the common checks come first
+    expect(() => layerGroupTable(grouped({ outChannels: 40 }))).toThrow(RangeError);
   });
 });
 

@@ -204,8 +204,8 @@ describe('corrupt files give typed errors', () => {
     });
 
     it('a record is checked on its own: unknown generator, flags, sizes, prefix, count, edge cap', () => {
-      expect(codeOf(writeBxn(xModel({ generator: 2 })))).toBe('unsupported_expander');
-      expect(() => readBxn(writeBxn(xModel({ generator: 2 })))).toThrow(/generator 2 is unknown/);
+      expect(codeOf(writeBxn(xModel({ generator: 3 })))).toBe('unsupported_expander');
+      expect(() => readBxn(writeBxn(xModel({ generator: 3 })))).toThrow(/generator 3 is unknown/);
       expect(codeOf(edited((b) => setU32(b, recordAt(b, 0) + 4, 3)))).toBe('bad_expander'); // flag bit 1
       expect(codeOf(edited((b) => setU32(b, xgrf(b) + 8, 1)))).toBe('bad_expander'); // reserved prefix
       expect(codeOf(edited((b) => setU32(b, xgrf(b), 3)))).toBe('bad_expander'); // count vs length
@@ -215,6 +215,30 @@ describe('corrupt files give typed errors', () => {
       expect(codeOf(writeBxn(xModel({ degree: 4 }, { degree: 4 })))).toBe('bad_expander'); // graph 1: D 4 is not whole groups of 8
       const huge = graph({ inChannels: 65536, outChannels: 65536, degree: 65536, outGroup: 1 });
       expect(() => readBxn(writeBxn(xModel({}, {}, { expanders: [graph(), graph({ outChannels: 9, inGroup: 8 }), huge] })))).toThrow(/exceed 16777216/);
+    });
+
+    it('generator 2 (grouped) reads and round-trips; its seed, balanced flag and divisibility are checked', () => {
+      const g2 = { generator: 2, balanced: false, seedLo: 0, seedHi: 0 };
+      for (const shuffled of [false, true]) {
+        // graph 0: 16 groups of 1 channel, D 8: G = 2 over 2 blocks; graph 1: 2 groups of 8, D 8 (G 2), 2 blocks.
+        const model = readBxn(writeBxn(xModel({ ...g2, shuffled }, { ...g2, shuffled })));
+        expect(model.expanders.map((r) => r.shuffled)).toEqual([shuffled, shuffled]);
+        expect(model.expanders[0]).toEqual({ ...graph({ ...g2 }), shuffled });
+        expect(model.layers[2].graph).toMatchObject({ generator: 2, shuffled, degree: 8, inGroup: 8 });
+      }
+      const flagsOf = (b: Uint8Array, i: number) => new DataView(b.buffer, b.byteOffset).getUint32(recordAt(b, i) + 4, true);
+      const shuffledBytes = writeBxn(xModel({ ...g2, shuffled: true }, g2));
+      expect([flagsOf(shuffledBytes, 0), flagsOf(shuffledBytes, 1)]).toEqual([2, 0]);
+      expect(readBxn(writeBxn(xModel())).expanders[0]).not.toHaveProperty('shuffled'); // generator 1 records as before
+      for (const [bad, message] of [
+        [{ ...g2, seedLo: 1 }, /no seed/], [{ ...g2, seedHi: 9 }, /no seed/], [{ ...g2, balanced: true }, /no balanced flag/],
+        [{ ...g2, degree: 12, inGroup: 4 }, /do not split into groups/], [{ ...g2, degree: 4 }, /2 output blocks do not split evenly over 4 groups/],
+        [{ shuffled: true }, /generator 2 only/],
+      ] as [Partial<ExpanderRecord>, RegExp][]) {
+        const bytes = writeBxn(xModel(bad));
+        expect(codeOf(bytes), JSON.stringify(bad)).toBe('bad_expander');
+        expect(() => readBxn(bytes)).toThrow(message);
+      }
     });
 
     it('layers and records must fit each other', () => {

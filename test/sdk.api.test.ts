@@ -5,6 +5,7 @@ import {
 } from '../sdk/index.js';
 import { align16, OP_BY_NAME, readBxn, writeBxn, type BxnModel } from '../sdk/format/index.js';
 import { planArena } from '../sdk/plan.js';
+import { xbconvFilterBytes } from '../sdk/layout.js';
 import { referenceRun } from './sdk.reference.js';
 import { makeRng, model200k, randomModel, wasmBytes } from './sdk.helpers.js';
 
@@ -67,6 +68,43 @@ describe('model API', () => {
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-4 * (1 + Math.abs(want[i])));
   });
 
+  it('grouped X-layers (generator 2, plain and shuffled) run as the reference executor', () => {
+    // [6, 5, 32] → xconv2d grouped (G 2) → xconv2d shuffled (G 4) → packSigns → xbconv2d shuffled (G 2, bits out) → unpackSigns → flatten → xdense grouped (G 2).
+    const g2 = { generator: 2, balanced: false, seedLo: 0, seedHi: 0, inGroup: 8, outGroup: 8 };
+    const rng = makeRng(29);
+    const floats = (n: number) => new Float32Array(n).map(() => rng() - 0.5);
+    const D2 = 16, fb = xbconvFilterBytes(D2, 3, 3), bits = new Uint8Array(32 * fb);
+    for (let o = 0; o < 32; o++) for (let k = 0; k < 9 * D2 / 8; k++) bits[o * fb + k] = Math.floor(rng() * 256);
+    const bytes = writeBxn({
+      metadata: { name: 'grouped', producer: 'test', inputShape: [6, 5, 32], normalization: null, labels: [] },
+      expanders: [
+        { ...g2, inChannels: 32, outChannels: 32, degree: 16 },
+        { ...g2, inChannels: 32, outChannels: 32, degree: 8, shuffled: true },
+        { ...g2, inChannels: 32, outChannels: 32, degree: D2, shuffled: true },
+        { ...g2, inChannels: 6 * 5 * 32, outChannels: 16, degree: 6 * 5 * 32 / 2 },
+      ],
+      layers: [
+        { op: 'xconv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 32, relu: true, graph: 0, weights: floats(9 * 16 * 32), bias: floats(32) },
+        { op: 'xconv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 32, graph: 1, weights: floats(9 * 8 * 32), bias: floats(32) },
+        { op: 'packSigns' },
+        { op: 'xbconv2d', kh: 3, kw: 3, stride: 1, padding: 'same', outChannels: 32, bitsOut: true, graph: 2,
+          weights: new Uint32Array(bits.buffer), transform: floats(3 * 32) },
+        { op: 'unpackSigns' },
+        { op: 'flatten' },
+        { op: 'xdense', outChannels: 16, graph: 3, weights: floats(480 * 16), bias: floats(16) },
+      ],
+    });
+    const parsed = readBxn(bytes);
+    expect(parsed.expanders.map((g) => g.shuffled)).toEqual([false, true, true, false]);
+    const model = loadModelSync(bytes, kernels);
+    expect(model.info().layers.map((l) => l.density)).toEqual([0.5, 0.25, 1, 0.5, 1, 1, 0.5]);
+    for (let t = 0; t < 3; t++) {
+      const x = floats(6 * 5 * 32);
+      const want = referenceRun(parsed, x), got = model.run(x);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-4 * (1 + Math.abs(want[i])));
+    }
+  });
+
   it('info() reports sizes, and total wasm memory ≤ weights + arena + 64 KB', () => {
     for (let seed = 1; seed <= 60; seed++) {
       const bytes = seed === 1 ? bigBytes : writeBxn(randomModel(makeRng(seed), { maxLayers: 8 }).model);
@@ -97,9 +135,14 @@ describe('model API', () => {
       const bytes = seed === 0 ? example : writeBxn(randomModel(makeRng(1000 + seed), { maxLayers: 8 }).model);
       const parsed = readBxn(bytes);
       const info = loadModelSync(bytes, kernels).info();
-      // f16 is a file encoding only: the kernels read it as f32, twice its stored bytes.
-      const stored = parsed.tensors.reduce((n, t) => n + (t.encoding === 'f16' ? 2 : 1) * t.byteLength, 0);
-      expect(info.wasmMemoryBytes, `seed ${seed}`).toBeLessThanOrEqual(stored + info.arenaBytes + 65536);
+      // f16 is a file encoding only: the kernels read it as f32, twice its stored bytes; so is int8 where
+      // the op's kernel does not read int8 (X-layers' weights, biases), 4 bytes per value.
+      const resident = new Set(parsed.layers.flatMap((l) => Object.entries(l.tensors)
+        .filter(([role]) => OP_BY_NAME.get(l.op)!.tensors.find((slot) => slot.role === role)?.int8Resident).map(([, t]) => t as number)));
+      const stored = parsed.tensors.reduce((n, t, i) =>
+        n + (t.encoding === 'f16' ? 2 * t.byteLength : t.encoding === 'int8' && !resident.has(i) ? 4 * t.count : t.byteLength), 0);
+      // X-layers' group tables are built at load (not in the file): they count beside the tensors.
+      expect(info.wasmMemoryBytes, `seed ${seed}`).toBeLessThanOrEqual(stored + info.graphBytes + info.arenaBytes + 65536);
       int8Layers += parsed.layers.filter((l) => ['conv2d', 'dense', 'depthwiseConv2d'].includes(l.op) && parsed.tensors[l.tensors.weights!].encoding === 'int8').length;
     }
     expect(int8Layers).toBeGreaterThan(10); // the int8 kernels were exercised

@@ -164,6 +164,32 @@ describe('X-layer configuration', () => {
     expect(kernelOf(1).reduce((a: number, b) => a + b, 0)).toBe(16 * 16); // D = 16 edges per output
   });
 
+  it("graphKind 'grouped': generator 2, no seed; its masked kernel is block-diagonal, or strided when shuffled", async () => {
+    await tf.setBackend('cpu');
+    const edges = (shuffle: boolean) => {
+      const l = new ExpanderDense({ units: 32, divisor: 4, graphKind: 'grouped', shuffle, seed: 5 });
+      l.build([null, 64]);
+      expect(l.layerGraph()).toEqual({ inChannels: 64, outChannels: 32, degree: 16, inGroup: 8, outGroup: 8, seedLo: 0, seedHi: 0, balanced: false, generator: 2, shuffled: shuffle });
+      expect(l.getWeights()[0].shape).toEqual([16, 32]); // the same compact kernel as an expander layer's
+      const k = l.maskedKernel().dataSync(), inputsOf: number[][] = Array.from({ length: 32 }, () => []);
+      for (let c = 0; c < 64; c++) for (let o = 0; o < 32; o++) if (k[c * 32 + o] !== 0) inputsOf[o].push(c >> 3);
+      return inputsOf.map((gs) => [...new Set(gs)]);
+    };
+    // 8 input groups, 4 blocks, d = 2: G = 4, one block per group.
+    const plain = edges(false), shuffled = edges(true);
+    for (let o = 0; o < 32; o++) {
+      const g = o >> 3;
+      expect(plain[o]).toEqual([2 * g, 2 * g + 1]);
+      expect(shuffled[o]).toEqual([g, g + 4]);
+    }
+    expect(() => new ExpanderDense({ units: 4, divisor: 2, graphKind: 'grouped', graphSeed: 3 })).toThrow(/no graph seed/);
+    expect(() => new ExpanderDense({ units: 4, divisor: 2, graphSeed: 3, shuffle: true })).toThrow(/shuffle is for graphKind 'grouped'/);
+    expect(() => new ExpanderDense({ units: 4, divisor: 2 })).toThrow(/graphSeed/);
+    expect(() => new ExpanderDense({ units: 4, divisor: 2, graphKind: 'random' as never })).toThrow(/graphKind/);
+    const odd = new ExpanderDense({ name: 'odd', units: 24, divisor: 4, graphKind: 'grouped' });
+    expect(() => odd.build([null, 64])).toThrow(/'odd'.*3 output blocks do not split evenly over 4 groups/);
+  });
+
   it('constrainLatentWeights centres each binary X filter over its D inputs and clamps; float X-layers are untouched', async () => {
     await tf.setBackend('cpu');
     const inp = tf.input({ shape: [4, 4, 16] });
@@ -193,16 +219,20 @@ describe('X-layer serialization', () => {
     h = new ExpanderConv2D({ name: 'xb', filters: 24, kernelSize: 3, strides: 2, divisor: 2, graphSeed: 7, quantizer: 'xnor', weightGrad: 'authors', seed: 2 }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.flatten().apply(h) as tf.SymbolicTensor;
     h = new ExpanderDense({ name: 'xd', units: 5, divisor: 3, graphSeed: 9, useBias: true, seed: 3 }).apply(h) as tf.SymbolicTensor;
-    const m = tf.model({ inputs: inp, outputs: h });
+    const hg = new ExpanderConv2D({ name: 'xg', filters: 16, kernelSize: 1, divisor: 2, graphKind: 'grouped', shuffle: true, seed: 4 }).apply(inp) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: inp, outputs: [h, tf.layers.flatten().apply(hg) as tf.SymbolicTensor] });
     // A non-zero bias, so the round trip of every weight shows in the outputs.
     m.getLayer('xd').setWeights([m.getLayer('xd').getWeights()[0], tf.tensor1d([0.5, -1, 0.25, 2, -0.75])]);
     const x = tf.randomNormal([2, 6, 6, 16], 0, 1, 'float32', 5);
-    const before = (m.predict(x) as tf.Tensor).dataSync();
+    const outputs = (model: tf.LayersModel) => (model.predict(x) as tf.Tensor[]).flatMap((t) => Array.from(t.dataSync()));
+    const before = outputs(m);
     expect(Math.max(...Array.from(before, Math.abs))).toBeGreaterThan(0);
     await saveModel(m, join(dir, 'xm'));
     const m2 = await loadModel(join(dir, 'xm'));
-    expect(Array.from((m2.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from(before));
-    for (const name of ['xf', 'xb', 'xd']) {
+    expect(outputs(m2)).toEqual(before);
+    expect((m2.getLayer('xg') as ExpanderLayer).layerGraph()).toMatchObject({ generator: 2, shuffled: true, seedLo: 0 });
+    expect((m2.getLayer('xg') as ExpanderLayer).graphKind).toBe('grouped');
+    for (const name of ['xf', 'xb', 'xd', 'xg']) {
       const a = m.getLayer(name) as ExpanderLayer, b = m2.getLayer(name) as ExpanderLayer;
       expect(b.constructor).toBe(a.constructor);
       expect(b.layerGraph(), name).toEqual(a.layerGraph());

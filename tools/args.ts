@@ -187,7 +187,7 @@ export function usageText(spec: OptionSpecs): string {
   const shown = (s: OptionSpec) => (Array.isArray(s.default) ? s.default.join(',') : String(s.default));
   const rows = Object.entries(spec).map(([name, s]) => {
     const value = s.type === 'flag' ? '' : ` ${s.type === 'choice' || s.type === 'choices' ? s.choices.join(s.type === 'choice' ? '|' : ',') : s.placeholder ?? (s.type === 'ints' ? 'N,N' : s.type === 'string' ? 'TEXT' : s.type === 'int' ? 'N' : 'X')}`;
-    const def = s.required ? ' (required)' : s.type !== 'flag' && s.default !== undefined ? ` (default ${shown(s)})` : '';
+    const def = s.required ? ' (required)' : s.type !== 'flag' && s.default !== undefined && !(Array.isArray(s.default) && !s.default.length) ? ` (default ${shown(s)})` : '';
     return [`${name.length === 1 ? '-' : '--'}${name}${value}`, `${s.help}${def}`];
   });
   const w = Math.min(34, Math.max(...rows.map((r) => r[0].length)));

@@ -79,6 +79,27 @@ TABLES.binarization_last = (data) => binarizationTable(data, false);
 TABLES.binarization_weights_v2 = (data) => binarizationTable(data, false);
 TABLES.binarization_last_v2 = (data) => binarizationTable(data, false);
 
+// The X-Net experiment (tools/train/experiment-expander.ts): dense vs grouped vs X-Net per binarization and f.
+TABLES.expander = (data) => {
+  const pct = (v) => (v == null ? '–' : `${(100 * v).toFixed(1)}%`);
+  const kb = (b) => (b == null ? '–' : `${fmt(b / 1024, 1)} KiB`);
+  const out = [
+    '| binarization | variant | f | params | top-1 mean ± std | per seed | tfjs float model | .bxn | .bxn ÷ dense |',
+    '|---|---|---:|---:|---:|---|---:|---:|---:|',
+  ];
+  const order = (r) => [['float', 'xnor', 'dabn'].indexOf(r.binarization), r.f ?? 0, ['dense', 'grouped', 'xnet'].indexOf(r.variant)];
+  const rows = [...data.rows].sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; });
+  for (const r of rows) {
+    const dense = data.rows.find((d) => d.variant === 'dense' && d.binarization === r.binarization);
+    const std = r.top1Seeds?.length > 1 ? ` ± ${(100 * r.top1Std).toFixed(1)}` : '';
+    const vs = dense?.bxnBytes && r.bxnBytes ? `${fmt(r.bxnBytes / dense.bxnBytes, 2)}` : '–';
+    out.push(`| ${r.binarization} | ${r.variant} | ${r.f ?? '–'} | ${r.params} | ${pct(r.top1)}${std} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${kb(r.floatBytes)} | ${kb(r.bxnBytes)} | ${vs} |`);
+  }
+  const first = data.rows[0];
+  if (first) out.push('', `${first.dataset}, ${first.epochs} epochs, recipes ${[...new Set(data.rows.map((r) => r.recipe))].join(' / ')}; ${data.cpu ?? first.cpu}${data.wallSeconds ? `, ${fmt(data.wallSeconds / 60, 0)} min wall time` : ''}. Grouped and X-Net read the same D = C_in/f channels per output (equal parameters); conv2 reads 8 of its 32 at f = 8.`);
+  return out.join('\n');
+};
+
 // Smoke runs of the example model in each runtime (targets/run-all.mjs), relative to Node.
 TABLES.runtimes = (data) => {
   const node = data.rows.find((r) => r.runtime === 'node');
@@ -145,6 +166,12 @@ TABLES.payload = (data) => {
   out.push('', `esbuild ${data.esbuild} (minified, browser), gzip -9; target ${data.targetBytes} B: ${verdict}; test guard ${data.guardBytes} B. \`${data.command}\`.`);
   return out.join('\n');
 };
+
+/** One table's markdown from its results object (the body between the markers). */
+export function renderTable(name, data) {
+  if (!Object.hasOwn(TABLES, name)) throw new Error(`no table renderer '${name}'`);
+  return TABLES[name](data);
+}
 
 export function render(readme) {
   return readme.replace(/<!-- table:(\w+) -->\n[\s\S]*?<!-- \/table:\1 -->/g, (_, name) => {

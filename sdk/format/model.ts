@@ -62,8 +62,12 @@ export interface BxnLayer {
 
 /** An XGRF record (FORMAT.md §10): the parameters sdk/expander.ts rebuilds the graph from. */
 export interface ExpanderRecord {
+  /** 1 = expander (xoshiro128** + Fisher–Yates), 2 = grouped convolution. */
   generator: number;
+  /** Flags bit 0 (generator 1). */
   balanced: boolean;
+  /** Flags bit 1 (generator 2): the groups read their inputs shuffled. Absent = false; the reader sets it on generator-2 records. */
+  shuffled?: boolean;
   /** 64-bit seed as two u32 halves. */
   seedLo: number;
   seedHi: number;

@@ -6,14 +6,14 @@
 import { BxnFormatError, BxnInputError, type BxnFormatErrorCode } from '../errors.js';
 import { align16, axisGeometry, int8ScaleIndex, wordsFor } from '../layout.js';
 import { graphTableBytes, int8AxisOf, OP_BY_CODE, opOf, residentBytes, scratchBytesOf, slotOf, staysInt8, type LayerAttributes, type OpDescriptor, type WindowGeometry } from '../ops.js';
-import { layerGraphError } from '../expander.js';
+import { GENERATOR_GROUPED, layerGraphError } from '../expander.js';
 import { crc32 } from './crc32.js';
 import {
   resolveLimits, type BxnLayer, type BxnLimits, type BxnMetadata, type BxnModel, type BxnSection, type BxnTensor,
   type ExpanderRecord, type Normalization, type Shape,
 } from './model.js';
 import {
-  ENCODING_BY_CODE, EXPANDER_FLAG_BALANCED, EXPANDER_RECORD_BYTES, KNOWN_GENERATORS, HEADER_BYTES, KNOWN_SECTION_ORDER, LAYER_FLAG_BITS_OUT,
+  ENCODING_BY_CODE, EXPANDER_FLAG_BALANCED, EXPANDER_FLAG_SHUFFLED, EXPANDER_RECORD_BYTES, KNOWN_GENERATORS, HEADER_BYTES, KNOWN_SECTION_ORDER, LAYER_FLAG_BITS_OUT,
   LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC, MAX_BYTES, MAX_DIM, MAX_EXPANDERS, MAX_KERNEL, MAX_LABELS, MAX_LAYERS,
   MAX_META_BYTES, MAX_NAME_CHARS, MAX_SECTIONS, MAX_STRIDE, MAX_TENSORS, NO_GRAPH, NO_TENSOR,
   SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED, SECTION_LAYERS, SECTION_META,
@@ -272,12 +272,13 @@ function readExpanders(view: DataView, section: BxnSection): ExpanderRecord[] {
     const generator = u32(at), flags = u32(at + 4);
     if (!KNOWN_GENERATORS.includes(generator))
       fail('unsupported_expander', `${rec}: graph generator ${generator} is unknown to this reader (it knows ${KNOWN_GENERATORS.join(', ')})`);
-    if (flags & ~EXPANDER_FLAG_BALANCED) fail('bad_expander', `${rec}: unknown flags ${hex(flags)}`);
+    if (flags & ~(EXPANDER_FLAG_BALANCED | EXPANDER_FLAG_SHUFFLED)) fail('bad_expander', `${rec}: unknown flags ${hex(flags)}`);
+    const shuffled = (flags & EXPANDER_FLAG_SHUFFLED) !== 0;
     const g: ExpanderRecord = {
-      generator, balanced: (flags & EXPANDER_FLAG_BALANCED) !== 0, seedLo: u32(at + 8), seedHi: u32(at + 12),
+      generator, balanced: (flags & EXPANDER_FLAG_BALANCED) !== 0, ...(generator === GENERATOR_GROUPED ? { shuffled } : {}), seedLo: u32(at + 8), seedHi: u32(at + 12),
       inChannels: u32(at + 16), outChannels: u32(at + 20), degree: u32(at + 24), inGroup: u16(at + 28), outGroup: u16(at + 30),
     };
-    const problem = layerGraphError({ ...g });
+    const problem = layerGraphError({ ...g, shuffled }); // generator 1 rejects bit 1, generator 2 bit 0 and a seed
     if (problem) fail('bad_expander', `${rec}: ${problem}`);
     records.push(g);
   }

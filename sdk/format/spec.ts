@@ -54,5 +54,7 @@ export const FLOAT_ENCODINGS: TensorEncoding[] = ['f32', 'f16', 'int8'];
 
 /** XGRF record flags (FORMAT.md §10). */
 export const EXPANDER_FLAG_BALANCED = 1;
-/** Graph generators this reader can rebuild (sdk/expander.ts); others are 'unsupported_expander'. */
-export const KNOWN_GENERATORS: readonly number[] = [1];
+/** Generator 2 only: the grouped layer reads its input groups shuffled (FORMAT.md §10). */
+export const EXPANDER_FLAG_SHUFFLED = 2;
+/** Graph generators this reader can rebuild (sdk/expander.ts): 1 expander, 2 grouped; others are 'unsupported_expander'. */
+export const KNOWN_GENERATORS: readonly number[] = [1, 2];

@@ -4,7 +4,7 @@ import { align16, f32ToF16, quantizeInt8, type Padding } from '../layout.js';
 import { int8AxisOf, OP_BY_NAME, type OpName } from '../ops.js';
 import type { BxnMetadata, ExpanderRecord } from './model.js';
 import {
-  ENCODING_CODES, EXPANDER_RECORD_BYTES, HEADER_BYTES, LAYER_FLAG_BITS_OUT, LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC,
+  ENCODING_CODES, EXPANDER_FLAG_BALANCED, EXPANDER_FLAG_SHUFFLED, EXPANDER_RECORD_BYTES, HEADER_BYTES, LAYER_FLAG_BITS_OUT, LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC,
   NO_GRAPH, NO_TENSOR, SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED,
   SECTION_LAYERS, SECTION_META, SECTION_TENSORS, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, VERSION_MAJOR, VERSION_MINOR,
   type TensorEncoding,
@@ -195,7 +195,7 @@ function encodeExpanders(records: ExpanderRecord[]): Uint8Array {
   records.forEach((r, i) => {
     const at = TABLE_PREFIX_BYTES + i * EXPANDER_RECORD_BYTES;
     v.setUint32(at, r.generator, true);
-    v.setUint32(at + 4, r.balanced ? 1 : 0, true);
+    v.setUint32(at + 4, (r.balanced ? EXPANDER_FLAG_BALANCED : 0) | (r.shuffled ? EXPANDER_FLAG_SHUFFLED : 0), true);
     v.setUint32(at + 8, r.seedLo, true);
     v.setUint32(at + 12, r.seedHi, true);
     v.setUint32(at + 16, r.inChannels, true);

@@ -30,7 +30,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
 import type { BxnMetadata, ExpanderRecord } from '../../sdk/format/model.js';
-import { GENERATOR_XOSHIRO_FY, type LayerGraph } from '../../sdk/expander.js';
+import { GENERATOR_GROUPED, GENERATOR_XOSHIRO_FY, type LayerGraph } from '../../sdk/expander.js';
 import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, roundUp, type Padding } from '../../sdk/layout.js';
 import { exportView, type LayerView } from '../train/export-view.js';
 
@@ -178,7 +178,8 @@ class Chain {
   /** The index of an XGRF record for `g` (one per X-layer; identical graphs share a record). */
   graph(g: LayerGraph): number {
     const rec: ExpanderRecord = {
-      generator: GENERATOR_XOSHIRO_FY, balanced: g.balanced, seedLo: g.seedLo >>> 0, seedHi: g.seedHi >>> 0,
+      generator: g.generator ?? GENERATOR_XOSHIRO_FY, balanced: g.balanced, ...(g.generator === GENERATOR_GROUPED ? { shuffled: g.shuffled === true } : {}),
+      seedLo: g.seedLo >>> 0, seedHi: g.seedHi >>> 0,
       inChannels: g.inChannels, outChannels: g.outChannels, degree: g.degree, inGroup: g.inGroup, outGroup: g.outGroup,
     };
     const key = JSON.stringify(rec);
@@ -189,7 +190,9 @@ class Chain {
 
 /** The report's words for an X-layer's graph. */
 const graphNote = (g: LayerGraph) =>
-  `X-layer: each output reads ${g.degree} of ${g.inChannels} input channels (density ${+(g.degree / g.inChannels).toFixed(4)}), graph seed ${g.seedLo}, balanced, groups ${g.inGroup}/${g.outGroup}`;
+  `X-layer: each output reads ${g.degree} of ${g.inChannels} input channels (density ${+(g.degree / g.inChannels).toFixed(4)}), ${g.generator === GENERATOR_GROUPED
+    ? `grouped convolution, ${g.inChannels / g.degree} groups${g.shuffled ? ', shuffled' : ''}`
+    : `graph seed ${g.seedLo}${g.balanced ? ', balanced' : ''}`}, groups ${g.inGroup}/${g.outGroup}`;
 
 type Emitter<K extends Block['kind']> = (chain: Chain, block: Extract<Block, { kind: K }>) => void;
 

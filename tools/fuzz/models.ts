@@ -61,11 +61,17 @@ function pickWindow(rng: Rng, s: State): { kh: number; kw: number; stride: numbe
 /** Keep the f64 reference quick: bound the MACs of one layer. */
 const MAX_LAYER_MACS = 400_000;
 
-/** An X-layer's graph over `cin` channels: groups of 1–8 channels (whole bytes for binary), any degree, blocks of 8 outputs. */
+/** An X-layer's graph over `cin` channels: groups of 1–8 channels (whole bytes for binary), any degree, blocks of 8 outputs; expander or grouped. */
 function randomGraph(rng: Rng, cin: number, cout: number, binary: boolean): ExpanderRecord | null {
   const options = (binary ? [8, 16] : [1, 2, 4, 8]).filter((g) => cin % g === 0);
   if (options.length === 0) return null;
   const inGroup = rng.pick(options);
+  if (rng() < 0.3) {
+    // Generator 2 (grouped, FORMAT.md §10): a degree d whose G = n/d groups split the blocks evenly (d = n always does).
+    const n = cin / inGroup, m = Math.ceil(cout / 8);
+    const ds = Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0 && m % (n / d) === 0);
+    return { generator: 2, balanced: false, shuffled: rng() < 0.5, seedLo: 0, seedHi: 0, inChannels: cin, outChannels: cout, degree: inGroup * rng.pick(ds), inGroup, outGroup: 8 };
+  }
   return {
     generator: 1, balanced: rng() < 0.7, seedLo: (rng() * 2 ** 32) >>> 0, seedHi: (rng() * 2 ** 32) >>> 0,
     inChannels: cin, outChannels: cout, degree: inGroup * rng.int(1, cin / inGroup), inGroup, outGroup: 8,

@@ -18,21 +18,36 @@
 // With `quantizer` ('xnor' | 'dabn') the compact kernel is binarized per output
 // filter over its kh·kw·D real weights, exactly as BinaryConv2D does over kh·kw·C_in,
 // and binaryInput inputs are ±1 padded with +1 (tools/train/layers.ts conventions).
+//
+// graphKind 'grouped' is the grouped-convolution baseline with the same D (generator 2,
+// FORMAT.md §10: block-diagonal, no seed); `shuffle` makes its groups read their input
+// groups with stride G (generator 2's shuffled flag: a ShuffleNet channel shuffle at the
+// granularity of 8-channel groups, for a grouped layer fed by a grouped layer).
 import * as tf from '@tensorflow/tfjs';
-import { GENERATOR_XOSHIRO_FY, layerChannelTable, layerGraphError, type LayerGraph } from '../../sdk/expander.js';
+import { GENERATOR_GROUPED, GENERATOR_XOSHIRO_FY, layerChannelTable, layerGraphError, type LayerGraph } from '../../sdk/expander.js';
 import { centreAndClampJS, DEFAULT_WEIGHT_GRAD, quantizeWeights, type Quantizer, type WeightGrad } from './quantizers.js';
 import { binaryExportOf, checkQuantizer, checkWeightGrad, pair, samePads, type BinaryExport, type BinaryLayerArgs } from './layers.js';
 
 /** The graph every X-layer uses (FORMAT.md §10): generator 1, balanced, groups of 8 inputs and 8 outputs. */
 export const X_GRAPH = Object.freeze({ generator: GENERATOR_XOSHIRO_FY, balanced: true, inGroup: 8, outGroup: 8 });
+/** The graph of a 'grouped' X-layer: generator 2, no seed, the same groups of 8. */
+export const GROUPED_GRAPH = Object.freeze({ generator: GENERATOR_GROUPED, balanced: false, inGroup: 8, outGroup: 8 });
+
+/** 'expander': generator 1 (the X-Net); 'grouped': generator 2 (grouped convolution, the baseline). */
+export type GraphKind = 'expander' | 'grouped';
+export const GRAPH_KINDS: readonly GraphKind[] = ['expander', 'grouped'];
 
 type InitName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform';
 
 export interface ExpanderLayerArgs extends Omit<BinaryLayerArgs, 'quantizer'> {
   /** Each output channel reads D = C_in / divisor input channels; D must be a multiple of 8. */
   divisor: number;
-  /** The graph's seed, an integer in 0 .. 2^32 − 1 (the XGRF record's seedLo; seedHi is 0). */
-  graphSeed: number;
+  /** The graph's seed, an integer in 0 .. 2^32 − 1 (the XGRF record's seedLo; seedHi is 0). 'grouped': absent or 0. */
+  graphSeed?: number;
+  /** Which graph (default 'expander'). */
+  graphKind?: GraphKind;
+  /** 'grouped' only: read the input groups shuffled (generator 2's flag bit 1). Default false. */
+  shuffle?: boolean;
   /** Binarized weights ('xnor' | 'dabn'), or float weights (null, the default). */
   quantizer?: Quantizer | null;
 }
@@ -87,6 +102,8 @@ function maskedExpansion(compactShape: number[], denseShape: number[], denseFrom
 export abstract class ExpanderLayer extends tf.layers.Layer {
   divisor: number;
   graphSeed: number;
+  graphKind: GraphKind;
+  shuffle: boolean;
   quantizer: Quantizer | null;
   weightGrad: WeightGrad | null;
   binaryInput: boolean;
@@ -105,10 +122,16 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
   constructor(args: ExpanderLayerArgs) {
     super(args as never);
     this.divisor = args.divisor;
-    this.graphSeed = args.graphSeed;
+    this.graphKind = args.graphKind ?? 'expander';
+    if (!GRAPH_KINDS.includes(this.graphKind)) throw new Error(`${this.getClassName()}: graphKind must be ${GRAPH_KINDS.join(' | ')}, got '${this.graphKind}'`);
+    const grouped = this.graphKind === 'grouped';
+    this.graphSeed = args.graphSeed ?? (grouped ? 0 : NaN);
+    this.shuffle = args.shuffle ?? false;
     if (!(Number.isInteger(this.divisor) && this.divisor >= 1)) throw new Error(`${this.getClassName()}: divisor must be an integer ≥ 1, got ${this.divisor}`);
     if (!(Number.isInteger(this.graphSeed) && this.graphSeed >= 0 && this.graphSeed <= 0xffffffff))
       throw new Error(`${this.getClassName()}: graphSeed must be an integer in 0..2^32-1, got ${this.graphSeed}`);
+    if (grouped && this.graphSeed !== 0) throw new Error(`${this.getClassName()}: a grouped layer has no graph seed (got graphSeed ${this.graphSeed})`);
+    if (!grouped && this.shuffle) throw new Error(`${this.getClassName()}: shuffle is for graphKind 'grouped' only`);
     this.quantizer = args.quantizer == null ? null : checkQuantizer(args.quantizer);
     this.weightGrad = this.quantizer ? checkWeightGrad(args.weightGrad ?? DEFAULT_WEIGHT_GRAD[this.quantizer]) : null;
     this.binaryInput = this.quantizer ? args.binaryInput ?? true : false;
@@ -119,10 +142,15 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
 
   /** Builds the graph, the compact kernel [...taps, D, C_out] and the expansion to [...taps, C_in, C_out]. */
   protected buildKernel(cin: number, cout: number, tapsShape: number[]): void {
-    const graph: LayerGraph = {
-      inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: X_GRAPH.inGroup, outGroup: X_GRAPH.outGroup,
-      seedLo: this.graphSeed, seedHi: 0, balanced: X_GRAPH.balanced,
-    };
+    const graph: LayerGraph = this.graphKind === 'grouped'
+      ? {
+        inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: GROUPED_GRAPH.inGroup, outGroup: GROUPED_GRAPH.outGroup,
+        seedLo: 0, seedHi: 0, balanced: GROUPED_GRAPH.balanced, generator: GROUPED_GRAPH.generator, shuffled: this.shuffle,
+      }
+      : {
+        inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: X_GRAPH.inGroup, outGroup: X_GRAPH.outGroup,
+        seedLo: this.graphSeed, seedHi: 0, balanced: X_GRAPH.balanced,
+      };
     const err = layerGraphError(graph);
     if (err) throw new Error(`${this.getClassName()} '${this.name}': C_in ${cin} / divisor ${this.divisor}: ${err}`);
     this.graph = graph;
@@ -188,7 +216,8 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
       ? { weightGrad: this.weightGrad, binaryInput: this.binaryInput }
       : {};
     return {
-      divisor: this.divisor, graphSeed: this.graphSeed, quantizer: this.quantizer, ...binary,
+      divisor: this.divisor, graphSeed: this.graphSeed, graphKind: this.graphKind, ...(this.graphKind === 'grouped' ? { shuffle: this.shuffle } : {}),
+      quantizer: this.quantizer, ...binary,
       useBias: this.useBias, kernelInitializer: this.kernelInitializer, seed: this.seed ?? null,
     };
   }

@@ -24,6 +24,10 @@
 // sketchnet with `expander: { f, seed }` is its X-Net: conv2..conv5 become
 // ExpanderConv2D (each output reads C_in / f channels, ~1/f of the MACs and weights
 // of those layers); conv1 and conv6 stay dense, as in the authors' X-ResNet.
+// `kind: 'grouped'` is the baseline of equal parameters: the same layers as grouped
+// convolutions (G = f groups of 8-channel groups, FORMAT.md §10 generator 2), conv3..conv5
+// reading their input shuffled (a channel shuffle between stacked grouped convs, as
+// ShuffleNet; conv2 reads the dense conv1 and needs none).
 //
 // resnet: a small ResNet for 28x28 (stem conv, 3 stages of basic blocks with
 // 32/64/128 channels, strides 1/2/2, global average pool, dense head). Binary
@@ -32,7 +36,7 @@
 // conv + BN (kept float, as is common practice).
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../sdk/prng.js';
-import { ExpanderConv2D } from './expander-layers.js';
+import { ExpanderConv2D, GRAPH_KINDS, type GraphKind } from './expander-layers.js';
 import { BinaryConv2D, BinaryDense, SignActivation } from './layers.js';
 import type { Quantizer, WeightGrad } from './quantizers.js';
 
@@ -85,8 +89,17 @@ export interface ModelOptions {
 export interface ExpanderOptions {
   /** Each output channel reads C_in / f input channels. */
   f: 2 | 4 | 8;
-  /** Graph seed of the first X-conv (u32); the next ones take seed + 1, + 2, ... */
+  /** Graph seed of the first X-conv (u32); the next ones take seed + 1, + 2, ... ('grouped' ignores it). */
   seed: number;
+  /** 'expander' (default): random expander graphs; 'grouped': grouped convs with the same D (the baseline). */
+  kind?: GraphKind;
+  /** 'grouped': channel shuffle before conv3..conv5 (default true). */
+  shuffle?: boolean;
+  /**
+   * A layer whose C_in / f is not a multiple of 8 (conv2's 32 inputs at f = 8) reads D = 8
+   * instead of failing (its own f is then C_in / 8). Default false.
+   */
+  clampDegree?: boolean;
 }
 
 export type BlockOrder = 'conv-bn-pool-sign' | 'bn-sign-conv-pool';
@@ -131,10 +144,18 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   const X = opts.expander;
   if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
   if (X && fi.length) throw new Error('expander: float-input binary X-convs have no .bxn op (floatInputs must be empty)');
+  const kind = X?.kind ?? 'expander';
+  if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
   let graphSeed = X ? X.seed : 0;
+  // Input channels of each X-conv (to clamp D at 8 where C_in / f is smaller).
+  const cinOf: Record<string, number> = { conv2: ch(32), conv3: ch(64), conv4: ch(128), conv5: ch(256) };
+  const divisorOf = (name: string) => (X!.clampDegree && cinOf[name] / X!.f < 8 ? Math.max(1, cinOf[name] / 8) : X!.f);
+  const graphArgs = (name: string) => (kind === 'grouped'
+    ? { graphKind: 'grouped' as const, shuffle: name !== 'conv2' && (X!.shuffle ?? true) }
+    : { graphSeed: (graphSeed++) >>> 0 });
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
     (X
-      ? new ExpanderConv2D({ name, filters, kernelSize: k, padding, divisor: X.f, graphSeed: (graphSeed++) >>> 0, useBias: false, seed: next(),
+      ? new ExpanderConv2D({ name, filters, kernelSize: k, padding, divisor: divisorOf(name), ...graphArgs(name), useBias: false, seed: next(),
         ...(bin ? { quantizer: q, weightGrad, binaryInput: true } : { kernelInitializer: 'heNormal' as const }) })
       : bin
         ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, weightGrad, binaryInput: !floatIn(name), seed: next() })
@@ -179,7 +200,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
     x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
   }
   x = tf.layers.flatten({ name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: inp, outputs: x, name: `sketchnet${X ? `_x${X.f}` : ''}_${variant}` });
+  return tf.model({ inputs: inp, outputs: x, name: `sketchnet${X ? `_${kind === 'grouped' ? 'g' : 'x'}${X.f}` : ''}_${variant}` });
 }
 
 export function resNet(opts: ModelOptions): tf.LayersModel {

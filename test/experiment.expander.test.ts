@@ -1,0 +1,142 @@
+// The X-Net experiment without training (tools/train/expander-plan.ts): which jobs each
+// set of options plans, what a rerun skips, the rows, the README table and the plot.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  type ExpanderJob, type ExpanderJobResult, type PlanOptions,
+} from '../tools/train/expander-plan';
+import { renderTable } from '../tools/render-readme.mjs';
+import { expanderSvg } from '../tools/plot-expander.mjs';
+
+const all: PlanOptions = { variants: EXPANDER_VARIANTS, binarizations: BINARIZATIONS, ...DEFAULT_PLAN };
+const keys = (jobs: ExpanderJob[]) => jobs.map(jobKey);
+
+describe('experiment:expander plan', () => {
+  it("the default is issue 9's: f = 4 at seeds 1 and 2 for dense / grouped / xnet, f = 2 and 8 at seed 1, dense once per seed", () => {
+    const jobs = planJobs(all);
+    // per binarization: seed 1: dense + 2 × 3 f; seed 2: dense + 2 at f = 4 → 7 + 3 = 10; × 3 binarizations.
+    expect(jobs.length).toBe(30);
+    expect(new Set(keys(jobs)).size).toBe(30);
+    const dabn = keys(jobs.filter((j) => j.binarization === 'dabn'));
+    expect(dabn).toEqual([
+      'dense:dabn:-:1', 'grouped:dabn:4:1', 'xnet:dabn:4:1',
+      'grouped:dabn:2:1', 'xnet:dabn:2:1', 'grouped:dabn:8:1', 'xnet:dabn:8:1',
+      'dense:dabn:-:2', 'grouped:dabn:4:2', 'xnet:dabn:4:2',
+    ]);
+    // Seed-major, main f first: the first nine jobs are seed 1 at f = 4 (and dense) for every binarization.
+    expect(keys(jobs.slice(0, 3))).toEqual(['dense:float:-:1', 'grouped:float:4:1', 'xnet:float:4:1']);
+    expect(jobs.slice(0, 9).every((j) => j.seed === 1 && (j.f === 4 || j.f === null))).toBe(true);
+    expect(jobs.slice(-9).every((j) => j.seed === 2)).toBe(true);
+  });
+
+  it('options: variants, binarizations, f list, seeds and the main f', () => {
+    expect(keys(planJobs({ ...all, variants: ['xnet'], binarizations: ['xnor'], fs: [2, 4], seeds: [3, 4, 5], mainF: 2 }))).toEqual([
+      'xnet:xnor:2:3', 'xnet:xnor:4:3', 'xnet:xnor:2:4', 'xnet:xnor:2:5',
+    ]);
+    // --quick (seed 1) with one f: dense + grouped + xnet per binarization.
+    expect(keys(planJobs({ ...all, binarizations: ['float', 'dabn'], fs: [4], seeds: [1] }))).toEqual([
+      'dense:float:-:1', 'grouped:float:4:1', 'xnet:float:4:1', 'dense:dabn:-:1', 'grouped:dabn:4:1', 'xnet:dabn:4:1',
+    ]);
+    // dense alone does not multiply by f.
+    expect(keys(planJobs({ ...all, variants: ['dense'], binarizations: ['float'] }))).toEqual(['dense:float:-:1', 'dense:float:-:2']);
+    expect(() => planJobs({ ...all, mainF: 16 })).toThrow(/main f 16/);
+    expect(() => planJobs({ ...all, seeds: [] })).toThrow(/seed/);
+    expect(planJobs({ ...all, fs: [4, 2, 4] }).filter((j) => j.f === 4 && j.seed === 1).length).toBe(6); // a repeated f runs once
+  });
+
+  it('job keys round-trip through --job, malformed ones are refused', () => {
+    for (const j of planJobs(all)) expect(parseJobKey(jobKey(j))).toEqual(j);
+    for (const bad of ['dense:float:4:1', 'xnet:float:-:1', 'xnet:float:4', 'xnet:fp:4:1', 'conv:float:4:1', 'xnet:float:0:1', 'xnet:float:4:1:2', 'xnet:float:4:'])
+      expect(parseJobKey(bad), bad).toBeNull();
+  });
+});
+
+const result = (j: ExpanderJob, top1: number, over: Partial<ExpanderJobResult> = {}): ExpanderJobResult => ({
+  ...j, top1, params: j.variant === 'dense' ? 700_000 : 200_000 + (j.f ?? 0), bxnBytes: j.variant === 'dense' ? 120_000 : 40_000 / (j.f ?? 1) + 30_000,
+  floatBytes: 2_800_000, trainImages: 1000, imagesPerSec: 300, seconds: 10, backend: 'test', recipe: `${j.binarization}-v2`, ...over,
+});
+
+describe('experiment:expander resumability and rows', () => {
+  it('a previous results file: its finished jobs are skipped, the rest run in plan order; other settings are refused', () => {
+    const plan = planJobs(all);
+    const previous = JSON.parse(JSON.stringify({ jobs: [result(plan[0], 0.5), result(plan[4], 0.4), result({ variant: 'xnet', binarization: 'float', f: 16, seed: 1 }, 0.1)] }));
+    const pending = pendingJobs(plan, previous.jobs);
+    expect(pending.length).toBe(28);
+    expect(keys(pending)).not.toContain(jobKey(plan[0]));
+    expect(keys(pending)).not.toContain(jobKey(plan[4]));
+    expect(keys(pending)).toEqual(keys(plan).filter((_, i) => i !== 0 && i !== 4));
+    expect(pendingJobs(plan, plan.map((j) => result(j, 0.5)))).toEqual([]);
+    const settings = { dataset: 'quickdraw-345', epochs: 24, batchSize: 128, recipes: ['float-v2', 'xnor-v2', 'dabn-v2'], clampDegree: true };
+    expect(settingsMismatch(JSON.parse(JSON.stringify(settings)), settings)).toBeNull();
+    expect(settingsMismatch({ ...settings, epochs: 2 }, settings)).toMatch(/other settings/);
+    expect(settingsMismatch(undefined, settings)).toMatch(/other settings/);
+  });
+
+  it('rows: one per variant × binarization × f with finished seeds, mean and std over them; unplanned jobs left out', () => {
+    const plan = planJobs({ ...all, binarizations: ['dabn'] });
+    const results = [
+      result({ variant: 'xnet', binarization: 'dabn', f: 4, seed: 2 }, 0.52),
+      result({ variant: 'xnet', binarization: 'dabn', f: 4, seed: 1 }, 0.5),
+      result({ variant: 'dense', binarization: 'dabn', f: null, seed: 1 }, 0.6),
+      result({ variant: 'grouped', binarization: 'dabn', f: 8, seed: 1 }, 0.3),
+      result({ variant: 'grouped', binarization: 'dabn', f: 8, seed: 7 }, 0.9), // seed 7 is not in the plan
+    ];
+    const rows = summarizeRows(plan, results, { dataset: 'quickdraw-345', epochs: 24, cpu: 'AMD EPYC' });
+    expect(rows.map((r) => `${r.variant}:${r.f}`)).toEqual(['dense:null', 'xnet:4', 'grouped:8']);
+    const x = rows[1];
+    expect(x).toEqual({
+      dataset: 'quickdraw-345', model: 'sketchnet', variant: 'xnet', binarization: 'dabn', f: 4, params: 200_004, bxnBytes: 40_000,
+      floatBytes: 2_800_000, top1: 0.51, top1Seeds: [0.5, 0.52], top1Std: 0.0141, epochs: 24, seeds: [1, 2], cpu: 'AMD EPYC', recipe: 'dabn-v2',
+    });
+    expect(rows[2].seeds).toEqual([1]);
+    expect(rows[2].top1Std).toBe(0);
+  });
+});
+
+describe('experiment:expander README table and plot', () => {
+  const plan = planJobs(all);
+  const data = {
+    rows: summarizeRows(plan, plan.map((j, i) => result(j, 0.4 + (i % 7) / 100)), { dataset: 'quickdraw-345', epochs: 24, cpu: 'AMD EPYC' }),
+    cpu: 'AMD EPYC', wallSeconds: 3600,
+  };
+
+  it('the table: sorted by binarization, f, variant; sizes relative to dense; seeds listed', () => {
+    const md = renderTable('expander', data);
+    const lines = md.split('\n');
+    expect(lines[0]).toMatch(/^\| binarization \| variant \| f \| params \| top-1 mean ± std/);
+    expect(lines.length).toBe(2 + data.rows.length + 2);
+    expect(lines[2]).toMatch(/^\| float \| dense \| – \| 700000 \|/);
+    expect(lines[3]).toMatch(/^\| float \| grouped \| 2 \|/);
+    expect(lines.find((l) => l.startsWith('| dabn | xnet | 4 |'))).toMatch(/ ± \d+\.\d \| \d+\.\d%, \d+\.\d% \| 2734\.4 KiB \| 39\.1 KiB \| 0\.33 \|$/);
+    expect(lines.at(-1)).toMatch(/^quickdraw-345, 24 epochs, recipes float-v2 \/ xnor-v2 \/ dabn-v2; AMD EPYC, 60 min wall time\./);
+    expect(renderTable('expander', { rows: [] })).toMatch(/^\| binarization/);
+  });
+
+  it('the plot: an SVG with one marker per row, shaped by variant, and a legend; no rows, a placeholder', () => {
+    const svg = expanderSvg(data);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    const dense = data.rows.filter((r) => r.variant === 'dense').length, grouped = data.rows.filter((r) => r.variant === 'grouped').length;
+    expect((svg.match(/<circle /g) ?? []).length).toBe(dense + 1); // + legend
+    expect((svg.match(/<path d="M/g) ?? []).length).toBe(data.rows.length - dense - grouped + 1);
+    expect(svg).toContain('X-Net');
+    expect(svg).toContain('f=8');
+    expect(svg).not.toMatch(/NaN|undefined/);
+    expect(expanderSvg({ rows: [] })).toMatch(/no result yet/);
+  });
+
+  it('the plot script writes the SVG, and says so without failing when there is no results file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bexnet-plot-'));
+    const script = fileURLToPath(new URL('../tools/plot-expander.mjs', import.meta.url));
+    writeFileSync(join(dir, 'r.json'), JSON.stringify(data));
+    execFileSync(process.execPath, [script, join(dir, 'r.json'), '--out', join(dir, 'r.svg')], { stdio: 'pipe' });
+    expect(readFileSync(join(dir, 'r.svg'), 'utf8')).toBe(expanderSvg(data));
+    execFileSync(process.execPath, [script, join(dir, 'missing.json'), '--out', join(dir, 'm.svg')], { stdio: 'pipe' });
+    expect(existsSync(join(dir, 'm.svg'))).toBe(false);
+  });
+});

@@ -1,0 +1,140 @@
+// The X-Net accuracy experiment's plan and bookkeeping (issue 9), kept free of tfjs and
+// of side effects so the tests can check which jobs run, what a rerun skips and what
+// rows come out, without training anything. tools/train/experiment-expander.ts runs it.
+//
+// Variants: 'dense' (the sketchnet), 'grouped' (conv2..conv5 grouped convs reading
+// D = C_in/f channels, conv3..conv5 shuffled: FORMAT.md §10 generator 2) and 'xnet'
+// (the same layers on random expander graphs, generator 1), each trained 'float',
+// 'xnor' or 'dabn'. Dense does not depend on f: it runs once per seed (f = null).
+
+export type ExpanderVariant = 'dense' | 'grouped' | 'xnet';
+export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet'];
+export type Binarization = 'float' | 'xnor' | 'dabn';
+export const BINARIZATIONS: readonly Binarization[] = ['float', 'xnor', 'dabn'];
+
+export interface ExpanderJob {
+  variant: ExpanderVariant;
+  binarization: Binarization;
+  /** Each output reads C_in / f channels; null for dense. */
+  f: number | null;
+  seed: number;
+}
+
+export interface PlanOptions {
+  variants: readonly ExpanderVariant[];
+  binarizations: readonly Binarization[];
+  /** Every f to run (the main one included). */
+  fs: readonly number[];
+  seeds: readonly number[];
+  /** The f that runs every seed (the others run the first seed only). */
+  mainF: number;
+}
+
+/** Issue 9's plan: f = 4 with seeds 1, 2 for dense / grouped / xnet; f = 2 and 8 with seed 1. */
+export const DEFAULT_PLAN: Readonly<Omit<PlanOptions, 'variants' | 'binarizations'>> = Object.freeze({ fs: [2, 4, 8], seeds: [1, 2], mainF: 4 });
+
+export const jobKey = (j: ExpanderJob): string => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.seed}`;
+
+/** `VARIANT:BINARIZATION:F:SEED` (F '-' for dense) back to a job, or null when malformed. */
+export function parseJobKey(key: string): ExpanderJob | null {
+  const [variant, binarization, f, seed, ...rest] = key.split(':');
+  if (rest.length || !EXPANDER_VARIANTS.includes(variant as ExpanderVariant) || !BINARIZATIONS.includes(binarization as Binarization)) return null;
+  const fv = f === '-' ? null : Number(f), sv = Number(seed);
+  if ((variant === 'dense') !== (fv === null) || (fv !== null && !(Number.isInteger(fv) && fv >= 1)) || !(Number.isInteger(sv) && sv >= 0) || seed === '') return null;
+  return { variant: variant as ExpanderVariant, binarization: binarization as Binarization, f: fv, seed: sv };
+}
+
+/**
+ * The jobs, in the order they run: seed-major (a run cut short has every variant at the
+ * first seed), the main f before the others, then binarization, then variant. The main f
+ * runs every seed, every other f the first seed only, dense every seed once.
+ */
+export function planJobs(p: PlanOptions): ExpanderJob[] {
+  if (!p.seeds.length) throw new Error('the plan needs at least one seed');
+  if (!p.fs.includes(p.mainF)) throw new Error(`the main f ${p.mainF} is not among --f ${p.fs.join(',')}`);
+  const others = p.fs.filter((f, i) => f !== p.mainF && p.fs.indexOf(f) === i);
+  const jobs: ExpanderJob[] = [];
+  for (const [si, seed] of p.seeds.entries()) {
+    for (const f of si === 0 ? [p.mainF, ...others] : [p.mainF]) {
+      for (const binarization of p.binarizations) {
+        for (const variant of p.variants) {
+          if (variant === 'dense' && f !== p.mainF) continue;
+          jobs.push({ variant, binarization, f: variant === 'dense' ? null : f, seed });
+        }
+      }
+    }
+  }
+  return jobs;
+}
+
+/** The planned jobs a previous run has not finished. */
+export function pendingJobs(plan: readonly ExpanderJob[], finished: readonly ExpanderJob[]): ExpanderJob[] {
+  const done = new Set(finished.map(jobKey));
+  return plan.filter((j) => !done.has(jobKey(j)));
+}
+
+/** What a job's child process reports. */
+export interface ExpanderJobResult extends ExpanderJob {
+  top1: number;
+  params: number;
+  bxnBytes: number | null;
+  floatBytes: number;
+  trainImages: number;
+  imagesPerSec: number;
+  seconds: number;
+  backend: string;
+  recipe: string;
+}
+
+/** Settings a resumed run must share with the run it continues (else its jobs are not comparable). */
+export interface ExpanderSettings {
+  dataset: string;
+  epochs: number;
+  batchSize: number;
+  recipes: string[];
+  clampDegree: boolean;
+}
+
+/** null when `previous` (a results file's settings) may be continued with `current`, else why not. */
+export function settingsMismatch(previous: unknown, current: ExpanderSettings): string | null {
+  return JSON.stringify(previous) === JSON.stringify(current) ? null : `it holds a run with other settings (${JSON.stringify(previous)}, now ${JSON.stringify(current)})`;
+}
+
+export interface ExpanderRow {
+  dataset: string;
+  model: 'sketchnet';
+  variant: ExpanderVariant;
+  binarization: Binarization;
+  f: number | null;
+  params: number;
+  bxnBytes: number | null;
+  floatBytes: number;
+  top1: number;
+  top1Seeds: number[];
+  top1Std: number;
+  epochs: number;
+  seeds: number[];
+  cpu: string;
+  recipe: string;
+}
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
+
+/** One row per (variant, binarization, f) of the plan with at least one finished seed, in plan order. */
+export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: number; cpu: string }): ExpanderRow[] {
+  const groupKey = (j: ExpanderJob) => `${j.variant}:${j.binarization}:${j.f ?? '-'}`;
+  const order = [...new Set(plan.map(groupKey))];
+  const planned = new Set(plan.map(jobKey));
+  return order.flatMap((g) => {
+    const rs = results.filter((r) => groupKey(r) === g && planned.has(jobKey(r))).sort((a, b) => a.seed - b.seed);
+    if (!rs.length) return [];
+    const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
+    return [{
+      dataset: s.dataset, model: 'sketchnet' as const, variant: rs[0].variant, binarization: rs[0].binarization, f: rs[0].f,
+      params: rs[0].params, bxnBytes: rs[0].bxnBytes, floatBytes: rs[0].floatBytes,
+      top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
+      epochs: s.epochs, seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,
+    }];
+  });
+}

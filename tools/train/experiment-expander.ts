@@ -1,0 +1,187 @@
+// The X-Net accuracy experiment (issue 9): sketchnet dense vs grouped convs vs X-Net
+// (expander graphs) at the same D = C_in / f, each float / xnor / dabn, on the fixed
+// seeded QuickDraw-345 split (or MNIST as a sanity check), with the default (v2)
+// recipes. The plan (tools/train/expander-plan.ts): f = 4 with seeds 1, 2 for every
+// variant, f = 2 and 8 with seed 1; dense, f-independent, once per seed. Jobs run as
+// child processes, two at a time by default, as experiment-binarization does.
+//
+//   npm run experiment:expander -- [options]   (--help lists them)
+//
+// --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
+// At width 1 conv2 has 32 inputs, too few for f = 8 in groups of 8: it reads D = 8
+// there (expander.clampDegree) for grouped and X-Net alike; params and .bxn bytes say so.
+// Writes {"rows":[{dataset, model, variant, binarization, f, params, bxnBytes, floatBytes,
+// top1, top1Seeds, top1Std, epochs, seeds, cpu, recipe}], jobs, settings, ...} to --json;
+// a rerun with the same --json and settings skips the finished jobs. floatBytes: the tfjs
+// model as saved (model.json + weights); bxnBytes: tools/export's .bxn (f32 float layers).
+// `node tools/render-readme.mjs` renders the README table, `node tools/plot-expander.mjs`
+// the plot (tools/results/expander.svg).
+// Imports are static so a job has loaded all its code when training starts (a rebuild
+// during a run renames dist's chunks; see experiment-binarization.ts). A long run is best
+// launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
+import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuModel } from '../machine.js';
+import { entryUrl } from '../entries.mjs';
+import { opt, orExit, runScript, UsageError } from '../args.js';
+import { DATASETS, loadDataset } from '../data/index.js';
+import { setupBackend } from './backend.js';
+import { saveModel } from './file-io.js';
+import { sketchNet } from './models.js';
+import { RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
+import { evaluate, train } from './trainer.js';
+import { exportModel } from '../export/export.js';
+import {
+  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
+} from './expander-plan.js';
+
+const o = runScript('npm run experiment:expander -- [options]', {
+  dataset: opt.choice(DATASETS, 'data set (mnist: a sanity check)', 'quickdraw'),
+  variants: opt.choices(EXPANDER_VARIANTS, 'variants', [...EXPANDER_VARIANTS]),
+  binarization: opt.choices(BINARIZATIONS, 'binarizations', [...BINARIZATIONS]),
+  f: opt.ints(`f values, comma-separated (default ${DEFAULT_PLAN.fs.join(',')})`, [], { min: 1 }),
+  'main-f': opt.int(`the f that runs every seed (the others run the first seed; default ${DEFAULT_PLAN.mainF})`),
+  seeds: opt.ints(`seeds, comma-separated (default ${DEFAULT_PLAN.seeds.join(',')}; --quick: 1)`, []),
+  epochs: opt.int(`epochs (default the recipe's, ${RECIPES.float.epochs}; --quick: 2)`),
+  classes: opt.int('classes (default all: QuickDraw 345, MNIST 10; --quick: 20 QuickDraw)', undefined, { min: 2 }),
+  batch: opt.int('batch size', RECIPES.float.batchSize),
+  jobs: opt.int('training processes at a time', 2),
+  out: opt.string('model directory (default a new temporary one)', undefined, { placeholder: 'DIR' }),
+  json: opt.string('write the result to FILE (a rerun with it skips the finished jobs)', undefined, { placeholder: 'FILE' }),
+  quick: opt.flag('20 classes, 2 epochs, seed 1: a smoke run of the whole pipeline'),
+  'last-start': opt.string('start no job after this UTC time HH:MM (a job cut off by the end of a session is lost; the finished ones are kept)', undefined, { placeholder: 'HH:MM' }),
+  job: opt.string('internal: run one job VARIANT:BINARIZATION:F:SEED (F - for dense) and print its result', undefined, { placeholder: 'JOB' }),
+}, process.argv.slice(2).map((a) => (a === '-f' ? '--f' : a))); // help shows one-letter options as -f; --f works too
+const quick = o.quick, dataset = o.dataset;
+const classes = o.classes ?? (quick && dataset === 'quickdraw' ? 20 : undefined);
+const epochs = o.epochs ?? (quick ? 2 : RECIPES.float.epochs);
+const batchSize = o.batch, parallel = o.jobs;
+const fs = o.f.length ? o.f : [...DEFAULT_PLAN.fs];
+const mainF = o['main-f'] ?? (fs.includes(DEFAULT_PLAN.mainF) ? DEFAULT_PLAN.mainF : fs[0]);
+const seeds = o.seeds.length ? o.seeds : quick ? [1] : [...DEFAULT_PLAN.seeds];
+const CLAMP_DEGREE = true;
+
+async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResult> {
+  const info = await setupBackend({ quiet: true });
+  tf.enableProdMode();
+  const recipe = RECIPES[job.binarization];
+  const data = loadDataset(dataset, { classes });
+  const model = sketchNet({
+    ...recipeModelOptions(recipe), variant: job.binarization, classes: data.classes.length, seed: job.seed,
+    ...(job.variant === 'dense' ? {} : { expander: { f: job.f as 2 | 4 | 8, seed: job.seed, kind: job.variant === 'grouped' ? 'grouped' : 'expander', clampDegree: CLAMP_DEGREE } }),
+  });
+  const tag = jobKey(job);
+  const r = await train(model, data, {
+    ...recipeTrainOptions(recipe), epochs, batchSize, seed: job.seed, evalEachEpoch: false,
+    onProgress: (p) => {
+      if (p.phase === 'epoch') console.error(`[${tag}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`);
+    },
+  });
+  const top1 = r.testAcc ?? evaluate(model, data);
+  const floatBytes = await saveModel(model, join(outDir, tag.replaceAll(':', '-')), { bexnet: { dataset, classes: data.classes, seed: job.seed, epochs, recipe: recipe.name } });
+  let bxnBytes: number | null = null;
+  try {
+    bxnBytes = exportModel(model).bytes.byteLength;
+  } catch (e) {
+    console.error(`[${tag}] no .bxn size: ${(e as Error).message}`);
+  }
+  const params = model.countParams();
+  model.dispose();
+  return { ...job, top1, params, bxnBytes, floatBytes, trainImages: data.train.n * r.epochs, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, recipe: recipe.name };
+}
+
+if (o.job !== undefined) {
+  // Child: one job; its result as JSON on the last stdout line.
+  const job = parseJobKey(o.job);
+  if (!job) orExit(() => { throw new UsageError(`--job must be VARIANT:BINARIZATION:F:SEED (F - for dense), got '${o.job}'`); });
+  const res = await runJob(job!, o.out ?? tmpdir());
+  console.log(JSON.stringify(res));
+  process.exit(0);
+}
+
+const plan = orExit(() => {
+  try { return planJobs({ variants: o.variants, binarizations: o.binarization, fs, seeds, mainF }); } catch (e) { throw new UsageError((e as Error).message); }
+});
+// The data set's name as rows record it (quickdraw-345, mnist-10 ...): the class count is known without loading it.
+const datasetName = `${dataset}${classes ? `-${classes}` : dataset === 'quickdraw' ? '-345' : '-10'}`;
+const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-expander-${process.pid}`);
+const self = fileURLToPath(entryUrl('experiment-expander'));
+console.error(`experiment: sketchnet ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
+// Resumable: --json keeps every finished job; a rerun with the same settings skips them.
+const settings: ExpanderSettings = { dataset: datasetName, epochs, batchSize, recipes: o.binarization.map((b) => RECIPES[b].name), clampDegree: CLAMP_DEGREE };
+const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: unknown; jobs?: ExpanderJobResult[]; wallSeconds?: number } : null;
+if (previous?.jobs?.length) {
+  const why = settingsMismatch(previous.settings, settings);
+  if (why) orExit(() => { throw new UsageError(`${o.json}: ${why}; pass another --json to start a new one`); });
+}
+mkdirSync(outDir, { recursive: true });
+const results: ExpanderJobResult[] = previous?.jobs ?? [];
+const queue = pendingJobs(plan, results);
+const total = plan.length;
+if (results.length) console.error(`resuming: ${results.length} job(s) already in ${o.json}, ${queue.length} to run`);
+const t0 = performance.now();
+const earlierWall = previous?.wallSeconds ?? 0;
+const cpu = cpuModel();
+
+function spawnJob(job: ExpanderJob): Promise<ExpanderJobResult> {
+  const args = [self, '--job', jobKey(job), '--dataset', dataset, ...(classes ? ['--classes', String(classes)] : []), '--out', outDir, '--epochs', String(epochs), '--batch', String(batchSize)];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`job ${jobKey(job)} exited with ${code}`));
+      try { resolve(JSON.parse(last)); } catch { reject(new Error(`job ${jobKey(job)}: no result`)); }
+    });
+  });
+}
+
+function summary() {
+  const wall = earlierWall + (performance.now() - t0) / 1000;
+  const trainImages = results.reduce((s, r) => s + r.trainImages, 0);
+  return {
+    rows: summarizeRows(plan, results, { dataset: datasetName, epochs, cpu }), settings, jobs: results,
+    trainImagesPerSec: +(trainImages / wall).toFixed(1),
+    backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`, cpu,
+    batchSize, wallSeconds: +wall.toFixed(0),
+    command: `npm run experiment:expander -- ${process.argv.slice(2).join(' ')}`.trim(),
+  };
+}
+function save() {
+  if (o.json === undefined) return;
+  writeFileSync(o.json + '.tmp', JSON.stringify(summary(), null, 2) + '\n');
+  renameSync(o.json + '.tmp', o.json); // never a half-written results file
+}
+
+// --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
+const lastStart = (() => {
+  if (o['last-start'] === undefined) return Infinity;
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(o['last-start']);
+  if (!m) return orExit(() => { throw new UsageError(`--last-start must be HH:MM (UTC), got '${o['last-start']}'`); });
+  const t = new Date(); t.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+  return t.getTime() < Date.now() ? t.getTime() + 86_400_000 : t.getTime();
+})();
+
+async function worker() {
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    if (Date.now() > lastStart) { console.error(`--last-start ${o['last-start']} passed: not starting ${jobKey(next)}`); queue.length = 0; break; }
+    const r = await spawnJob(next);
+    results.push(r);
+    save();
+    console.error(`done ${results.length}/${total}: ${jobKey(r)} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+const out = summary();
+console.log('| variant | binarization | f | params | top-1 mean | per seed | std | tfjs bytes | .bxn bytes |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of out.rows) console.log(`| ${r.variant} | ${r.binarization} | ${r.f ?? '-'} | ${r.params} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} |`);
+console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
+save();
+process.exit(0);
