@@ -99,6 +99,7 @@ TABLES.expander = (data) => {
   if (first) out.push('', `${first.dataset}, ${first.epochs} epochs, recipes ${[...new Set(data.rows.map((r) => r.recipe))].join(' / ')}; ${data.cpu ?? first.cpu}${data.wallSeconds ? `, ${fmt(data.wallSeconds / 60, 0)} min wall time` : ''}. Grouped and X-Net read the same D = C_in/f channels per output (equal parameters); conv2 reads 8 of its 32 at f = 8.`);
   return out.join('\n');
 };
+TABLES.expander_mnist = (data) => TABLES.expander(data);
 
 // Smoke runs of the example model in each runtime (targets/run-all.mjs), relative to Node.
 TABLES.runtimes = (data) => {
