@@ -2,7 +2,7 @@
 // set of options plans, what a rerun skips, the rows, the README table and the plot.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import {
   BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
   type ExpanderJob, type ExpanderJobResult, type PlanOptions,
 } from '../tools/train/expander-plan';
+import { lastStartDeadline, writeResultsAtomic } from '../tools/train/experiment-common';
 import { renderTable } from '../tools/render-readme.mjs';
 import { expanderSvg } from '../tools/plot-expander.mjs';
 
@@ -138,5 +139,24 @@ describe('experiment:expander README table and plot', () => {
     expect(readFileSync(join(dir, 'r.svg'), 'utf8')).toBe(expanderSvg(data));
     execFileSync(process.execPath, [script, join(dir, 'missing.json'), '--out', join(dir, 'm.svg')], { stdio: 'pipe' });
     expect(existsSync(join(dir, 'm.svg'))).toBe(false);
+  });
+});
+
+describe('experiment-common', () => {
+  it('--last-start is the next UTC occurrence of HH:MM: later today, or tomorrow once it has passed', () => {
+    const now = Date.UTC(2026, 11, 4, 9, 30);
+    expect(lastStartDeadline('10:05', now)).toBe(Date.UTC(2026, 11, 4, 10, 5));
+    expect(lastStartDeadline('09:00', now)).toBe(Date.UTC(2026, 11, 5, 9, 0));
+    expect(lastStartDeadline(undefined, now)).toBe(Infinity);
+  });
+  it('writes the results file whole, with no temporary file left', () => {
+    const d = mkdtempSync(join(tmpdir(), 'bexnet-results-'));
+    try {
+      writeResultsAtomic(join(d, 'r.json'), { rows: [{ top1: 0.5 }] });
+      expect(JSON.parse(readFileSync(join(d, 'r.json'), 'utf8'))).toEqual({ rows: [{ top1: 0.5 }] });
+      expect(readdirSync(d)).toEqual(['r.json']);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

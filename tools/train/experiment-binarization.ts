@@ -27,7 +27,8 @@
 // is best launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { lastStartDeadline, writeResultsAtomic } from './experiment-common.js';
 import { cpuModel } from '../machine.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,18 +186,11 @@ function summary() {
 }
 function save() {
   if (o.json === undefined) return;
-  writeFileSync(o.json + '.tmp', JSON.stringify(summary(), null, 2) + '\n');
-  renameSync(o.json + '.tmp', o.json); // never a half-written results file
+  writeResultsAtomic(o.json, summary());
 }
 
 // --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
-const lastStart = (() => {
-  if (o['last-start'] === undefined) return Infinity;
-  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(o['last-start']);
-  if (!m) return orExit(() => { throw new UsageError(`--last-start must be HH:MM (UTC), got '${o['last-start']}'`); });
-  const t = new Date(); t.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
-  return t.getTime() < Date.now() ? t.getTime() + 86_400_000 : t.getTime();
-})();
+const lastStart = lastStartDeadline(o['last-start']);
 
 async function worker() {
   for (let next = queue.shift(); next; next = queue.shift()) {

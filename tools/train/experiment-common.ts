@@ -1,0 +1,19 @@
+// What the long experiments (experiment-binarization.ts, experiment-expander.ts) share:
+// the results file written whole or not at all, and the --last-start deadline.
+import { renameSync, writeFileSync } from 'node:fs';
+import { orExit, UsageError } from '../args.js';
+
+/** Writes `data` as JSON to `file` through a temporary file, so a results file is never half-written. */
+export function writeResultsAtomic(file: string, data: unknown): void {
+  writeFileSync(file + '.tmp', JSON.stringify(data, null, 2) + '\n');
+  renameSync(file + '.tmp', file);
+}
+
+/** --last-start HH:MM (UTC) as the epoch ms of its next occurrence; Infinity when not given. */
+export function lastStartDeadline(value: string | undefined, now = Date.now()): number {
+  if (value === undefined) return Infinity;
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
+  if (!m) return orExit(() => { throw new UsageError(`--last-start must be HH:MM (UTC), got '${value}'`); });
+  const t = new Date(now); t.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+  return t.getTime() < now ? t.getTime() + 86_400_000 : t.getTime();
+}
