@@ -26,7 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GENERATOR_GROUPED, GENERATOR_XOSHIRO_FY, layerChannelTable, layerGraphError, type LayerGraph } from '../../sdk/expander.js';
 import { centreAndClampJS, DEFAULT_WEIGHT_GRAD, quantizeWeights, type Quantizer, type WeightGrad } from './quantizers.js';
-import { binaryExportOf, checkQuantizer, checkWeightGrad, pair, samePads, type BinaryExport, type BinaryLayerArgs } from './layers.js';
+import { binaryExportOf, checkQuantizer, checkWeightGrad, convOutputShape, padPlusOne, pair, type BinaryExport, type BinaryLayerArgs } from './layers.js';
 
 /** The graph every X-layer uses (FORMAT.md §10): generator 1, balanced, groups of 8 inputs and 8 outputs. */
 export const X_GRAPH = Object.freeze({ generator: GENERATOR_XOSHIRO_FY, balanced: true, inGroup: 8, outGroup: 8 });
@@ -249,28 +249,16 @@ export class ExpanderConv2D extends ExpanderLayer {
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      let x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      let pad: 'same' | 'valid' = this.padding;
-      if (this.binaryInput && this.padding === 'same') {
-        // ±1 inputs pad with +1 (ARCHITECTURE.md), as BinaryConv2D does.
-        const [t, b] = samePads(x.shape[1], this.kernelSize[0], this.strides[0]);
-        const [l, r] = samePads(x.shape[2], this.kernelSize[1], this.strides[1]);
-        if (t + b + l + r > 0) x = tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], 1);
-        pad = 'valid';
-      }
-      let y: tf.Tensor = tf.conv2d(x, this.maskedKernel() as tf.Tensor4D, this.strides, pad);
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const [xp, pad] = padPlusOne(x, this.binaryInput, this.padding, this.kernelSize, this.strides);
+      let y: tf.Tensor = tf.conv2d(xp, this.maskedKernel() as tf.Tensor4D, this.strides, pad);
       if (this.bias) y = tf.add(y, this.bias.read());
       return y;
     });
   }
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const out = (n: number | null, i: 0 | 1) => {
-      if (n == null) return null;
-      return this.padding === 'same' ? Math.ceil(n / this.strides[i]) : Math.floor((n - this.kernelSize[i]) / this.strides[i]) + 1;
-    };
-    return [s[0], out(s[1], 0), out(s[2], 1), this.filters];
+    return convOutputShape(inputShape, this.padding, this.kernelSize, this.strides, this.filters);
   }
 
   getConfig(): tf.serialization.ConfigDict {

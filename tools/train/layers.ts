@@ -57,6 +57,27 @@ export function samePads(inSize: number, k: number, s: number): [number, number]
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
+/**
+ * ±1 inputs of a 'same' conv padded with +1 (ARCHITECTURE.md), so the conv itself runs
+ * 'valid'; other inputs and paddings pass through. Shared by BinaryConv2D and ExpanderConv2D.
+ */
+export function padPlusOne(x: tf.Tensor4D, binaryInput: boolean, padding: 'same' | 'valid', kernelSize: [number, number], strides: [number, number]): [tf.Tensor4D, 'same' | 'valid'] {
+  if (!binaryInput || padding !== 'same') return [x, padding];
+  const [t, b] = samePads(x.shape[1], kernelSize[0], strides[0]);
+  const [l, r] = samePads(x.shape[2], kernelSize[1], strides[1]);
+  return [t + b + l + r > 0 ? tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], 1) : x, 'valid'];
+}
+
+/** A 2-D conv layer's output shape (NHWC), as tf.conv2d computes it. */
+export function convOutputShape(inputShape: tf.Shape | tf.Shape[], padding: 'same' | 'valid', kernelSize: [number, number], strides: [number, number], filters: number): tf.Shape {
+  const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+  const out = (n: number | null, i: 0 | 1) => {
+    if (n == null) return null;
+    return padding === 'same' ? Math.ceil(n / strides[i]) : Math.floor((n - kernelSize[i]) / strides[i]) + 1;
+  };
+  return [s[0], out(s[1], 0), out(s[2], 1), filters];
+}
+
 export interface SignActivationArgs { name?: string; trainable?: boolean; inputShape?: number[] }
 
 /** x -> where(x >= 0, +1, -1); gradient dy * 1{|x| < 1}. */
@@ -204,36 +225,19 @@ export class BinaryConv2D extends BinaryBase {
   }
 
   /** Explicit [top, bottom, left, right] padding for an input of h x w. */
-  pads(h: number, w: number): [number, number, number, number] {
-    if (this.padding === 'valid') return [0, 0, 0, 0];
-    const [t, b] = samePads(h, this.kernelSize[0], this.strides[0]);
-    const [l, r] = samePads(w, this.kernelSize[1], this.strides[1]);
-    return [t, b, l, r];
-  }
-
   call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
-      let x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const wq = this.binarizedKernel() as tf.Tensor4D;
-      let pad: 'same' | 'valid' = this.padding;
-      if (this.binaryInput && this.padding === 'same') {
-        const [t, b, l, r] = this.pads(x.shape[1], x.shape[2]);
-        if (t + b + l + r > 0) x = tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], 1);
-        pad = 'valid';
-      }
-      let y: tf.Tensor = tf.conv2d(x, wq, this.strides, pad);
+      const [xp, pad] = padPlusOne(x, this.binaryInput, this.padding, this.kernelSize, this.strides);
+      let y: tf.Tensor = tf.conv2d(xp, wq, this.strides, pad);
       if (this.bias) y = tf.add(y, this.bias.read());
       return y;
     });
   }
 
   computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const out = (n: number | null, i: 0 | 1) => {
-      if (n == null) return null;
-      return this.padding === 'same' ? Math.ceil(n / this.strides[i]) : Math.floor((n - this.kernelSize[i]) / this.strides[i]) + 1;
-    };
-    return [s[0], out(s[1], 0), out(s[2], 1), this.filters];
+    return convOutputShape(inputShape, this.padding, this.kernelSize, this.strides, this.filters);
   }
 
   protected binaryInputFlag() { return this.binaryInput; }
