@@ -151,7 +151,9 @@ export function conv2dPanelsF32(input: usize, h: i32, w: i32, c: i32, weights: u
  * weights with per-channel scales (W = i8: each panel row of 8 bytes is widened to
  * two f32x4 in registers, y = bias + scale·Σx·q). One source, so both get the same tiling.
  * Computes output channels [coBegin, coEnd) (coBegin a multiple of 8) of an output with
- * `outC` channels per pixel: X-convs run it once per output block on gathered inputs.
+ * `outC` channels per pixel, from the panels at `weights` (the first is channel coBegin's;
+ * bias and scales are indexed by channel): X-convs run it once per output block on
+ * gathered inputs, conv2dBinaryWeights once per decoded panel.
  * The caller zeroes bit-output padding (zeroBitPadding).
  */
 // @ts-ignore: decorator
@@ -187,7 +189,7 @@ export function conv2dPanelsF32(input: usize, h: i32, w: i32, c: i32, weights: u
   const pEnd = min(pixels, pb + block);
   const blockX = pb % outW, blockAt = windowAt(win, rowStride, stride, c, outW, pb);
   for (let co = coBegin; co < coEnd; co += 8) {
-    const panel = weights + <usize>(co >> 3) * panelBytes;
+    const panel = weights + <usize>((co - coBegin) >> 3) * panelBytes;
     const n = min(8, coEnd - co);
     const byteMask = (1 << n) - 1; // bit outputs: this panel's real channels
     const b0 = n >= 4 ? v128.load(bias + (<usize>co << 2)) : loadF32Lanes(bias + (<usize>co << 2), n);
@@ -404,9 +406,7 @@ export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits:
       v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, lo), zero), one));
       v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, hi), zero), one), 16);
     }
-    // conv2dPanels finds panel co/8 at weights + (co/8)·panelBytes: point `weights` that far
-    // before the one decoded panel (wasm32 addresses wrap, so the sum lands on it).
-    conv2dPanelsF32(win, winH, winW, c, panel - <usize>(co >> 3) * panelBytes, zeros, co, min(cout, co + 8), cout,
+    conv2dPanelsF32(win, winH, winW, c, panel, zeros, co, min(cout, co + 8), cout,
       kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
   }
   const two = f32x4.splat(2);

@@ -102,11 +102,12 @@ export function xconv2d(input: usize, h: i32, w: i32, c: i32, groups: usize, inG
   if (!ASC_FEATURE_SIMD) { xconv2dReference(input, h, w, c, groups, inGroup, d, weights, bias, cout, kh, kw, stride, padTop, padLeft, outH, outW, flags, output, scratch); return; }
   const hp = windowRows(kh, stride, outH), wp = windowRows(kw, stride, outW);
   const perBlock = d / inGroup;
+  const panelBytes = <usize>(kh * kw * d) << 5; // one panel: kh·kw·D rows of 8 f32
   zeroBitPadding(output, cout, outH * outW, flags);
   for (let co = 0; co < cout; co += BLOCK) {
     gatherWindowF32(input, h, w, c, groups + (<usize>((co >> 3) * perBlock) << 2), inGroup, d, hp, wp, padTop, padLeft, scratch);
     // The window is already padded, so conv2dPanels reads it in place (no scratch of its own).
-    conv2dPanelsF32(scratch, hp, wp, d, weights, bias, co, min(cout, co + BLOCK), cout, kh, kw, stride, 0, 0, outH, outW, flags, output, 0);
+    conv2dPanelsF32(scratch, hp, wp, d, weights + <usize>(co >> 3) * panelBytes, bias, co, min(cout, co + BLOCK), cout, kh, kw, stride, 0, 0, outH, outW, flags, output, 0);
   }
 }
 
@@ -480,7 +481,6 @@ export function xbconv2d(input: usize, h: i32, w: i32, c: i32, groups: usize, in
   const counts = patch + <usize>kx + 16;
   const outCw = wordsFor(cout), pixelBytes = <usize>outCw << 2;
   const bitsOut = (flags & FLAG_BITS_OUT) != 0, relu = (flags & FLAG_RELU) != 0, needSumX = (flags & FLAG_SUM_X) != 0;
-  const simd = ASC_FEATURE_SIMD;
   zeroBitPadding(output, cout, outH * outW, flags);
   for (let co = 0; co < cout; co += BLOCK) {
     gatherImageBits(input, h, w, cw, groups + (<usize>((co >> 3) * perBlock) << 2), inGroup, d, hp, wp, padTop, padLeft, image);
@@ -492,7 +492,7 @@ export function xbconv2d(input: usize, h: i32, w: i32, c: i32, groups: usize, in
         const at = image + <usize>((oy * stride * wp + ox * stride) * gb);
         for (let ky = 0; ky < kh; ky++) copyOver(patch + <usize>(ky * rowBytes), at + <usize>(ky * wp * gb), rowBytes);
         for (let i = used; i < kx; i += 4) store<u32>(patch + <usize>i, 0, 0, 1);
-        const sumX: f32 = needSumX ? <f32>(n - 2 * popcntPatch(patch, kpad, simd)) : 0;
+        const sumX: f32 = needSumX ? <f32>(n - 2 * popcntPatch(patch, kpad, false)) : 0;
         const pos = oy * outW + ox;
         const outF = output + ((<usize>pos * cout + co) << 2);
         let bits: u32 = 0;
@@ -506,7 +506,7 @@ export function xbconv2d(input: usize, h: i32, w: i32, c: i32, groups: usize, in
           }
         }
         for (; j < nb; j++) {
-          const pc = popcntXor1(patch, f0 + <usize>j * fstride, kpad, simd);
+          const pc = popcntXor1(patch, f0 + <usize>j * fstride, kpad, false);
           const y = transform1(transform, cout, co + j, sumX, <f32>(n - 2 * pc));
           if (bitsOut) { if (y < 0) bits |= <u32>1 << j; }
           else store<f32>(outF + (<usize>j << 2), relu ? relu1(y) : y);
