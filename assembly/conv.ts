@@ -384,41 +384,61 @@ export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits:
   const zeros = sums + (<usize>roundUp(pixels, 4) << 2);
   const panel = zeros + (<usize>roundUp(cout, 8) << 2);
   memory.fill(zeros, 0, <usize>roundUp(cout, 8) << 2);
-  const rowK = kw * c, k = kh * rowK;
+  const k = kh * kw * c;
   const ow = (cout + 31) >> 5;
   const relu = (flags & FLAG_RELU) != 0;
   // Σx of every window, once: shared by all output channels.
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      let s: f32 = 0;
-      for (let ky = 0; ky < kh; ky++) {
-        const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
-        for (let j = 0; j < rowK; j++) s += load<f32>(x0 + (<usize>j << 2));
-      }
-      store<f32>(sums + (<usize>(oy * outW + ox) << 2), s);
-    }
-  }
-  const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128), one = f32x4.splat(1), zero = i32x4.splat(0);
-  const panelBytes = <usize>k << 5;
+  windowSums(win, rowStride, c, kh, kw, stride, outH, outW, sums);
   for (let co = 0; co < cout; co += 8) {
-    for (let r = 0; r < k; r++) {
-      const bits = i32x4.splat(weightByte(wbits, ow, r, co));
-      v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, lo), zero), one));
-      v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, hi), zero), one), 16);
-    }
+    // Outputs co..co+7 of row r are byte co/8 of the row's words (little-endian).
+    decodeBitPanel(wbits + <usize>(co >> 3), ow << 2, k, panel);
     conv2dPanelsF32(win, winH, winW, c, panel, zeros, co, min(cout, co + 8), cout,
       kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
   }
+  binaryWeightsTransform(output, sums, transform, cout, 0, cout, pixels, relu);
+}
+
+/** Σx of every window: rows of kw·C floats, rowStride floats apart (a padded or gathered window). */
+export function windowSums(win: usize, rowStride: i32, c: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, sums: usize): void {
+  const rowK = kw * c;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      let acc = f32x4.splat(0);
+      let s: f32 = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        const x0 = win + ((<usize>(oy * stride + ky) * rowStride + <usize>(ox * stride * c)) << 2);
+        let j = 0;
+        for (; j + 4 <= rowK; j += 4) acc = f32x4.add(acc, v128.load(x0 + (<usize>j << 2)));
+        for (; j < rowK; j++) s += load<f32>(x0 + (<usize>j << 2));
+      }
+      s += f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+      store<f32>(sums + (<usize>(oy * outW + ox) << 2), s);
+    }
+  }
+}
+
+/** One byte of 8 outputs' weight bits per row, at src + r·step → a 0/1 f32 panel [rows, 8] (1 = the lower level). */
+export function decodeBitPanel(src: usize, step: i32, rows: i32, panel: usize): void {
+  const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128), one = f32x4.splat(1), zero = i32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const bits = i32x4.splat(<i32>load<u8>(src + <usize>r * <usize>step));
+    v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, lo), zero), one));
+    v128.store(panel + (<usize>r << 5), v128.and(i32x4.ne(v128.and(bits, hi), zero), one), 16);
+  }
+}
+
+/** y = transform(sumX, sumX − 2·negSum) in place over outputs coBegin..coEnd−1 of every pixel (negSum in output). */
+export function binaryWeightsTransform(output: usize, sums: usize, transform: usize, cout: i32, coBegin: i32, coEnd: i32, pixels: i32, relu: bool): void {
   const two = f32x4.splat(2);
   for (let p = 0; p < pixels; p++) {
     const out = output + (<usize>(p * cout) << 2);
     const sx = load<f32>(sums + (<usize>p << 2)), s = f32x4.splat(sx);
-    let o = 0;
-    for (; o + 4 <= cout; o += 4) {
+    let o = coBegin;
+    for (; o + 4 <= coEnd; o += 4) {
       const y = transform4(transform, cout, o, s, f32x4.sub(s, f32x4.mul(two, v128.load(out + (<usize>o << 2)))));
       v128.store(out + (<usize>o << 2), relu ? relu4(y) : y);
     }
-    for (; o < cout; o++) {
+    for (; o < coEnd; o++) {
       const y = transform1(transform, cout, o, sx, sx - 2 * load<f32>(out + (<usize>o << 2)));
       store<f32>(out + (<usize>o << 2), relu ? relu1(y) : y);
     }

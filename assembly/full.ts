@@ -11,4 +11,4 @@ export {
   maxPool2dReference, maxPool2dBitsReference, maxPool2dBitsFlipReference, avgPool2dReference, globalAvgPoolReference,
 } from "./pool";
 export { scaleShiftReference } from "./elementwise";
-export { xconv2dReference, xdenseReference, xbconv2dReference } from "./xconv";
+export { xconv2dReference, xdenseReference, xconv2dBinaryWeightsReference, xbconv2dReference } from "./xconv";

@@ -11,7 +11,9 @@ export {
 export { depthwiseConv2d, depthwiseConv2dScratchBytes, depthwiseConv2dInt8 } from "./depthwise";
 export { maxPool2d, maxPool2dBits, maxPool2dBitsFlip, avgPool2d, globalAvgPool } from "./pool";
 export { scaleShift, relu, softmax } from "./elementwise";
-export { xconv2d, xconv2dScratchBytes, xdense, xbconv2d, xbconv2dScratchBytes, xbconv2dPackedBytes, xbconv2dPackWeights } from "./xconv";
+export {
+  xconv2d, xconv2dScratchBytes, xdense, xconv2dBinaryWeights, xconv2dBinaryWeightsScratchBytes, xbconv2d, xbconv2dScratchBytes, xbconv2dPackedBytes, xbconv2dPackWeights,
+} from "./xconv";
 
 /** First byte of linear memory the sdk may use; below it is the kernels' static data. */
 export function heapBase(): usize {

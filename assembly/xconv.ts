@@ -8,7 +8,7 @@
 // `groups` is the i32 table [ceil(Cout/8), D/inGroup] of input-group indices, built at
 // load from the graph record (sdk/expander.ts, layerGroupTable).
 import { roundUp, wordsFor, widenU8, hsumI32x4, U8_ACC_STEPS } from "./common";
-import { conv2dPanelsF32, zeroBitPadding } from "./conv";
+import { conv2dPanelsF32, zeroBitPadding, windowSums, decodeBitPanel, binaryWeightsTransform } from "./conv";
 import { popcntPatch, popcntXor1, popcntXor4I64, csaCarry, hsResidue } from "./bconv";
 import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT, FLAG_SUM_X } from "./transform";
 
@@ -120,6 +120,75 @@ export function xdense(input: usize, k: i32, groups: usize, inGroup: i32, d: i32
 export function xdenseReference(input: usize, k: i32, groups: usize, inGroup: i32, d: i32, weights: usize, bias: usize, n: i32,
   flags: i32, output: usize, scratch: usize): void {
   xconv2dReference(input, 1, 1, k, groups, inGroup, d, weights, bias, n, 1, 1, 1, 0, 0, 1, 1, flags, output, scratch);
+}
+
+// ---------------------------------------------------------------------------
+// Binary weights on float inputs (the X form of conv2dBinaryWeights): weights are the
+// bytes [ceil(Cout/8), kh, kw, D], bit i of byte r of block b set where output 8b+i's
+// weight at row r is the lower level; y = transform(sumX, sumX − 2·negSum) with sumX and
+// negSum over the block's D gathered channels (so sumX is per block, not per pixel).
+
+export function xconv2dBinaryWeightsReference(input: usize, h: i32, w: i32, c: i32, groups: usize, inGroup: i32, d: i32,
+  wbytes: usize, cout: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  const perBlock = d / inGroup, rows = kh * kw * d;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let o = 0; o < cout; o++) {
+        const b = o >> 3;
+        let sumX: f32 = 0, negSum: f32 = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * stride - padTop + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * stride - padLeft + kx;
+            if (ix < 0 || ix >= w) continue;
+            for (let k = 0; k < d; k++) {
+              const x = load<f32>(input + ((<usize>(iy * w + ix) * c + blockChannel(groups, perBlock, inGroup, b, k)) << 2));
+              sumX += x;
+              if ((load<u8>(wbytes + <usize>(b * rows + (ky * kw + kx) * d + k)) >> (o & 7)) & 1) negSum += x;
+            }
+          }
+        }
+        const y = transform1(transform, cout, o, sumX, sumX - 2 * negSum);
+        store<f32>(output + ((<usize>(oy * outW + ox) * cout + o) << 2), flags & FLAG_RELU ? relu1(y) : y);
+      }
+    }
+  }
+}
+
+export function xconv2dBinaryWeightsScratchBytes(d: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
+  // The gathered window, Σx of every window of the block, a zero bias, one decoded panel [kh·kw·D, 8] f32.
+  return xconv2dScratchBytes(d, kh, kw, stride, outH, outW, cout) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * d * 32;
+}
+
+/**
+ * SIMD: per block of 8 outputs, gather its D channels (as xconv2d), sum every window,
+ * decode the block's bits once into a 0/1 panel so negSum runs on conv2d's tiled panel
+ * loop, then transform the block's 8 columns in place. Preconditions as xconv2d.
+ */
+export function xconv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, groups: usize, inGroup: i32, d: i32,
+  wbytes: usize, cout: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
+  transform: usize, flags: i32, output: usize, scratch: usize): void {
+  assert(c > 0 && d > 0 && inGroup > 0 && d % inGroup == 0 && cout > 0 && kh > 0 && kw > 0 && stride > 0 && outH > 0 && outW > 0, "xconv2dBinaryWeights: sizes");
+  if (!ASC_FEATURE_SIMD) {
+    xconv2dBinaryWeightsReference(input, h, w, c, groups, inGroup, d, wbytes, cout, kh, kw, stride, padTop, padLeft, outH, outW, transform, flags, output, scratch);
+    return;
+  }
+  const hp = windowRows(kh, stride, outH), wp = windowRows(kw, stride, outW);
+  const perBlock = d / inGroup, rows = kh * kw * d, pixels = outH * outW;
+  const sums = scratch + <usize>xconv2dScratchBytes(d, kh, kw, stride, outH, outW, cout);
+  const zeros = sums + (<usize>roundUp(pixels, 4) << 2);
+  const panel = zeros + (<usize>roundUp(cout, 8) << 2);
+  memory.fill(zeros, 0, <usize>roundUp(cout, 8) << 2);
+  for (let co = 0; co < cout; co += BLOCK) {
+    gatherWindowF32(input, h, w, c, groups + (<usize>((co >> 3) * perBlock) << 2), inGroup, d, hp, wp, padTop, padLeft, scratch);
+    windowSums(scratch, wp * d, d, kh, kw, stride, outH, outW, sums);
+    decodeBitPanel(wbytes + <usize>((co >> 3) * rows), 1, rows, panel);
+    const end = min(cout, co + BLOCK);
+    conv2dPanelsF32(scratch, hp, wp, d, panel, zeros, co, end, cout, kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
+    binaryWeightsTransform(output, sums, transform, cout, co, end, pixels, (flags & FLAG_RELU) != 0);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -98,6 +98,20 @@ export function packXBinaryFilters(w: ArrayLike<number>, kh: number, kw: number,
 }
 
 /**
+ * Binary weights for float inputs on an X graph (xconv2dBinaryWeights): `w` compact
+ * [kh, kw, D, Cout] → bytes [ceil(Cout/8), kh·kw·D] (one byte per row of a block of 8
+ * outputs, bit o & 7 set where output o's weight is the lower level, w < 0), zero to a whole word.
+ */
+export function packXBinaryWeightsByBlock(w: ArrayLike<number>, kh: number, kw: number, d: number, cout: number): Uint8Array {
+  const rows = kh * kw * d;
+  const out = new Uint8Array(roundUp(Math.ceil(cout / 8) * rows, 4));
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < cout; o++) if (w[r * cout + o] < 0) out[(o >>> 3) * rows + r] |= 1 << (o & 7);
+  }
+  return out;
+}
+
+/**
  * Binary weights for float inputs (conv2dBinaryWeights): [kh, kw, C, ceil(Cout/32)]
  * words, bit o set where the weight of output o is the lower level (w < 0).
  */

@@ -13,7 +13,7 @@ export type OpName =
   | 'packSigns' | 'packSignsAffine' | 'unpackSigns'
   | 'maxPool2d' | 'maxPool2dBits' | 'maxPool2dBitsFlip' | 'avgPool2d' | 'globalAvgPool'
   | 'scaleShift' | 'relu' | 'softmax' | 'flatten'
-  | 'xconv2d' | 'xdense' | 'xbconv2d';
+  | 'xconv2d' | 'xdense' | 'xbconv2d' | 'xconv2dBinaryWeights';
 
 /**
  * Which per-channel axis an int8 tensor in this slot is quantized along: 'panels' =
@@ -129,6 +129,9 @@ const windowRows = (k: number, stride: number, out: number) => (out - 1) * strid
 const paddedWindowBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number) =>
   windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * c * 4;
 /** assembly/bconv.ts bconv2dScratchBytes: the gathered patch, then up to 16 i32 counts. */
+/** conv2dBinaryWeights (and its X form, C = D): the padded window, Σx of every window, a zero bias, one decoded panel (assembly/conv.ts). */
+const binaryWeightsScratchBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number, cout: number) =>
+  paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * c * 32;
 const bconvScratchBytes = (c: number, kh: number, kw: number) => patchWords(c, kh, kw) * 4 + 64;
 
 /** Flag 4 only when some A[o] ≠ 0: XNOR layers skip the Σx popcount. */
@@ -343,6 +346,48 @@ const xbconv2d: OpDescriptor = {
   },
 };
 
+/**
+ * xconv2dBinaryWeights: conv2dBinaryWeights on an X graph (float inputs, α/β binary
+ * weights), e.g. a binary-weight X head on float features. Weights are bytes
+ * [ceil(N/8), kh, kw, D]: one byte per row of each block of 8 outputs.
+ */
+const xconv2dBinaryWeights: OpDescriptor = {
+  name: 'xconv2dBinaryWeights', code: 67, input: 'f32',
+  attributes: { window: true, outChannels: true, relu: true, bitsOut: false, graph: true },
+  tensors: binaryFilters,
+  infer(x, a, mismatch) {
+    const D = checkGraph(x, a, mismatch, x.c, false).degree, N = a.outChannels;
+    const output = windowed(x, a, N, 'f32');
+    return { output, macs: pixels(output) * N * a.kh * a.kw * D, tensors: { weights: Math.ceil(Math.ceil(N / 8) * a.kh * a.kw * D / 4), transform: 3 * N } };
+  },
+  params: (l) => l.kh * l.kw * l.graph!.degree * l.outChannels + 3 * l.outChannels,
+  scratch: {
+    export: 'xconv2dBinaryWeightsScratchBytes',
+    args: (l) => [l.graph!.degree, l.kh, l.kw, l.stride, l.output.h, l.output.w, l.outChannels],
+    bytes: binaryWeightsScratchBytes, // over the gathered window of D channels
+  },
+  kernels: ['xconv2dBinaryWeights', 'xconv2dBinaryWeightsScratchBytes'],
+  inPlace: false, repack: null,
+  contents: {
+    role: 'weights',
+    key: (l) => `${l.graph!.degree}:${l.kh}x${l.kw}:${l.outChannels}`,
+    check(word, l) {
+      // Bits of outputs past N in the last block, and the bytes after the last block, are zero.
+      const rows = l.kh * l.kw * l.graph!.degree, blocks = Math.ceil(l.outChannels / 8), used = l.outChannels % 8;
+      const byte = (i: number) => (word(i >>> 2) >>> (8 * (i & 3))) & 0xff;
+      if (used) for (let r = 0; r < rows; r++) if (byte((blocks - 1) * rows + r) >>> used) return `row ${r} of the last block sets bits of outputs past ${l.outChannels}`;
+      for (let i = blocks * rows; i < roundUp(blocks * rows, 4); i++) if (byte(i)) return `padding byte ${i} is not zero`;
+      return null;
+    },
+  },
+  step(l, a) {
+    const { input: x, output: y, kh, kw, stride, padTop, padLeft, outChannels: N } = l, { inGroup, degree: D } = l.graph!;
+    const f = a.kernel('xconv2dBinaryWeights'), w = a.tensor('weights'), tr = a.tensor('transform'), groups = a.graph;
+    const flags = l.relu ? 1 : 0, { input, output, scratch } = a;
+    return () => f(input, x.h, x.w, x.c, groups, inGroup, D, w, N, kh, kw, stride, padTop, padLeft, y.h, y.w, tr, flags, output, scratch);
+  },
+};
+
 // ---- the registry ----
 
 /** Every op, in code order. */
@@ -384,8 +429,7 @@ export const OPS: readonly OpDescriptor[] = [
     params: (l) => l.kh * l.kw * l.input.c * l.outChannels + 3 * l.outChannels,
     scratch: {
       export: 'conv2dBinaryWeightsScratchBytes', args: windowArgs,
-      // The padded window, Σx of every window, a zero bias, one decoded panel (assembly/conv.ts).
-      bytes: (c, kh, kw, stride, outH, outW, cout) => paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * c * 32,
+      bytes: binaryWeightsScratchBytes,
     },
     kernels: ['conv2dBinaryWeights', 'conv2dBinaryWeightsScratchBytes'],
     inPlace: false, repack: null,
@@ -516,6 +560,7 @@ export const OPS: readonly OpDescriptor[] = [
   floatX('xconv2d', 64),
   floatX('xdense', 65),
   xbconv2d,
+  xconv2dBinaryWeights,
 ];
 
 export const OP_BY_NAME: ReadonlyMap<OpName, OpDescriptor> = new Map(OPS.map((op) => [op.name, op]));

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../tools/train/backend';
 import { sketchNet, type ModelOptions, type Variant } from '../tools/train/models';
 import { train } from '../tools/train/trainer';
-import { loadQuickdraw } from '../tools/data/quickdraw';
+import { loadQuickdraw, quickdrawCategories } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
 import { ExpanderDense, type ExpanderLayer } from '../tools/train/expander-layers';
 import { SignActivation } from '../tools/train/layers';
@@ -74,6 +74,36 @@ describe('X sketchnet: export → XGRF + X ops → sdk agrees with tfjs', () => 
   it('D must be a multiple of 8: f = 8 at width 1 is an error naming conv2', () => {
     expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 8, seed: 1 } })).toThrow(/'conv2'.*D 4 must be a multiple of inGroup 8/);
     expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 3 as never, seed: 1 } })).toThrow(/expander.f/);
+  });
+});
+
+describe('binary X-convs on float inputs (xconv2dBinaryWeights): hybrid layers and a binary-weight X head', () => {
+  it('dabn f=4: conv3 and the X head read float inputs; sdk agrees with tfjs', async () => {
+    const model = sketchNet({ variant: 'dabn', classes: data.classes.length, width: 1, seed: 6, lastLayer: 'binary', floatInputs: ['conv3', 'conv6'], expander: { f: 4, seed: 11, head: true } });
+    await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 6, maxSteps: 4, evalEachEpoch: false });
+    const { bytes } = exportModel(model, { labels: data.classes });
+    const file = readBxn(bytes);
+    const x = file.layers.filter((l) => l.graph);
+    expect(x.map((l) => l.op)).toEqual(['xbconv2d', 'xconv2dBinaryWeights', 'xbconv2d', 'xbconv2d', 'xconv2dBinaryWeights']);
+    expect(x.at(-1)!.kh).toBe(1);
+    expect(file.expanders.at(-1)).toMatchObject({ inChannels: 512, outChannels: data.classes.length, degree: 128 });
+    await expectAgrees(model, bytes, 'dabn f=4 float-input X-convs');
+    model.dispose();
+  });
+
+  it('an X head needs a binary model with a binary last layer', () => {
+    expect(() => sketchNet({ variant: 'dabn', classes: 3, expander: { f: 4, seed: 1, head: true } })).toThrow(/expander.head/);
+    expect(() => sketchNet({ variant: 'float', classes: 3, lastLayer: 'binary', expander: { f: 4, seed: 1, head: true } })).toThrow(/expander.head/);
+  });
+
+  it('size (issue 9): the binary X-Net (DABN, f=4, binary-weight X head) .bxn is ≥ 50× smaller than the float dense sketch net in tfjs', () => {
+    const dense = sketchNet({ variant: 'float', classes: 345, seed: 1 });
+    const tfjsBytes = dense.getWeights().reduce((s, w) => s + w.size * 4, 0); // weights.bin: f32
+    const xnet = sketchNet({ variant: 'dabn', classes: 345, seed: 1, lastLayer: 'binary', floatInputs: ['conv6'], expander: { f: 4, seed: 1, head: true } });
+    const { bytes } = exportModel(xnet, { labels: quickdrawCategories() }); // the real labels are part of the file
+    expect(readBxn(bytes).layers.map((l) => l.op), 'the X head').toContain('xconv2dBinaryWeights');
+    expect(tfjsBytes / bytes.length, `${tfjsBytes} B / ${bytes.length} B`).toBeGreaterThanOrEqual(50);
+    dense.dispose(); xnet.dispose();
   });
 });
 

@@ -198,6 +198,25 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
       }
       return r;
     }
+    case 'xconv2dBinaryWeights': {
+      // conv2dBinaryWeights on the graph's channels: byte r of block o>>3 holds output o's bit of row r.
+      const g = l.graph!, D = g.degree, channels = layerChannelTable(g), rows = l.kh * l.kw * D;
+      const r = out(N, false, oh, ow), wts = tensor('weights');
+      for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let o = 0; o < N; o++) {
+        let dot = 0, sumX = 0;
+        for (let ky = 0; ky < l.kh; ky++) for (let kx2 = 0; kx2 < l.kw; kx2++) {
+          const y = oy * l.stride + ky - l.padTop, xx = ox * l.stride + kx2 - l.padLeft;
+          if (!inside(y, xx)) continue; // zero padding
+          for (let k = 0; k < D; k++) {
+            const v = px(y, xx, channels[o * D + k]), byte = (o >> 3) * rows + (ky * l.kw + kx2) * D + k;
+            dot += ((wts[byte >> 2] >>> (8 * (byte & 3) + (o & 7))) & 1) ? -v : v;
+            sumX += v;
+          }
+        }
+        r.data[(oy * ow + ox) * N + o] = transformOut(tensor('transform') as Float32Array, o, sumX, dot);
+      }
+      return r;
+    }
     default: {
       // Written apart from sdk/ops.ts on purpose (an oracle must not share the code it checks);
       // a new op in the registry's OpName fails the typecheck here until it has a reference.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { KernelHarness, type Build } from './support/wasm';
 import { BASE_SEED, rng, plusMinusOne, uniform } from './support/rng';
 import { oracleConv2d } from './support/oracle';
-import { convGeometry, packFloatFilters, packSigns, packXBinaryFilters, wordsFor, xbconvFilterBytes, type Padding } from '../sdk/layout';
+import { convGeometry, packFloatFilters, packSigns, packXBinaryFilters, packXBinaryWeightsByBlock, wordsFor, xbconvFilterBytes, type Padding } from '../sdk/layout';
 import { layerChannelTable, layerGroupTable, type LayerGraph } from '../sdk/expander';
 
 const FLAG_RELU = 1, FLAG_BITS_OUT = 2, FLAG_SUM_X = 4;
@@ -114,6 +114,40 @@ describe('xdense (float X-Dense)', () => {
           return { args: [kh.put(x), kIn, kh.put(groups), inGroup, d, kh.put(packFloatFilters(compact, d, n)), kh.put(bias), n, FLAG_RELU, out, kh.alloc(kh.exports.xconv2dScratchBytes(d, 1, 1, 1, 1, 1, n))], out, outLen: n };
         });
         expectClose(got, want, scale, 1e-5, `${build}.${fn}`);
+      }
+    });
+  }
+});
+
+describe('xconv2dBinaryWeights (float inputs × binary α/β weights on an X graph)', () => {
+  // Float inputs allow any inGroup; Cout not a multiple of 8 leaves bits of the last block unused.
+  const all = cases([[7, 1, 3], [33, 1, 11], [36, 2, 18], [40, 8, 16], [128, 8, 32]], [1, 5, 8, 13, 33]).filter((_, i) => i % 2 === 0);
+  all.push({ c: 512, inGroup: 8, d: 128, cout: 345, h: 1, w: 1, k: 1, stride: 1, padding: 'valid', seed: BASE_SEED + 7900 }); // the sketch net's X head
+  for (const cs of all) {
+    const name = `C=${cs.c} g=${cs.inGroup} D=${cs.d} Cout=${cs.cout} ${cs.h}x${cs.w} k=${cs.k} s=${cs.stride} ${cs.padding} seed=${cs.seed}`;
+    it(name, () => {
+      const rand = rng(cs.seed);
+      const { c, cout, h, w, k, stride, d } = cs;
+      const g = convGeometry(h, w, k, k, stride, cs.padding);
+      const { groups, channels } = graphOf(cs);
+      const x = uniform(rand, h * w * c), mask = plusMinusOne(rand, k * k * d * cout);
+      const alpha = uniform(rand, cout, 0.1, 1), beta = uniform(rand, cout, -1, 0.05), shift = uniform(rand, cout);
+      // Oracle: tfjs's dense conv on the real α/β weights, masked to the graph's edges.
+      const real = maskedDense(mask.map((m, i) => (m > 0 ? alpha[i % cout] : beta[i % cout])), channels, cs);
+      const want = oracleConv2d(x, h, w, c, real, k, k, cout, stride, g, 0).map((v, i) => v + shift[i % cout]);
+      const scale = oracleConv2d(x.map(Math.abs), h, w, c, real.map(Math.abs), k, k, cout, stride, g, 0).map((v, i) => v + Math.abs(shift[i % cout]) + 1e-3);
+      const tr = new Float32Array([...alpha.map((a, o) => (a + beta[o]) / 2), ...alpha.map((a, o) => (a - beta[o]) / 2), ...shift]);
+      const wbytes = new Uint32Array(packXBinaryWeightsByBlock(mask, k, k, d, cout).buffer);
+      const outLen = g.outH * g.outW * cout;
+      for (const [build, fn] of implsOf('xconv2dBinaryWeights')) {
+        for (const relu of [0, 1]) {
+          const got = call(build, fn, (kh) => {
+            const out = kh.output(outLen * 4);
+            const scratch = kh.alloc(kh.exports.xconv2dBinaryWeightsScratchBytes(d, k, k, stride, g.outH, g.outW, cout));
+            return { args: [kh.put(x), h, w, c, kh.put(groups), cs.inGroup, d, kh.put(wbytes), cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(tr), relu, out, scratch], out, outLen };
+          });
+          expectClose(got, relu ? want.map((v) => Math.max(v, 0)) : want, scale, 2e-5, `${build}.${fn} relu=${relu} ${name}`);
+        }
       }
     });
   }

@@ -31,7 +31,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
 import type { BxnMetadata, ExpanderRecord } from '../../sdk/format/model.js';
 import { GENERATOR_GROUPED, GENERATOR_XOSHIRO_FY, type LayerGraph } from '../../sdk/expander.js';
-import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, roundUp, type Padding } from '../../sdk/layout.js';
+import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, packXBinaryWeightsByBlock, roundUp, type Padding } from '../../sdk/layout.js';
 import { exportView, type LayerView } from '../train/export-view.js';
 
 export class ExportError extends Error {
@@ -338,12 +338,20 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
   const qErr = relError(kernel.values, stored);
   const bitsOut = act === 'sign';
   if (!binary.binaryInput) {
-    if (x) throw new ExportError(`layer '${v.name}': a binary X-layer on float inputs has no .bxn op (conv2dBinaryWeights has no X form)`);
     if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float-input binary-weight layer after a sign`);
-    if (dense) throw new ExportError(`layer '${v.name}': float-input binary dense is not supported (use a 1x1 conv)`);
-    if (bitsOut) throw new ExportError(`layer '${v.name}': conv2dBinaryWeights has float output only; add the sign as its own layer`);
+    if (bitsOut) throw new ExportError(`layer '${v.name}': ${x ? 'xconv2dBinaryWeights' : 'conv2dBinaryWeights'} has float output only; add the sign as its own layer`);
+    if (x) {
+      // An X-dense reads [1, 1, K]: a 1x1 xconv2dBinaryWeights.
+      const bytes = packXBinaryWeightsByBlock(binary.signs, kh, kw, graph!.degree, cout);
+      const wbits = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+      chain.emit(from, { op: 'xconv2dBinaryWeights', ...windowed, weights: wbits, transform, graph: x.graph }, out,
+        wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits', note: x.note, density: x.density });
+      return;
+    }
+    // A dense layer on [1, 1, K] is a 1x1 conv2dBinaryWeights.
+    if (dense && st.h * st.w !== 1) throw new ExportError(`layer '${v.name}': a float-input binary dense on an ${st.h}x${st.w} map needs a Flatten before it`);
     const wbits = packBinaryWeightsByOutput(binary.signs, kh, kw, cin, cout);
-    chain.emit(from, { op: 'conv2dBinaryWeights', ...geometry, weights: wbits, transform }, out, wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits' });
+    chain.emit(from, { op: 'conv2dBinaryWeights', ...windowed, weights: wbits, transform }, out, wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits' });
     return;
   }
   if (st.dtype !== 'bits') throw new ExportError(`layer '${v.name}' binarizes its inputs with +1 padding, but its input is float (put a SignActivation before it)`);

@@ -3,7 +3,7 @@
  * the f64 reference agree exactly on every sign; a ~200 KB model of realistic shape. Used by
  * the sdk tests, tools/fuzz.ts and tools/soak.ts (tools import nothing from test/).
  */
-import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, roundUp, axisGeometry, wordsFor, type Padding } from '../../sdk/layout.js';
+import { packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, packXBinaryWeightsByBlock, roundUp, axisGeometry, wordsFor, type Padding } from '../../sdk/layout.js';
 import type { BxnMetadata, ExpanderRecord } from '../../sdk/format/model.js';
 import { OPS, type OpName } from '../../sdk/ops.js';
 import type { BxnModelInput, LayerInput, TensorInput } from '../../sdk/format/writer.js';
@@ -191,6 +191,15 @@ function tryOp(rng: Rng, op: OpName, s: State): Step | null {
         graph,
         next: bitsOut ? { h: geo!.oh, w: geo!.ow, c: cout, bits: true, exact: true, accumulated: false }
           : { h: geo!.oh, w: geo!.ow, c: cout, bits: false, exact: true, accumulated: true } };
+    }
+    case 'xconv2dBinaryWeights': {
+      if (!float || !win) return null;
+      const graph = randomGraph(rng, s.c, cout, false);
+      if (!graph || geo!.oh * geo!.ow * cout * win.kh * win.kw * graph.degree > MAX_LAYER_MACS) return null;
+      const n = win.kh * win.kw * graph.degree;
+      const weights = new Uint32Array(packXBinaryWeightsByBlock(randomSigns(rng, n * cout), win.kh, win.kw, graph.degree, cout).buffer);
+      return { layer: { op, ...win, outChannels: cout, relu: rng() < 0.5, weights, transform: transform(rng, n, cout, false) },
+        graph, next: accumulate({ h: geo!.oh, w: geo!.ow, c: cout, bits: false }) };
     }
     default: {
       // Exact-value generation is op-specific; a new op fails the typecheck here until it has one.

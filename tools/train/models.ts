@@ -80,7 +80,8 @@ export interface ModelOptions {
   /**
    * sketchnet only: an X-Net (FORMAT.md §10). The inner convs conv2..conv5 become
    * ExpanderConv2D, each output reading D = C_in / f input channels; conv1 and the
-   * classifier conv6 stay dense, as in the authors' X-ResNet. Layer i's graph seed is
+   * classifier conv6 stay dense, as in the authors' X-ResNet (see `head`). Binary X-convs
+   * named in floatInputs read float inputs (xconv2dBinaryWeights). Layer i's graph seed is
    * seed + i (i = 0 for conv2). D must be a multiple of 8 (f = 8 needs width ≥ 2).
    */
   expander?: ExpanderOptions;
@@ -100,6 +101,12 @@ export interface ExpanderOptions {
    * instead of failing (its own f is then C_in / 8). Default false.
    */
   clampDegree?: boolean;
+  /**
+   * The classifier conv6 becomes an X-conv too (binary models with lastLayer 'binary' only;
+   * with floatInputs ['conv6'] it is a binary-weight X head on float features, the smallest
+   * file). Default false: the classifier stays dense, as in the authors' X-ResNet.
+   */
+  head?: boolean;
 }
 
 export type BlockOrder = 'conv-bn-pool-sign' | 'bn-sign-conv-pool';
@@ -143,12 +150,12 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
     (bin && !floatIn(into) ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
   const X = opts.expander;
   if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
-  if (X && fi.length) throw new Error('expander: float-input binary X-convs have no .bxn op (floatInputs must be empty)');
+  if (X?.head && !(bin && opts.lastLayer === 'binary')) throw new Error("expander.head: an X classifier needs a binary model with lastLayer 'binary'");
   const kind = X?.kind ?? 'expander';
   if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
   let graphSeed = X ? X.seed : 0;
   // Input channels of each X-conv (to clamp D at 8 where C_in / f is smaller).
-  const cinOf: Record<string, number> = { conv2: ch(32), conv3: ch(64), conv4: ch(128), conv5: ch(256) };
+  const cinOf: Record<string, number> = { conv2: ch(32), conv3: ch(64), conv4: ch(128), conv5: ch(256), conv6: ch(512) };
   const divisorOf = (name: string) => (X!.clampDegree && cinOf[name] / X!.f < 8 ? Math.max(1, cinOf[name] / 8) : X!.f);
   const graphArgs = (name: string) => (kind === 'grouped'
     ? { graphKind: 'grouped' as const, shuffle: name !== 'conv2' && (X!.shuffle ?? true) }
@@ -156,7 +163,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
     (X
       ? new ExpanderConv2D({ name, filters, kernelSize: k, padding, divisor: divisorOf(name), ...graphArgs(name), useBias: false, seed: next(),
-        ...(bin ? { quantizer: q, weightGrad, binaryInput: true } : { kernelInitializer: 'heNormal' as const }) })
+        ...(bin ? { quantizer: q, weightGrad, binaryInput: !floatIn(name) } : { kernelInitializer: 'heNormal' as const }) })
       : bin
         ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, weightGrad, binaryInput: !floatIn(name), seed: next() })
         : tf.layers.conv2d({ name, filters, kernelSize: k, padding, useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) })
@@ -194,7 +201,10 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   x = bn('bn5').apply(x) as tf.SymbolicTensor;
   if (bin && opts.lastLayer === 'binary') {
     x = act(x, 'act5', 'conv6');
-    x = new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() }).apply(x) as tf.SymbolicTensor;
+    const head = X?.head
+      ? new ExpanderConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', divisor: divisorOf('conv6'), ...graphArgs('conv6'), quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() })
+      : new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() });
+    x = head.apply(x) as tf.SymbolicTensor;
   } else {
     x = tf.layers.reLU({ name: 'act5' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
