@@ -1,5 +1,5 @@
 // Per-channel and per-element float ops: folded batch norm (scale/shift), ReLU,
-// softmax. Safe to run in place (output == input).
+// softmax, the residual add. Safe to run in place (output == an input).
 import { FLAG_RELU } from "./transform";
 
 export function scaleShiftReference(input: usize, pixels: i32, c: i32, scale: usize, shift: usize, flags: i32, output: usize): void {
@@ -51,4 +51,27 @@ export function softmax(input: usize, n: i32, output: usize): void {
   }
   const inv: f32 = 1 / s;
   for (let i = 0; i < n; i++) store<f32>(output + (<usize>i << 2), load<f32>(output + (<usize>i << 2)) * inv);
+}
+
+export function addReference(a: usize, b: usize, n: i32, flags: i32, output: usize): void {
+  for (let i = 0; i < n; i++) {
+    const y = load<f32>(a + (<usize>i << 2)) + load<f32>(b + (<usize>i << 2));
+    store<f32>(output + (<usize>i << 2), flags & FLAG_RELU ? max<f32>(y, 0) : y);
+  }
+}
+
+/** The residual add: output = a + b over n floats (ReLU'd with flag 1). */
+export function add(a: usize, b: usize, n: i32, flags: i32, output: usize): void {
+  if (!ASC_FEATURE_SIMD) { addReference(a, b, n, flags, output); return; }
+  const relu = (flags & FLAG_RELU) != 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const y = f32x4.add(v128.load(a + o), v128.load(b + o));
+    v128.store(output + o, relu ? f32x4.max(y, f32x4.splat(0)) : y);
+  }
+  for (; i < n; i++) {
+    const y = load<f32>(a + (<usize>i << 2)) + load<f32>(b + (<usize>i << 2));
+    store<f32>(output + (<usize>i << 2), relu ? max<f32>(y, 0) : y);
+  }
 }

@@ -10,5 +10,5 @@ export { depthwiseConv2dReference, depthwiseConv2dInt8Reference } from "./depthw
 export {
   maxPool2dReference, maxPool2dBitsReference, maxPool2dBitsFlipReference, avgPool2dReference, globalAvgPoolReference,
 } from "./pool";
-export { scaleShiftReference } from "./elementwise";
+export { scaleShiftReference, addReference } from "./elementwise";
 export { xconv2dReference, xdenseReference, xconv2dBinaryWeightsReference, xbconv2dReference } from "./xconv";

@@ -10,7 +10,7 @@ export {
 } from "./conv";
 export { depthwiseConv2d, depthwiseConv2dScratchBytes, depthwiseConv2dInt8 } from "./depthwise";
 export { maxPool2d, maxPool2dBits, maxPool2dBitsFlip, avgPool2d, globalAvgPool } from "./pool";
-export { scaleShift, relu, softmax } from "./elementwise";
+export { scaleShift, relu, softmax, add } from "./elementwise";
 export {
   xconv2d, xconv2dScratchBytes, xdense, xconv2dBinaryWeights, xconv2dBinaryWeightsScratchBytes, xbconv2d, xbconv2dScratchBytes, xbconv2dPackedBytes, xbconv2dPackWeights,
 } from "./xconv";

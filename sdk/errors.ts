@@ -25,6 +25,7 @@ export const FORMAT_ERROR_CODES = [
   'limit_exceeded',        // a cap from the load options is exceeded
   'bad_expander',          // an XGRF record out of range or unused (a graph that does not fit its layer is shape_mismatch)
   'unsupported_expander',  // an XGRF record of a graph generator this reader does not know
+  'bad_wiring',            // a WIRE record reading a value not yet computed, a second input where the op has none (or none where it needs one), an unused value
 ] as const;
 export type BxnFormatErrorCode = (typeof FORMAT_ERROR_CODES)[number];
 

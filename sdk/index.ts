@@ -62,7 +62,9 @@ export interface LayerInfo {
   outputBytes: number;
   /** Kernel scratch bytes, planned in the arena. */
   scratchBytes: number;
-  /** Where the planner put the layer's input, output and scratch (byte addresses in wasm memory). */
+  /** The values the layer reads: 0 the model input, v the output of layer v − 1 (two for `add`). */
+  inputs: number[];
+  /** Where the planner put the layer's (first) input, output and scratch (byte addresses in wasm memory). */
   inputOffset: number;
   outputOffset: number;
   scratchOffset: number;
@@ -229,19 +231,26 @@ function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBa
 /** Activations, scratch and the load-time staging buffer with their lifetimes, planned into one arena. */
 function planBuffers(layers: BxnLayer[], stagingBytes: number): BufferPlan {
   // Step i is layer i; the input is written at step 0, the output read after the last step.
+  // Value v (0 the input, v the output of layer v − 1) lives until its last reader's step.
   const L = layers.length;
+  const lastRead = new Array<number>(L + 1).fill(0);
+  for (const [i, layer] of layers.entries()) for (const v of layer.inputs) lastRead[v] = Math.max(lastRead[v], i);
+  lastRead[L] = L; // the model output lives past the last step
   const valueBuffer: number[] = [0];
-  const requests: BufferRequest[] = [{ bytes: bytesOf(layers[0].input), firstStep: 0, lastStep: 0 }];
+  const requests: BufferRequest[] = [{ bytes: bytesOf(layers[0].input), firstStep: 0, lastStep: lastRead[0] }];
   const scratchBuffer: number[] = [];
   for (const [i, layer] of layers.entries()) {
-    if (opOf(layer).inPlace) {
-      valueBuffer.push(valueBuffer[i]); // same bytes; extend its life
+    // In place only over a buffer no later layer reads (a residual branch keeps its value, and so
+    // does every value aliased to the same bytes: a buffer's lastStep covers them all); an alias always.
+    const { inPlace } = opOf(layer);
+    const over = inPlace === 'alias' ? layer.inputs[0] : inPlace ? layer.inputs.find((v) => requests[valueBuffer[v]].lastStep <= i) : undefined;
+    if (over !== undefined) {
+      valueBuffer.push(valueBuffer[over]); // same bytes; extend its life
+      requests[valueBuffer[over]].lastStep = Math.max(requests[valueBuffer[over]].lastStep, lastRead[i + 1]);
     } else {
       valueBuffer.push(requests.length);
-      requests.push({ bytes: bytesOf(layer.output), firstStep: i, lastStep: i });
+      requests.push({ bytes: bytesOf(layer.output), firstStep: i, lastStep: Math.max(i, lastRead[i + 1]) });
     }
-    const consumerStep = i + 1 < L ? i + 1 : L; // the last output lives past the last step
-    requests[valueBuffer[i + 1]].lastStep = Math.max(requests[valueBuffer[i + 1]].lastStep, consumerStep);
     scratchBuffer.push(requests.length);
     requests.push({ bytes: layer.scratchBytes, firstStep: i, lastStep: i });
   }
@@ -359,7 +368,7 @@ export class BexnetModel {
       density, denseMacs: layer.graph ? (layer.macs / layer.graph.degree) * layer.graph.inChannels : layer.macs,
       graphBytes: layer.graph ? align16(graphTableBytes(layer.graph)) : 0, params: opOf(layer).params(layer),
       weightBytes: layer.weightBytes, outputBytes: bytesOf(layer.output), scratchBytes: layer.scratchBytes,
-      inputOffset: bufferAt(plan.valueBuffer[i]), outputOffset: bufferAt(plan.valueBuffer[i + 1]), scratchOffset: bufferAt(plan.scratchBuffer[i]),
+      inputs: layer.inputs.slice(), inputOffset: bufferAt(plan.valueBuffer[layer.inputs[0]]), outputOffset: bufferAt(plan.valueBuffer[i + 1]), scratchOffset: bufferAt(plan.scratchBuffer[i]),
       };
     });
     this.sizes = {
@@ -386,7 +395,8 @@ export class BexnetModel {
       };
       return op.step(layer, {
         kernel, tensor, f32, int8, graph: layer.graph ? w.graphAt[layer.graph.index] : 0,
-        input: bufferAt(plan.valueBuffer[i]), output: bufferAt(plan.valueBuffer[i + 1]), scratch: bufferAt(plan.scratchBuffer[i]),
+        input: bufferAt(plan.valueBuffer[layer.inputs[0]]), input2: layer.inputs.length > 1 ? bufferAt(plan.valueBuffer[layer.inputs[1]]) : 0,
+        output: bufferAt(plan.valueBuffer[i + 1]), scratch: bufferAt(plan.scratchBuffer[i]),
       });
     });
   }

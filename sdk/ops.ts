@@ -12,7 +12,7 @@ export type OpName =
   | 'conv2d' | 'bconv2d' | 'bdense' | 'conv2dBinaryWeights' | 'depthwiseConv2d' | 'dense'
   | 'packSigns' | 'packSignsAffine' | 'unpackSigns'
   | 'maxPool2d' | 'maxPool2dBits' | 'maxPool2dBitsFlip' | 'avgPool2d' | 'globalAvgPool'
-  | 'scaleShift' | 'relu' | 'softmax' | 'flatten'
+  | 'scaleShift' | 'relu' | 'softmax' | 'flatten' | 'add'
   | 'xconv2d' | 'xdense' | 'xbconv2d' | 'xconv2dBinaryWeights';
 
 /**
@@ -51,6 +51,8 @@ export type Kernel = (...args: number[]) => number;
 export interface StepArgs {
   kernel: (name: string) => Kernel;
   input: number;
+  /** Ops with two inputs (`add`): address of the second; 0 otherwise. */
+  input2: number;
   output: number;
   scratch: number;
   /** Address of the layer's tensor in `role` (binary filters: the repacked copy). */
@@ -71,6 +73,8 @@ export interface OpDescriptor {
   readonly code: number;
   /** The activation dtype the op reads ('any': both). */
   readonly input: DType | 'any';
+  /** 2: the op reads a second value of the same shape and dtype (FORMAT.md §8 WIRE); absent: one input. */
+  readonly inputs?: 2;
   /** Which record fields are meaningful: window = kh, kw, stride, padding; outChannels ≥ 1; flags allowed; graph = an XGRF record. */
   readonly attributes: { readonly window: boolean; readonly outChannels: boolean; readonly relu: boolean; readonly bitsOut: boolean; readonly graph?: boolean };
   /** Tensor slots of the record, in order. */
@@ -86,8 +90,12 @@ export interface OpDescriptor {
   readonly scratch: { readonly export: string; args(l: BxnLayer): ScratchArgs; bytes(...a: ScratchArgs): number } | null;
   /** Every kernel export the step calls (checked at load). */
   readonly kernels: ReadonlyArray<string>;
-  /** The kernel may write its output over its input (EXPORTS.md); the planner shares the buffer. */
-  readonly inPlace: boolean;
+  /**
+   * true: the kernel may write its output over its input (EXPORTS.md); the planner shares the
+   * buffer when no later layer reads that input. 'alias': the output is the input's bytes under
+   * another shape (no kernel writes), always shared.
+   */
+  readonly inPlace: boolean | 'alias';
   /** Binary filters converted at load to the build's layout by these kernels (filter geometry from the layer). */
   readonly repack: {
     readonly role: TensorRole; readonly packedBytes: string; readonly pack: string;
@@ -536,7 +544,7 @@ export const OPS: readonly OpDescriptor[] = [
     },
     params: () => 0,
     // The same bytes under another shape: no kernel.
-    scratch: null, kernels: [], inPlace: true, repack: null, contents: null,
+    scratch: null, kernels: [], inPlace: 'alias', repack: null, contents: null,
     step: () => () => {},
   },
   {
@@ -555,6 +563,19 @@ export const OPS: readonly OpDescriptor[] = [
       const { input: x, output: y, kh, kw, stride, padTop, padLeft } = l;
       const f = a.kernel('maxPool2dBitsFlip'), flip = a.tensor('flip'), { input, output } = a;
       return () => f(input, x.h, x.w, x.c, kh, kw, stride, padTop, padLeft, y.h, y.w, flip, output);
+    },
+  },
+  {
+    // The residual add (FORMAT.md §8): two f32 values of one shape; in place over either.
+    name: 'add', code: 19, input: 'f32', inputs: 2,
+    attributes: { window: false, outChannels: false, relu: true, bitsOut: false },
+    tensors: [],
+    infer: (x) => ({ output: { ...x }, macs: 0, tensors: {} }),
+    params: () => 0,
+    scratch: null, kernels: ['add'], inPlace: true, repack: null, contents: null,
+    step(l, a) {
+      const f = a.kernel('add'), n = elements(l.input), flags = l.relu ? 1 : 0, { input, input2, output } = a;
+      return () => f(input, input2, n, flags, output);
     },
   },
   floatX('xconv2d', 64),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BxnFormatError } from '../sdk/errors.js';
 import { readBxn, sealBxn, writeBxn, type BxnModelInput } from '../sdk/format/index.js';
-import { EXPANDER_RECORD_BYTES, HEADER_BYTES, SECTION_ENTRY_BYTES, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, LAYER_RECORD_BYTES } from '../sdk/format/spec.js';
+import { WIRE_RECORD_BYTES, EXPANDER_RECORD_BYTES, HEADER_BYTES, SECTION_ENTRY_BYTES, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, LAYER_RECORD_BYTES } from '../sdk/format/spec.js';
 import type { ExpanderRecord } from '../sdk/format/model.js';
 import { xbconvFilterBytes } from '../sdk/layout.js';
 import { makeRng, randomModel } from './sdk.helpers.js';
@@ -168,6 +168,54 @@ describe('corrupt files give typed errors', () => {
       setU32(b, at, value);
       expect(codeOf(sealBxn(b)), `byte ${at} = ${value}`).toBe('bad_header');
     }
+  });
+
+  describe('wiring (WIRE): residual adds and side branches', () => {
+    /** [4, 4, 8] f32 → relu → scaleShift → add(relu's, scaleShift's) → relu reading the input (side branch) → add(previous add, it). */
+    const wired = (over: Record<number, { input?: number; input2?: number }> = {}): BxnModelInput => {
+      const layers: BxnModelInput['layers'] = [
+        { op: 'relu' },
+        { op: 'scaleShift', scale: new Float32Array(8).fill(2), shift: new Float32Array(8).fill(-1) },
+        { op: 'add', input2: 1 },
+        { op: 'relu', input: 0 },
+        { op: 'add', input: 3, input2: 4, relu: true },
+      ];
+      for (const [i, o] of Object.entries(over)) Object.assign(layers[Number(i)], o);
+      return { metadata: { name: 'w', producer: 'test', inputShape: [4, 4, 8], normalization: null, labels: [] }, layers };
+    };
+    const wire = (b: Uint8Array) => sectionOffset(b, 'WIRE').offset;
+    const edited = (edit: (b: Uint8Array) => void) => { const b = writeBxn(wired()); edit(b); return sealBxn(b); };
+
+    it('a wired file reads as 1.1 with each layer\'s values; a chain has no WIRE and stays 1.0', () => {
+      const model = readBxn(writeBxn(wired()));
+      expect(model.version).toEqual({ major: 1, minor: 1 });
+      expect(model.sections.map((s) => s.type)).toEqual(['META', 'TENS', 'LAYR', 'WIRE', 'DATA']);
+      expect(model.layers.map((l) => l.inputs)).toEqual([[0], [1], [2, 1], [0], [3, 4]]);
+      const chain = readBxn(writeBxn({ ...wired(), layers: [{ op: 'relu' }, { op: 'relu', input: 1 }] }));
+      expect(chain.version.minor).toBe(0);
+      expect(chain.sections.map((s) => s.type)).not.toContain('WIRE');
+    });
+
+    it('records: a value not computed yet, a second input on a one-input op or none on add, an unused value', () => {
+      expect(() => readBxn(writeBxn(wired({ 3: { input: 4 } })))).toThrow(/layer 3 \(relu\) reads value 4, which is not computed yet/);
+      expect(codeOf(writeBxn(wired({ 2: { input2: 3 } })))).toBe('bad_wiring');
+      expect(codeOf(writeBxn(wired({ 0: { input2: 0 } })))).toBe('bad_wiring'); // relu takes one input
+      expect(() => readBxn(edited((b) => setU32(b, wire(b) + TABLE_PREFIX_BYTES + 2 * WIRE_RECORD_BYTES + 4, 0xffffffff))))
+        .toThrow(/layer 2 \(add\) adds two values but its WIRE record names no second input/);
+      // The last add reads layer 2's output twice: layer 3's is then read by nobody.
+      expect(() => readBxn(writeBxn(wired({ 4: { input: 3, input2: 3 } })))).toThrow(/layer 3 \(relu\)'s output is not read by any layer/);
+    });
+
+    it('the two values of an add must match; the section is checked like the other tables', () => {
+      const mismatched: BxnModelInput = { ...wired(), layers: [{ op: 'avgPool2d', kh: 2, kw: 2, stride: 2, padding: 'valid' }, { op: 'add', input2: 0 }] };
+      expect(() => readBxn(writeBxn(mismatched))).toThrow(/layer 1 \(add\) adds layer 0 \(avgPool2d\)'s \[2, 2, 8\] f32 and the input's \[4, 4, 8\] f32/);
+      expect(codeOf(edited((b) => setU32(b, wire(b), 4)))).toBe('bad_wiring'); // count ≠ layers
+      expect(codeOf(edited((b) => setU32(b, wire(b) + 4, 1)))).toBe('bad_wiring'); // reserved prefix
+      expect(codeOf(edited((b) => setU32(b, wire(b) + TABLE_PREFIX_BYTES + 8, 1)))).toBe('bad_wiring'); // reserved record bytes
+      // Without the required flag a reader would run the file as a chain: the flag is mandatory.
+      const table = (b: Uint8Array) => HEADER_BYTES + 3 * SECTION_ENTRY_BYTES;
+      expect(codeOf(edited((b) => setU32(b, table(b) + 4, 0)))).toBe('bad_section_table');
+    });
   });
 
   describe('expander graphs (XGRF) and X-layers', () => {

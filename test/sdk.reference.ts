@@ -25,15 +25,17 @@ export function referenceRun(model: BxnModel, input: ArrayLike<number>): Float32
     if (norm && 'scale' in norm) x = x * at(norm.scale, ch) + at(norm.offset, ch);
     data[i] = f32(x);
   }
-  let value: Value = { h, w, c, bits: false, data };
+  // values[0] the input, values[v] layer v − 1's output; each layer reads the values its WIRE record names.
+  const values: Value[] = [{ h, w, c, bits: false, data }];
   const tensors = model.tensors.map((t) => decodeTensor(model.bytes, t));
-  for (const layer of model.layers) value = referenceLayer(layer, value, (role) => tensors[layer.tensors[role]!]);
-  return Float32Array.from(value.data);
+  for (const layer of model.layers)
+    values.push(referenceLayer(layer, values[layer.inputs[0]], (role) => tensors[layer.tensors[role]!], values[layer.inputs[1]]));
+  return Float32Array.from(values[values.length - 1].data);
 }
 
 type Tensor = (role: keyof BxnLayer['tensors']) => Float32Array | Uint32Array;
 
-function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
+function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor, x2?: Value): Value {
   const { h: H, w: W, c: C } = x;
   const oh = l.output.h, ow = l.output.w, N = l.outChannels;
   const out = (c: number, bits: boolean, h = oh, w = ow): Value => ({ h, w, c, bits, data: new Float64Array(h * w * c) });
@@ -163,6 +165,7 @@ function referenceLayer(l: BxnLayer, x: Value, tensor: Tensor): Value {
       return r;
     }
     case 'relu': return { ...x, data: x.data.map((v) => Math.max(0, v)) };
+    case 'add': return { ...x, data: x.data.map((v, i) => { const y = f32(v + x2!.data[i]); return l.relu ? Math.max(0, y) : y; }) };
     case 'softmax': {
       let max = -Infinity, sum = 0;
       for (const v of x.data) max = Math.max(max, v);

@@ -38,6 +38,32 @@ function check(m: RandomModel, seed: number, runs = 2) {
   }
 }
 
+describe('residual wiring (WIRE)', () => {
+  it('a known answer: in-place relu/scaleShift/add never overwrite a value a later layer reads', () => {
+    // v1 = relu(x) (in place would destroy x, read again by layer 3); v2 = 2·v1 − 1; v3 = v2 + v1; v4 = relu(x); out = relu(v3 + v4) = relu(4·relu(x) − 1).
+    const bytes = writeBxn({
+      metadata: { name: 'w', producer: 'test', inputShape: [3, 5, 7], normalization: null, labels: [] },
+      layers: [
+        { op: 'relu' },
+        { op: 'scaleShift', scale: new Float32Array(7).fill(2), shift: new Float32Array(7).fill(-1) },
+        { op: 'add', input2: 1 },
+        { op: 'relu', input: 0 },
+        { op: 'add', input: 3, input2: 4, relu: true },
+      ],
+    });
+    const rand = makeRng(77);
+    const x = new Float32Array(105).map(() => rand.dyadic(8, 2));
+    const want = x.map((v) => Math.max(4 * Math.max(v, 0) - 1, 0));
+    expect(want.some((v) => v > 0) && want.some((v) => v === 0)).toBe(true);
+    for (const b of backends) {
+      const model = loadModelSync(bytes, kernels[b]);
+      expect(Array.from(model.run(x)), b).toEqual(Array.from(want));
+      expect(model.info().layers.map((l) => l.inputs)).toEqual([[0], [1], [2, 1], [0], [3, 4]]);
+      model.dispose();
+    }
+  });
+});
+
 describe('runtime vs reference executor', () => {
   for (const [k, op] of ALL_OPS.entries()) {
     it(`single ${op} layers (several shapes) match on both backends`, () => {

@@ -51,6 +51,8 @@ export interface BxnLayer {
   tensors: Partial<Record<TensorRole, number>>;
   /** X-layers: the XGRF record the layer reads (index into BxnModel.expanders); null otherwise. */
   graph: (ExpanderRecord & { index: number }) | null;
+  /** The values the layer reads: value 0 is the model input, value v the output of layer v − 1 (a chain: [index]; `add`: two). */
+  inputs: number[];
   input: Shape;
   output: Shape;
   macs: number;

@@ -15,7 +15,7 @@ import {
 import {
   ENCODING_BY_CODE, EXPANDER_FLAG_BALANCED, EXPANDER_FLAG_SHUFFLED, EXPANDER_RECORD_BYTES, KNOWN_GENERATORS, HEADER_BYTES, KNOWN_SECTION_ORDER, LAYER_FLAG_BITS_OUT,
   LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC, MAX_BYTES, MAX_DIM, MAX_EXPANDERS, MAX_KERNEL, MAX_LABELS, MAX_LAYERS,
-  MAX_META_BYTES, MAX_NAME_CHARS, MAX_SECTIONS, MAX_STRIDE, MAX_TENSORS, NO_GRAPH, NO_TENSOR,
+  MAX_META_BYTES, MAX_NAME_CHARS, MAX_SECTIONS, MAX_STRIDE, MAX_TENSORS, NO_GRAPH, NO_TENSOR, NO_VALUE, SECTION_WIRING, WIRE_RECORD_BYTES,
   SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED, SECTION_LAYERS, SECTION_META,
   SECTION_TENSORS, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, VERSION_MAJOR, type TensorRole,
 } from './spec.js';
@@ -165,7 +165,8 @@ export function readTrustedCopy(bytes: Uint8Array, caps: Readonly<Required<BxnLi
   const expanders = expanderSection ? readExpanders(view, expanderSection) : [];
 
   const tensors = readTensors(view, tensorSection, dataSection);
-  const layers = readLayers(view, layerSection, tensors, expanders, metadata, caps);
+  const wiringSection = byType.get(SECTION_WIRING);
+  const layers = readLayers(view, layerSection, wiringSection, tensors, expanders, metadata, caps);
 
   // Every tensor is used; the weights region (each tensor once per resident form, 16-aligned) fits the cap.
   const users = tensors.map(() => [] as { layer: BxnLayer; role: TensorRole }[]);
@@ -343,8 +344,32 @@ interface LayerRecord {
   graph: (ExpanderRecord & { index: number }) | null;
 }
 
+/**
+ * WIRE (FORMAT.md §8): per layer the value it reads and, for two-input ops, the second;
+ * raw here, checked against the layers in readLayers.
+ */
+function readWiring(view: DataView, section: BxnSection, layerCount: number): { input: number; input2: number }[] {
+  const base = section.offset;
+  const u32 = (at: number) => view.getUint32(base + at, true);
+  const where = `'WIRE' (byte ${base})`;
+  if (section.length < TABLE_PREFIX_BYTES) fail('bad_wiring', `${where} is ${section.length} bytes, shorter than its ${TABLE_PREFIX_BYTES}-byte prefix`);
+  const count = u32(0);
+  if (count !== layerCount) fail('bad_wiring', `${where} has ${count} records but 'LAYR' has ${layerCount} layers`);
+  if (section.length !== TABLE_PREFIX_BYTES + count * WIRE_RECORD_BYTES)
+    fail('bad_wiring', `${where} declares ${count} records (${TABLE_PREFIX_BYTES + count * WIRE_RECORD_BYTES} bytes) but is ${section.length} bytes`);
+  for (let r = 4; r < TABLE_PREFIX_BYTES; r += 4) if (u32(r) !== 0) fail('bad_wiring', `${where}: reserved prefix bytes ${r}..${r + 3} are not zero`);
+  const wires: { input: number; input2: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = TABLE_PREFIX_BYTES + i * WIRE_RECORD_BYTES;
+    for (let r = 8; r < WIRE_RECORD_BYTES; r += 4) if (u32(at + r) !== 0) fail('bad_wiring', `${where} record ${i}: reserved bytes ${r}..${r + 3} are not zero`);
+    wires.push({ input: u32(at), input2: u32(at + 4) });
+  }
+  return wires;
+}
+
 function readLayers(
-  view: DataView, section: BxnSection, tensors: BxnTensor[], expanders: ExpanderRecord[], metadata: BxnMetadata, caps: Readonly<Required<BxnLimits>>,
+  view: DataView, section: BxnSection, wiring: BxnSection | undefined, tensors: BxnTensor[], expanders: ExpanderRecord[], metadata: BxnMetadata,
+  caps: Readonly<Required<BxnLimits>>,
 ): BxnLayer[] {
   const base = section.offset;
   const u32 = (at: number) => view.getUint32(base + at, true);
@@ -355,20 +380,39 @@ function readLayers(
     fail('bad_layer', `'LAYR' declares ${count} layers (${TABLE_PREFIX_BYTES + count * LAYER_RECORD_BYTES} bytes) but is ${section.length} bytes`);
   for (let r = 4; r < TABLE_PREFIX_BYTES; r += 4) if (u32(r) !== 0) fail('bad_layer', `'LAYR' reserved prefix bytes ${r}..${r + 3} are not zero`);
 
+  const wires = wiring ? readWiring(view, wiring, count) : null;
+  // Value 0 is the normalized input, value v the output of layer v − 1; without WIRE layer i reads value i.
   const [h0, w0, c0] = metadata.inputShape;
-  let shape: Shape = { h: h0, w: w0, c: c0, dtype: 'f32' };
-  let previous = 'the input';
-  let totalMacs = 0;
+  const values: Shape[] = [{ h: h0, w: w0, c: c0, dtype: 'f32' }];
   const layers: BxnLayer[] = [];
+  const valueName = (v: number) => (v === 0 ? 'the input' : `layer ${v - 1} (${layers[v - 1].op})`);
+  const used = new Array<boolean>(count + 1).fill(false);
+  let totalMacs = 0;
   for (let i = 0; i < count; i++) {
     const record = readLayerRecord(view, base + TABLE_PREFIX_BYTES + i * LAYER_RECORD_BYTES, i, tensors, expanders);
-    const layer = inferLayer(record, i, shape, previous, tensors, caps);
+    const where = `layer ${i} (${record.spec.name})`;
+    const { input, input2 } = wires ? wires[i] : { input: i, input2: NO_VALUE };
+    if (input > i) fail('bad_wiring', `${where} reads value ${input}, which is not computed yet (values 0..${i}: the input, then layer outputs)`);
+    const inputs = [input];
+    if (record.spec.inputs === 2) {
+      if (input2 === NO_VALUE) fail('bad_wiring', `${where} adds two values but its WIRE record names no second input`);
+      if (input2 > i) fail('bad_wiring', `${where} reads value ${input2} as its second input, which is not computed yet`);
+      const [a, b] = [values[input], values[input2]];
+      if (a.h !== b.h || a.w !== b.w || a.c !== b.c || a.dtype !== b.dtype)
+        fail('shape_mismatch', `${where} adds ${valueName(input)}'s ${shapeText(a)} and ${valueName(input2)}'s ${shapeText(b)}; they must match`);
+      inputs.push(input2);
+    } else if (input2 !== NO_VALUE) fail('bad_wiring', `${where} has one input but its WIRE record names a second (${input2}; ${hex(NO_VALUE)} otherwise)`);
+    for (const v of inputs) used[v] = true;
+    const layer = inferLayer(record, i, values[input], valueName(input), tensors, caps);
+    layer.inputs = inputs;
     totalMacs += layer.macs;
     if (totalMacs > caps.maxMacs) fail('limit_exceeded', `layer ${i} (${layer.op}): the model needs more than ${caps.maxMacs} multiply-accumulates (maxMacs)`);
     layers.push(layer);
-    shape = layer.output;
-    previous = `layer ${i} (${layer.op})`;
+    values.push(layer.output);
   }
+  // Every value but the model output is read by some layer (a dead branch is a damaged or crafted file).
+  for (let v = 0; v < count; v++) if (!used[v]) fail('bad_wiring', `${valueName(v)}'s output is not read by any layer; only the last layer's output is the model's`);
+  const shape = values[count];
   if (shape.dtype !== 'f32') fail('shape_mismatch', `the last layer outputs ${shapeText(shape)}; a model must end in f32 (add unpackSigns or a float-output layer)`);
   const outputs = shape.h * shape.w * shape.c;
   if (metadata.labels.length !== 0 && metadata.labels.length !== outputs)
@@ -465,7 +509,7 @@ function inferLayer(
   }
   const layer: BxnLayer = {
     index: i, op: spec.name, kh, kw, stride, padding, padTop: window?.padTop ?? 0, padLeft: window?.padLeft ?? 0,
-    outChannels, relu, bitsOut, tensors: tensorIds, graph, input, output, macs, scratchBytes: 0, weightBytes,
+    outChannels, relu, bitsOut, tensors: tensorIds, graph, inputs: [i], input, output, macs, scratchBytes: 0, weightBytes,
   };
   // Computed in doubles from the descriptor (the kernels' i32 versions wrap at 2^31).
   const scratch = scratchBytesOf(layer);

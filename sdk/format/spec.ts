@@ -12,10 +12,14 @@ export const MAX_SECTIONS = 64;
 export const TENSOR_RECORD_BYTES = 32;
 export const LAYER_RECORD_BYTES = 48;
 export const EXPANDER_RECORD_BYTES = 32;
-export const TABLE_PREFIX_BYTES = 16; // count + 3 reserved u32 before TENS, LAYR and XGRF records
+export const WIRE_RECORD_BYTES = 16;
+export const TABLE_PREFIX_BYTES = 16; // count + 3 reserved u32 before TENS, LAYR, WIRE and XGRF records
 export const ALIGN = 16;
 export const NO_TENSOR = -1;
 export const NO_GRAPH = 0xffffffff;
+export const NO_VALUE = 0xffffffff; // a WIRE record's second input where the op has one input
+/** Minor version of a file with a WIRE section (format 1.1 added it; a 1.0 reader rejects the required section). */
+export const VERSION_MINOR_WIRE = 1;
 
 export const MAX_TENSORS = 65536;
 export const MAX_LAYERS = 4096;
@@ -36,7 +40,8 @@ export const SECTION_TENSORS = 'TENS';
 export const SECTION_LAYERS = 'LAYR';
 export const SECTION_DATA = 'DATA';
 export const SECTION_EXPANDERS = 'XGRF';
-export const KNOWN_SECTION_ORDER = [SECTION_META, SECTION_TENSORS, SECTION_LAYERS, SECTION_EXPANDERS, SECTION_DATA];
+export const SECTION_WIRING = 'WIRE';
+export const KNOWN_SECTION_ORDER = [SECTION_META, SECTION_TENSORS, SECTION_LAYERS, SECTION_WIRING, SECTION_EXPANDERS, SECTION_DATA];
 
 export type TensorEncoding = 'bits' | 'f32' | 'f16' | 'int8';
 export const ENCODING_CODES: Record<TensorEncoding, number> = { bits: 1, f32: 2, f16: 3, int8: 4 };

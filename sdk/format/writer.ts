@@ -5,8 +5,9 @@ import { int8AxisOf, OP_BY_NAME, type OpName } from '../ops.js';
 import type { BxnMetadata, ExpanderRecord } from './model.js';
 import {
   ENCODING_CODES, EXPANDER_FLAG_BALANCED, EXPANDER_FLAG_SHUFFLED, EXPANDER_RECORD_BYTES, HEADER_BYTES, LAYER_FLAG_BITS_OUT, LAYER_FLAG_RELU, LAYER_RECORD_BYTES, MAGIC,
-  NO_GRAPH, NO_TENSOR, SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED,
-  SECTION_LAYERS, SECTION_META, SECTION_TENSORS, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, VERSION_MAJOR, VERSION_MINOR,
+  NO_GRAPH, NO_TENSOR, NO_VALUE, SECTION_DATA, SECTION_ENTRY_BYTES, SECTION_EXPANDERS, SECTION_FLAG_REQUIRED, SECTION_WIRING,
+  SECTION_LAYERS, SECTION_META, SECTION_TENSORS, TABLE_PREFIX_BYTES, TENSOR_RECORD_BYTES, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_WIRE,
+  WIRE_RECORD_BYTES,
   type TensorEncoding,
 } from './spec.js';
 
@@ -36,6 +37,10 @@ export interface LayerInput {
   flip?: TensorInput;
   /** X-layers: index of the layer's record in `expanders`. */
   graph?: number;
+  /** The value the layer reads (0 the model input, v the output of layer v − 1); default the previous layer's. */
+  input?: number;
+  /** `add`: the second value. A model with either field off the chain gets a WIRE section (format 1.1). */
+  input2?: number;
 }
 
 export interface ExtraSection { type: string; required: boolean; bytes: Uint8Array }
@@ -156,6 +161,8 @@ export function writeBxn(model: BxnModelInput): Uint8Array {
     { type: SECTION_TENSORS, required: true, bytes: tens },
     { type: SECTION_LAYERS, required: true, bytes: layr },
   ];
+  const wired = model.layers.some((l, i) => (l.input !== undefined && l.input !== i) || l.input2 !== undefined);
+  if (wired) sections.push({ type: SECTION_WIRING, required: true, bytes: encodeWiring(model.layers) });
   if (model.expanders) sections.push({ type: SECTION_EXPANDERS, required: true, bytes: encodeExpanders(model.expanders) });
   sections.push({ type: SECTION_DATA, required: true, bytes: data });
   for (const extra of model.extraSections ?? []) sections.push(extra);
@@ -172,7 +179,7 @@ export function writeBxn(model: BxnModelInput): Uint8Array {
   const fv = new DataView(file.buffer);
   file.set(MAGIC, 0);
   fv.setUint16(8, model.version?.major ?? VERSION_MAJOR, true);
-  fv.setUint16(10, model.version?.minor ?? VERSION_MINOR, true);
+  fv.setUint16(10, model.version?.minor ?? (wired ? VERSION_MINOR_WIRE : VERSION_MINOR), true);
   fv.setUint32(12, HEADER_BYTES, true);
   fv.setUint32(16, file.length, true);
   fv.setUint32(20, sections.length, true);
@@ -186,6 +193,18 @@ export function writeBxn(model: BxnModelInput): Uint8Array {
     file.set(s.bytes, offsets[i]);
   });
   return sealBxn(file);
+}
+
+function encodeWiring(layers: LayerInput[]): Uint8Array {
+  const bytes = new Uint8Array(TABLE_PREFIX_BYTES + layers.length * WIRE_RECORD_BYTES);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(0, layers.length, true);
+  layers.forEach((l, i) => {
+    const at = TABLE_PREFIX_BYTES + i * WIRE_RECORD_BYTES;
+    v.setUint32(at, l.input ?? i, true);
+    v.setUint32(at + 4, l.input2 ?? NO_VALUE, true);
+  });
+  return bytes;
 }
 
 function encodeExpanders(records: ExpanderRecord[]): Uint8Array {

@@ -25,7 +25,8 @@
 //   one XGRF record each (the layer's graph: generator 1, its seed, C_in, C_out, D,
 //   groups of 8), their compact weights packed in the §10 layouts; the batch norm,
 //   bit outputs and pools on bits work as for the dense ops.
-// Anything the format cannot express (residual adds, unequal strides, float
+// Anything this exporter cannot express (residual adds: the format has them, FORMAT.md §8
+// WIRE, the exporter writes chains only so far; unequal strides, float
 // inputs into a +1-padded binary conv) is an ExportError naming the layer.
 import type * as tf from '@tensorflow/tfjs';
 import { writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
@@ -138,7 +139,7 @@ export function groupBlocks(views: LayerView[]): Block[] {
   const takeRelu = () => (isRelu(views[i]) ? views[i++] : undefined);
   while (i < views.length) {
     const layer = views[i++];
-    if (layer.inbound.length > 1) throw new ExportError(`layer '${layer.name}' (${layer.className}) has ${layer.inbound.length} inputs; .bxn v1 runs chains only (no residual adds)`);
+    if (layer.inbound.length > 1) throw new ExportError(`layer '${layer.name}' (${layer.className}) has ${layer.inbound.length} inputs; the exporter writes chains only (the format's residual adds, FORMAT.md §8 WIRE, are not exported yet)`);
     const cls = layer.className;
     if (cls === 'InputLayer') continue;
     if (WEIGHTED.includes(cls)) {
