@@ -84,7 +84,17 @@ describe('select: greedy under one budget (totals of the whole hybrid)', () => {
     const s = select(base, ALL, { kind: 'ms', limit: 0.9 });
     expect(s.infeasible).toBe(true);
     expect(s.float).toEqual([]);
-    expect(select(base, [cand('free', 0.2, cost(-0.5))], { kind: 'ms', limit: 0.9 }).float).toEqual([]);
+    expect(s.estimate).toEqual(base);
+  });
+  it('layers that save cost are taken first and can bring an over-budget model within the limit', () => {
+    // base 1 ms, limit 0.9: saver (−0.5) brings it to 0.5, then a (+1) does not fit, b (+0.3) does: 0.8
+    const saver = cand('saver', 0.01, cost(-0.5));
+    const s = select(base, [cand('a', 0.5, cost(1)), saver, cand('b', 0.05, cost(0.3))], { kind: 'ms', limit: 0.9 });
+    expect([s.infeasible, s.float]).toEqual([false, ['saver', 'b']]);
+    expect(s.estimate.ms).toBeCloseTo(0.8, 12);
+    // not enough saved: infeasible, nothing chosen
+    const t = select(base, [saver], { kind: 'ms', limit: 0.4 });
+    expect([t.infeasible, t.float]).toEqual([true, []]);
   });
   it('a free layer is taken even when the budget is exactly the base', () => {
     expect(select(base, [A, cand('free', 0.01, cost(0))], { kind: 'ms', limit: 1 }).float).toEqual(['free']);

@@ -15,7 +15,9 @@
 // added cost). Δ_ℓ ≤ 0 (free or cheaper) ranks first (ratio +∞); e_ℓ ≤ 0 never ranks (it
 // avoids nothing). Ties: larger error first, then model order. Selection walks the
 // ranking and takes every layer whose addition keeps the estimate within the limit
-// (a layer that does not fit is skipped; a smaller one later may still fit).
+// (a layer that does not fit is skipped; a smaller one later may still fit). A layer with
+// Δ_ℓ ≤ 0 is always taken (e.g. fewer .bxn bytes: float-input weights pack tighter), so a
+// budget just under the fully binary model's cost can still be met.
 
 /** Cost of a whole model, or what one layer adds to it. */
 export interface Cost {
@@ -90,7 +92,7 @@ export interface Selection {
   ranking: Ranked[];
   /** base + Σ added over the chosen layers. */
   estimate: Cost;
-  /** The fully binary model already exceeds the limit: nothing can be chosen and the budget is not met. */
+  /** Even with every free / cost-saving layer taken the estimate exceeds the limit: nothing is chosen and the budget is not met. */
   infeasible: boolean;
 }
 
@@ -113,15 +115,15 @@ export function select(base: Cost, candidates: readonly Candidate[], budget: Bud
   const ranking = rank(candidates, budget.kind);
   const limit = limitInCostUnits(budget);
   let spent = costOf(base, budget.kind);
-  const infeasible = !fitsWithin(spent, limit);
   const chosen = new Set<string>();
-  if (!infeasible) {
-    for (const r of ranking) {
-      if (exclude.has(r.name)) continue;
-      const next = spent + costOf(r.added, budget.kind);
-      if (fitsWithin(next, limit)) { chosen.add(r.name); spent = next; }
-    }
+  for (const r of ranking) {
+    if (exclude.has(r.name)) continue;
+    const d = costOf(r.added, budget.kind);
+    // A layer that adds nothing (or saves) is always taken: it cannot break a budget.
+    if (d <= 0 || fitsWithin(spent + d, limit)) { chosen.add(r.name); spent += d; }
   }
+  const infeasible = !fitsWithin(spent, limit);
+  if (infeasible) chosen.clear();
   const float = candidates.filter((c) => chosen.has(c.name)).map((c) => c.name);
   return { budget, float, ranking, estimate: estimate(base, candidates, float), infeasible };
 }
