@@ -341,7 +341,9 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
     if (x) throw new ExportError(`layer '${v.name}': a binary X-layer on float inputs has no .bxn op (conv2dBinaryWeights has no X form)`);
     if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float-input binary-weight layer after a sign`);
     if (dense) throw new ExportError(`layer '${v.name}': float-input binary dense is not supported (use a 1x1 conv)`);
-    if (bitsOut) throw new ExportError(`layer '${v.name}': conv2dBinaryWeights has float output only; add the sign as its own layer`);
+    // conv2dBinaryWeights writes floats only: a sign after it (a float-input layer feeding a
+    // binary-input one, e.g. an HBN hybrid's conv4 before a binary conv5) becomes the packSigns
+    // the weighted emitter adds after a float output.
     const wbits = packBinaryWeightsByOutput(binary.signs, kh, kw, cin, cout);
     chain.emit(from, { op: 'conv2dBinaryWeights', ...geometry, weights: wbits, transform }, out, wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits' });
     return;
