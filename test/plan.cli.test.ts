@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { select } from '../tools/plan/hbn';
+import { pickWithin, rank, select } from '../tools/plan/hbn';
 import { parsePlan, type Plan } from '../tools/plan/plan-file';
 
 const bin = new URL('../bin/bexnet.js', import.meta.url).pathname;
@@ -69,6 +69,21 @@ describe('bexnet plan', () => {
     expect(none.err.filter((l) => l.startsWith('bexnet plan:')), none.err.join('\n')).toHaveLength(1);
     expect(none.err.some((l) => /^\s+at /.test(l))).toBe(false);
     expect(none.err.at(-1)).toMatch(/^bexnet plan: over budget even with every cost-saving layer: .* the limit is --max-kb 1$/);
+  });
+
+  it('accuracy mode: the cheapest ranking prefix within N points, by the plan\'s own recorded accuracies', () => {
+    const file = join(dir, 'acc.json');
+    const r = bexnet('plan', src, '--data', 'quickdraw', '--within-points', '3', '--finetune-steps', '1', '--workers', '1', '--validation', '64', '--calibration', '32', '--rounds', '5', '--out', file);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const p = readPlan(file);
+    if (p.budget.kind !== 'accuracy') throw new Error('not an accuracy plan');
+    const ranking = rank(p.layers.map((l) => ({ name: l.name, error: l.error, macs: l.macs, added: l.added })), p.budget.rankedBy);
+    expect(p.budget.accuracy).toHaveLength(ranking.length + 1);
+    expect(p.budget.accuracy.every((a) => Number.isInteger(a * 64))).toBe(true); // top-1s on 64 images
+    expect(p.budget.reference).toBe(p.budget.accuracy[ranking.length]); // every candidate ranks: the last prefix is the reference
+    const k = pickWithin(p.base, ranking, p.budget.accuracy, p.budget.reference, 3, p.budget.rankedBy);
+    expect(p.float).toEqual(p.layers.map((l) => l.name).filter((n) => ranking.slice(0, k).some((x) => x.name === n)));
+    expect(r.err.filter((l) => /^ {2}float inputs .*% on 64 validation images after 1 epoch\(s\) of fine-tuning$/.test(l))).toHaveLength(ranking.length + 1);
   });
 
   it('export --plan measures the written file: a plan whose limit the file exceeds fails (exit 1)', () => {

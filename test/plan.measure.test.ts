@@ -11,7 +11,7 @@ import { train } from '../tools/train/trainer';
 import { loadQuickdraw } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
 import {
-  architectureHash, calibrationSlices, candidatesOf, floatInputsOf, inputErrors, measureBxn, measureCosts, modelFacts, weightsHash,
+  architectureHash, calibrationSlices, candidatesOf, fineTunedAccuracy, floatInputsOf, inputErrors, measureBxn, measureCosts, modelFacts, weightsHash,
   withFloatInputs, withScaledFloatInputs,
 } from '../tools/plan/measure';
 import { expectSdkAgrees } from './support/agree';
@@ -103,6 +103,20 @@ describe('input-binarization error at each candidate\'s sign input', () => {
     for (let i = 0; i < want.length; i += 97) expect(got[i]).toBeCloseTo(want[i] / c, 4);
     expect(['conv2', 'conv3', 'conv4'].map((n) => h.getLayer(n).getConfig().binaryInput)).toEqual([true, false, true]);
     tf.dispose(x); h.dispose();
+  });
+});
+
+describe('the accuracy mode\'s fine-tuned hybrids', () => {
+  it('fine-tune a copy: the planned model\'s weights stay as they were, the score is a top-1 on the validation slice', async () => {
+    const before = weightsHash(model);
+    const s = calibrationSlices(data, 16, 48, 2);
+    expect(s.fineTune.n).toBe(data.train.n - 48);
+    const acc = await fineTunedAccuracy(model, ['conv4', 'conv5'], data, s.fineTune, s.validation, { epochs: 1, batchSize: 16, learningRate: 1e-3, seed: 1, maxSteps: 2 });
+    expect(acc).toBeGreaterThanOrEqual(0);
+    expect(acc).toBeLessThanOrEqual(1);
+    expect(Number.isInteger(acc * 48)).toBe(true);
+    expect(weightsHash(model)).toBe(before);
+    expect(floatInputsOf(model)).toEqual([]);
   });
 });
 

@@ -10,11 +10,13 @@ import { DATASETS, loadDataset, loadQuickdraw, type DataName, type Dataset } fro
 import { cpuModel } from '../machine.js';
 import { pickWithin, rank, select, fitsWithin, costOf, limitInCostUnits, BUDGET_KINDS, type Budget, type BudgetKind, type Candidate, type Cost } from '../plan/hbn.js';
 import {
-  accuracyOn, architectureHash, calibrationSlices, candidatesOf, floatInputsOf, inputErrors, measureCosts, measureHybrid, modelKind,
+  accuracyOn, architectureHash, calibrationSlices, candidatesOf, fineTunedAccuracy, floatInputsOf, inputErrors, measureCosts, measureHybrid, modelKind,
   weightsHash, withScaledFloatInputs,
 } from '../plan/measure.js';
 import { parsePlan, PlanError, PLAN_FORMAT, PLAN_VERSION, type Plan, type PlanBudget } from '../plan/plan-file.js';
 import { setupBackend } from '../train/backend.js';
+import type { Variant } from '../train/models.js';
+import { RECIPES, recipeTrainOptions } from '../train/recipes.js';
 import { loadModel } from '../train/file-io.js';
 import '../train/layers.js';
 import '../train/expander-layers.js';
@@ -28,7 +30,11 @@ const options = {
   'within-points': opt.number('accuracy mode: the cheapest hybrid within N top-1 points of the weight-binarized one (see README)'),
   'rank-by': opt.choice(BUDGET_KINDS, 'accuracy mode: the cost that ranks layers and is minimised', 'ms'),
   calibration: opt.int('calibration images (training split) for the input-binarization errors', 256),
-  validation: opt.int('accuracy mode: further training-split images to score hybrids on', 1000),
+  validation: opt.int('accuracy mode: further training-split images, held out from the fine-tuning, to score hybrids on', 1000),
+  'finetune-epochs': opt.int("accuracy mode: epochs each hybrid is fine-tuned from the model's weights before it is scored (0: zero-shot, float inputs read x / c)", 1, { min: 0 }),
+  'finetune-steps': opt.int('accuracy mode: stop each fine-tuning after N steps (quick runs)'),
+  'finetune-lr': opt.number("accuracy mode: fine-tuning learning rate (default: a quarter of the variant's recipe)"),
+  workers: opt.int('accuracy mode: data-parallel fine-tuning threads, 1 or 2 (default 2 on the wasm backend)'),
   seed: opt.int('seed of the calibration / validation draw', 1, { min: 0 }),
   rounds: opt.int('timing rounds (each runs every measured model once, round robin; medians)', 200),
   out: opt.string('where to write the plan (default: MODEL/plan.json)', undefined, { placeholder: 'FILE' }),
@@ -59,7 +65,10 @@ training split the input-binarization error e = ‖sign(x)·c − x‖/‖x‖ (
 per layer), exports the fully binary model and each one-float-input hybrid and times them
 with the sdk here (round robin, medians), ranks layers by e / added cost and takes them
 while the budget allows. Budgets are totals of the hybrid, checked on the exported hybrid,
-measured; a layer is dropped until the measurement fits. Writes plan.json and prints the table.
+measured; a layer is dropped until the measurement fits. Accuracy mode: the cheapest prefix of
+the ranking whose top-1, after a short fine-tune from the model's weights, on held-out
+training-split images, is within N points of every candidate on float inputs.
+Writes plan.json and prints the table.
 Then: bexnet train --plan plan.json (fine-tunes the hybrid), bexnet export DIR --plan plan.json.`),
   options,
   positionals: 1,
@@ -89,24 +98,44 @@ Then: bexnet train --plan plan.json (fine-tunes the hybrid), bexnet export DIR -
 
     let float: string[], budget: PlanBudget, rankedBy: BudgetKind, measured: Cost, limit: number | null = null;
     if (mode === 'within-points') {
-      // Accuracy mode: the ranking's prefixes scored zero-shot on validation images (see README).
+      // Accuracy mode: the ranking's prefixes, each fine-tuned from the model's weights (or
+      // zero-shot with --finetune-epochs 0) and scored on validation images (see README).
       rankedBy = o['rank-by'];
       const ranking = rank(cands, rankedBy);
+      const epochs = o['finetune-epochs'];
+      const variant = meta.variant as Variant;
+      if (epochs > 0 && !RECIPES[variant]) throw new UsageError(`accuracy mode fine-tunes with the variant's recipe; this model's variant is '${meta.variant}'`);
+      const recipe = RECIPES[variant];
+      const workers = o.workers ?? (backend.name === 'wasm' ? 2 : 1);
+      if (workers > 2) throw new UsageError('--workers must be 1 or 2');
+      const tune = epochs > 0 ? { ...recipeTrainOptions(recipe), epochs, learningRate: o['finetune-lr'] ?? recipe.learningRate / 4, seed: o.seed, workers, maxSteps: o['finetune-steps'] } : null;
       const scales = new Map([...errors].map(([n, e]) => [n, e.scale]));
+      const scored = new Map<string, number>();
       const score = async (set: string[]) => {
-        const h = await withScaledFloatInputs(model, set, scales);
-        try { return accuracyOn(h, slices.validation.x, slices.validation.y); } finally { h.dispose(); }
+        const key = candidates.filter((n) => set.includes(n)).join();
+        if (!scored.has(key)) {
+          let acc: number;
+          if (tune) acc = await fineTunedAccuracy(model, set, data, slices.fineTune, slices.validation, tune);
+          else {
+            const h = await withScaledFloatInputs(model, set, scales);
+            try { acc = accuracyOn(h, slices.validation.x, slices.validation.y); } finally { h.dispose(); }
+          }
+          scored.set(key, acc);
+          console.error(`  float inputs ${key || 'none'}: ${(acc * 100).toFixed(2)}% on ${nVal} validation images${tune ? ` after ${epochs} epoch(s) of fine-tuning` : ' (zero-shot)'}`);
+        }
+        return scored.get(key)!;
       };
+      const reference = await score(candidates);
       const accuracy: number[] = [];
       for (let k = 0; k <= ranking.length; k++) accuracy.push(await score(ranking.slice(0, k).map((r) => r.name)));
-      const reference = await score(candidates);
       const k = pickWithin(costs.base, ranking, accuracy, reference, o['within-points'] as number, rankedBy);
       const chosen = new Set(ranking.slice(0, k).map((r) => r.name));
       float = candidates.filter((n) => chosen.has(n));
-      budget = { kind: 'accuracy', points: o['within-points'] as number, rankedBy, reference, accuracy };
+      budget = { kind: 'accuracy', points: o['within-points'] as number, rankedBy, reference, accuracy, finetuneEpochs: epochs, validation: nVal };
       const m = await measureHybrid(model, float, o.rounds);
       measured = m.cost;
-      console.error(`accuracy mode: weight-binarized reference ${(reference * 100).toFixed(2)}%, prefixes ${accuracy.map((a) => (a * 100).toFixed(1)).join(' / ')}% (zero-shot, ${nVal} training-split images)`);
+      if (!tune && reference < accuracy[0]) console.error(`note: zero-shot, every candidate on float inputs (${(reference * 100).toFixed(2)}%) scores below the fully binary model (${(accuracy[0] * 100).toFixed(2)}%): its later layers were trained on binarized inputs; fine-tune (--finetune-epochs N) to compare hybrids`);
+      console.error(`accuracy mode: weight-binarized reference ${(reference * 100).toFixed(2)}%, ranking prefixes ${accuracy.map((a) => (a * 100).toFixed(1)).join(' / ')}%`);
     } else {
       const kind: BudgetKind = mode === 'max-ms' ? 'ms' : mode === 'max-kb' ? 'kb' : 'macs';
       rankedBy = kind;
@@ -135,7 +164,7 @@ Then: bexnet train --plan plan.json (fine-tunes the hybrid), bexnet export DIR -
       format: PLAN_FORMAT, version: PLAN_VERSION,
       model: { kind: modelKind(model), architecture: architectureHash(model), weights: weightsHash(model), candidates, dir: resolve(dir), classes },
       calibration: { dataset: data.name, split: 'train', images: o.calibration, seed: o.seed, granularity: 'one scale c = mean|x| per layer over all calibration values' },
-      machine: { cpu: cpuModel(), backend: 'sdk simd' },
+      machine: { cpu: cpuModel(), backend: `sdk ${costs.backend}` },
       budget: budget!, base: costs.base,
       layers: candidates.map((n) => {
         const r = ranking.find((x) => x.name === n);

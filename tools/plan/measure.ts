@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import { loadModel as loadBxn, type BexnetModel } from '../../sdk/index.js';
 import { OP_BY_NAME } from '../../sdk/ops.js';
 import { mulberry32, permutation } from '../../sdk/prng.js';
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset, Split } from '../data/dataset.js';
+import { train, type TrainOptions } from '../train/trainer.js';
 import { exportModel } from '../export/export.js';
 import { nodeKernelOptions } from '../node-kernels.js';
 import '../train/layers.js';
@@ -155,8 +156,12 @@ export function weightsHash(model: tf.LayersModel): string {
   return sha256(model.getWeights().map((w) => new Uint8Array((w.dataSync() as Float32Array).slice().buffer)));
 }
 
-/** Calibration (and, after them, validation) images: a seeded shuffle of the training split, never the test split. */
-export function calibrationSlices(data: Dataset, calibration: number, validation: number, seed: number): { calibration: Float32Array; validation: { x: Float32Array; y: Int32Array } } {
+/**
+ * Calibration (and, after them, validation) images: a seeded shuffle of the training split, never
+ * the test split. `fineTune` is the training split without the validation images (the accuracy
+ * mode fine-tunes hybrids on it and scores them on `validation`).
+ */
+export function calibrationSlices(data: Dataset, calibration: number, validation: number, seed: number): { calibration: Float32Array; validation: { x: Float32Array; y: Int32Array }; fineTune: Split } {
   const need = calibration + validation;
   if (need > data.train.n) throw new Error(`${need} calibration + validation images requested, the training split has ${data.train.n}`);
   const perm = permutation(data.train.n, mulberry32(seed));
@@ -166,9 +171,14 @@ export function calibrationSlices(data: Dataset, calibration: number, validation
     for (let i = 0; i < n; i++) x.set(data.train.x.subarray(perm[from + i] * size, (perm[from + i] + 1) * size), i * size);
     return x;
   };
+  const held = new Set(Array.from(perm.subarray(calibration, need)));
+  const keep = Array.from({ length: data.train.n }, (_, i) => i).filter((i) => !held.has(i));
+  const fineTune: Split = { n: keep.length, x: new Float32Array(keep.length * size), y: Int32Array.from(keep, (i) => data.train.y[i]) };
+  keep.forEach((i, j) => fineTune.x.set(data.train.x.subarray(i * size, (i + 1) * size), j * size));
   return {
     calibration: gather(0, calibration),
     validation: { x: gather(calibration, validation), y: Int32Array.from({ length: validation }, (_, i) => data.train.y[perm[calibration + i]]) },
+    fineTune,
   };
 }
 
@@ -192,6 +202,21 @@ export function inputErrors(model: tf.LayersModel, names: readonly string[], ima
     tf.dispose(outs);
   }
   return new Map(names.map((name, i) => [name, binarizationError(stats[i])]));
+}
+
+/**
+ * The accuracy mode's fine-tuned hybrid: `float` candidates on float inputs (the ReLU form that
+ * train --plan trains), fine-tuned from the model's weights on `fineTune`, scored on `validation`.
+ */
+export async function fineTunedAccuracy(model: tf.LayersModel, float: readonly string[], data: Dataset, fineTune: Split,
+  validation: { x: Float32Array; y: Int32Array }, opts: TrainOptions): Promise<number> {
+  const h = await withFloatInputs(model, float);
+  try {
+    await train(h, { ...data, train: fineTune, test: { x: validation.x, y: validation.y, n: validation.y.length } }, { ...opts, evalEachEpoch: false });
+    return accuracyOn(h, validation.x, validation.y);
+  } finally {
+    h.dispose();
+  }
 }
 
 /** Top-1 of `model` on labelled images. */
@@ -261,6 +286,8 @@ export function timeRoundRobin(models: BexnetModel[], rounds: number, warmup = 5
 
 export interface MeasuredCosts {
   base: Cost;
+  /** The sdk build the times are of ('simd' or 'scalar'). */
+  backend: string;
   /** Per candidate: added whole-model cost when it alone takes float inputs; its own kernel ms both ways. */
   layers: Map<string, { macs: number; added: Cost; kernelMs: { binary: number; float: number } }>;
 }
@@ -281,7 +308,7 @@ export async function measureCosts(model: tf.LayersModel, candidates: readonly s
         kernelMs: { binary: t[0].layerMs[bi], float: t[i + 1].layerMs[fi] },
       });
     });
-    return { base, layers };
+    return { base, backend: all[0].model.info().backend, layers };
   } finally {
     for (const e of all) e.model.dispose();
   }

@@ -44,7 +44,8 @@ export interface PlanLayer {
 
 export type PlanBudget =
   | { kind: BudgetKind; limit: number }
-  | { kind: 'accuracy'; points: number; rankedBy: BudgetKind; reference: number; accuracy: number[] };
+  /** reference: the weight-binarized hybrid's top-1; accuracy[k]: the ranking's k-prefix's (validation images, after finetuneEpochs; 0 = zero-shot). */
+  | { kind: 'accuracy'; points: number; rankedBy: BudgetKind; reference: number; accuracy: number[]; finetuneEpochs: number; validation: number };
 
 export interface Plan {
   format: typeof PLAN_FORMAT;
