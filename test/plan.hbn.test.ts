@@ -3,7 +3,7 @@
 // limit, KiB, skipping a layer that does not fit), ties, the accuracy mode, the
 // binarization error against a hand-computed case, and plan.json validation.
 import { describe, expect, it } from 'vitest';
-import { accumulate, binarizationError, emptyStats, estimate, pickWithin, rank, select, type Candidate, type Cost } from '../tools/plan/hbn';
+import { accumulate, binarizationError, emptyStats, estimate, pickWithin, rank, select, selectMeasured, type Candidate, type Cost } from '../tools/plan/hbn';
 import { checkPlanFits, parsePlan, PLAN_FORMAT, PLAN_VERSION, type Plan } from '../tools/plan/plan-file';
 
 const cost = (ms: number, bytes = 0, macs = 0): Cost => ({ ms, bytes, macs });
@@ -109,6 +109,31 @@ describe('select: greedy under one budget (totals of the whole hybrid)', () => {
   it('estimate sums what each chosen layer adds', () => {
     expect(estimate(base, ALL, ['c', 'd'])).toEqual({ ms: 3.1, bytes: 10_060, macs: 620 });
     expect(() => estimate(base, ALL, ['z'])).toThrow(/not a candidate/);
+  });
+});
+
+describe('selectMeasured: the chosen hybrid is measured; over the limit, its worst-ranked layer is dropped', () => {
+  it('keeps the estimate\'s choice when the measurement fits', async () => {
+    const calls: string[][] = [];
+    const s = await selectMeasured(base, ALL, { kind: 'ms', limit: 2.5 }, async (f) => { calls.push(f); return estimate(base, ALL, f); });
+    expect([s.float, s.dropped, s.withinBudget, calls]).toEqual([['a', 'b'], [], true, [['a', 'b']]]);
+    expect(s.measured.ms).toBe(2.5);
+  });
+  it('drops layers until the measurement fits (an interaction the additive estimate missed)', async () => {
+    // a and b together measure 0.6 ms more than their estimates: {a, b} = 3.1 > 2.5, so a (rank 2 of the two) goes; {b, d} fits
+    const measure = async (f: string[]) => { const e = estimate(base, ALL, f); return { ...e, ms: e.ms + (f.includes('a') && f.includes('b') ? 0.6 : 0) }; };
+    const s = await selectMeasured(base, ALL, { kind: 'ms', limit: 2.5 }, measure);
+    expect([s.float, s.dropped, s.withinBudget]).toEqual([['b', 'd'], ['a'], true]);
+    expect(s.measured.ms).toBeCloseTo(1.6, 12);
+  });
+  it('ends over budget when every hybrid measures over the limit; an infeasible estimate is reported without measuring', async () => {
+    const slow = async (f: string[]) => ({ ...estimate(base, ALL, f), ms: 99 });
+    const s = await selectMeasured(base, ALL, { kind: 'ms', limit: 2.5 }, slow);
+    // {a, b}: a goes; {b, d}: d goes; {b}: b goes; {} is measured and still over
+    expect([s.float, s.dropped, s.withinBudget]).toEqual([[], ['a', 'd', 'b'], false]);
+    let called = false;
+    const t = await selectMeasured(base, ALL, { kind: 'ms', limit: 0.5 }, async () => { called = true; return base; });
+    expect([t.infeasible, t.withinBudget, called]).toEqual([true, false, false]);
   });
 });
 

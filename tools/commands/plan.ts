@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { opt, UsageError } from '../args.js';
 import { DATASETS, loadDataset, loadQuickdraw, type DataName, type Dataset } from '../data/index.js';
 import { cpuModel } from '../machine.js';
-import { pickWithin, rank, select, fitsWithin, costOf, limitInCostUnits, BUDGET_KINDS, type Budget, type BudgetKind, type Candidate, type Cost } from '../plan/hbn.js';
+import { pickWithin, rank, selectMeasured, fitsWithin, costOf, limitInCostUnits, BUDGET_KINDS, type Budget, type BudgetKind, type Candidate, type Cost } from '../plan/hbn.js';
 import {
   accuracyOn, architectureHash, calibrationSlices, candidatesOf, fineTunedAccuracy, floatInputsOf, inputErrors, measureCosts, measureHybrid, modelKind,
   weightsHash, withScaledFloatInputs,
@@ -143,19 +143,12 @@ Then: bexnet train --plan plan.json (fine-tunes the hybrid), bexnet export DIR -
       limit = limitInCostUnits(b);
       budget = b;
       // Select on the estimate, then export and measure; while the measured hybrid is over the
-      // limit, drop its worst-ranked layer from the choice and select again.
-      const exclude = new Set<string>();
-      for (;;) {
-        const s = select(costs.base, cands, b, exclude);
-        if (s.infeasible) throw new Error(`over budget even with every cost-saving layer: the fully binary model measures ${describeCost(costs.base)}, the limit is --max-${kind} ${b.limit}`);
-        float = s.float;
-        const m = await measureHybrid(model, float, o.rounds);
-        measured = m.cost;
-        if (fitsWithin(costOf(measured, kind), limit) || !float.length) break;
-        const worst = s.ranking.filter((r) => float.includes(r.name)).at(-1)!.name;
-        console.error(`measured ${costOf(measured, kind).toFixed(3)} > ${limit} with ${float.join(', ')}: dropping ${worst}`);
-        exclude.add(worst);
-      }
+      // limit, its worst-ranked layer is dropped and the rest selected again (hbn.ts selectMeasured).
+      const s = await selectMeasured(costs.base, cands, b, async (f) => (await measureHybrid(model, f, o.rounds)).cost);
+      if (s.infeasible) throw new Error(`over budget even with every cost-saving layer: the fully binary model measures ${describeCost(costs.base)}, the limit is --max-${kind} ${b.limit}`);
+      if (s.dropped.length) console.error(`measured over the limit: dropped ${s.dropped.join(', ')}`);
+      float = s.float;
+      measured = s.measured;
     }
     const ranking = rank(cands, rankedBy);
     const estimate = cands.filter((c) => float.includes(c.name)).reduce((e, c) => ({ ms: e.ms + c.added.ms, bytes: e.bytes + c.added.bytes, macs: e.macs + c.added.macs }), { ...costs.base });

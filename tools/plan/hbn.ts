@@ -179,3 +179,30 @@ export function binarizationError(s: InputStats): { error: number; scale: number
   if (s.sumSq === 0) return { error: 0, scale };
   return { error: Math.sqrt(Math.max(0, 1 - (s.sumAbs * s.sumAbs) / (s.n * s.sumSq))), scale };
 }
+
+export interface MeasuredSelection extends Selection {
+  /** The chosen hybrid as measured (after export). */
+  measured: Cost;
+  /** Layers dropped because the measured hybrid was over the limit, in drop order. */
+  dropped: string[];
+  withinBudget: boolean;
+}
+
+/**
+ * select(), then measure the chosen hybrid; while the measurement is over the limit (the
+ * additive estimate missed an interaction, or timing moved), drop the worst-ranked chosen layer
+ * and select again without it. Ends within budget, or with no layer left to drop (withinBudget false).
+ */
+export async function selectMeasured(base: Cost, candidates: readonly Candidate[], budget: Budget,
+  measure: (float: string[]) => Promise<Cost>): Promise<MeasuredSelection> {
+  const limit = limitInCostUnits(budget);
+  const dropped: string[] = [];
+  for (;;) {
+    const s = select(base, candidates, budget, new Set(dropped));
+    if (s.infeasible) return { ...s, measured: base, dropped, withinBudget: false };
+    const measured = await measure(s.float);
+    const within = fitsWithin(costOf(measured, budget.kind), limit);
+    if (within || !s.float.length) return { ...s, measured, dropped, withinBudget: within };
+    dropped.push(s.ranking.filter((r) => s.float.includes(r.name)).at(-1)!.name);
+  }
+}
