@@ -233,7 +233,7 @@ export function accuracyOn(model: tf.LayersModel, x: Float32Array, y: Int32Array
 
 const hasWeights = (kind: string) => !!OP_BY_NAME.get(kind as never)?.tensors.some((t) => t.role === 'weights');
 
-/** MACs of weight ops reading float inputs (op registry counts), and the op indices of the binary / float-input binary-weight convs. */
+/** MACs of weight ops reading float inputs (op registry counts). */
 export function floatMacs(m: BexnetModel): number {
   return m.info().layers.reduce((s, l) => s + (l.input.dtype === 'f32' && hasWeights(l.kind) ? l.macs : 0), 0);
 }
