@@ -17,7 +17,7 @@ describe('bexnet CLI', () => {
   it('--help lists every command, and every command has --help', () => {
     const top = bexnet('--help');
     expect(top.code).toBe(0);
-    for (const c of ['train', 'export', 'inspect', 'bench']) {
+    for (const c of ['train', 'export', 'inspect', 'bench', 'plan']) {
       expect(top.out).toContain(c);
       const h = bexnet(c, '--help');
       expect(h.code, c).toBe(0);
@@ -47,6 +47,9 @@ describe('bexnet CLI', () => {
       ['inspect'],
       ['inspect', '/nonexistent.bxn'],
       ['bench', 'nothing'],
+      ['plan'],
+      ['plan', '/nonexistent-dir', '--data', 'quickdraw', '--max-ms', '1'],
+      ['plan', '/nonexistent-dir', '--data', 'quickdraw', '--max-ms', '-1'],
     ]) {
       const r = bexnet(...args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -35,6 +35,9 @@ describe('export → sdk agrees with tfjs', () => {
     // binary weights on float inputs: every binary conv (weights-only), and only conv4-conv5 (a hybrid)
     { title: 'dabn weights-only', variant: 'dabn', opts: { floatInputs: 'all' }, ops: ['conv2dBinaryWeights', 'scaleShift'] },
     { title: 'xnor float inputs to conv4, conv5', variant: 'xnor', opts: { floatInputs: ['conv4', 'conv5'] }, ops: ['conv2dBinaryWeights', 'bconv2d', 'maxPool2dBits', 'scaleShift'] },
+    // a float-input layer whose output feeds a binary-input one directly (no pool): conv2dBinaryWeights, then packSigns
+    { title: 'dabn float inputs to conv4 only', variant: 'dabn', opts: { floatInputs: ['conv4'] }, ops: ['conv2dBinaryWeights', 'packSigns', 'bconv2d'] },
+    { title: 'xnor float inputs to conv2, conv5', variant: 'xnor', opts: { floatInputs: ['conv2', 'conv5'] }, ops: ['conv2dBinaryWeights', 'bconv2d', 'packSignsAffine'] },
     { title: 'dabn last layer binary weights on float inputs', variant: 'dabn', opts: { lastLayer: 'binary', floatInputs: ['conv6'] }, ops: ['conv2dBinaryWeights', 'bconv2d'] },
     { title: 'xnor binary last layer', variant: 'xnor', opts: { lastLayer: 'binary' }, ops: ['bconv2d'] },
   ];

@@ -9,6 +9,7 @@ import type { Command } from './commands/command.js';
 const COMMANDS: { name: string; summary: string; load: () => Promise<Command<any>> }[] = [
   { name: 'train', summary: 'train a float / XNOR / DABN model on bundled data', load: async () => (await import('./commands/train.js')).trainCommand },
   { name: 'export', summary: 'pack a trained model into a .bxn file', load: async () => (await import('./commands/export.js')).exportCommand },
+  { name: 'plan', summary: 'HBN: choose which binary layers keep float inputs under a latency, size, MACs or accuracy budget', load: async () => (await import('./commands/plan.js')).planCommand },
   { name: 'inspect', summary: "print a .bxn model's layers, parameters, bytes and arena", load: async () => (await import('./commands/inspect.js')).inspectCommand },
   { name: 'bench', summary: 'run a benchmark (kernels) and optionally write --json FILE', load: async () => (await import('./commands/bench.js')).benchCommand },
   { name: 'budget', summary: 'measure a .bxn model on a runtime and fail when it exceeds size, memory or latency limits', load: async () => (await import('./commands/budget.js')).budgetCommand },

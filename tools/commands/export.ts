@@ -6,6 +6,9 @@ import { exportModel, type FloatEncoding } from '../export/export.js';
 import { loadModel } from '../train/file-io.js';
 import '../train/layers.js'; // registers the binary layer classes for loading
 import '../train/expander-layers.js'; // and the X-layers
+import { budgetCheck, checkPlanFits } from '../plan/plan-file.js';
+import { measureBxn, modelFacts, withFloatInputs } from '../plan/measure.js';
+import { readPlanFile } from './plan.js';
 import { commandUsage, kb, table, type Command } from './command.js';
 
 const options = {
@@ -13,6 +16,8 @@ const options = {
   o: opt.string('same as --out', undefined, { placeholder: 'FILE' }),
   'float-encoding': opt.choice(['f32', 'f16', 'int8'] as const, "storage of float layers' weights; a float layer whose output is binarized (the first) always stays f32", 'f32'),
   name: opt.string("the model's name in the file (default: the tfjs model's)"),
+  plan: opt.string('a plan.json (bexnet plan): export its hybrid (the model it was made from gets the plan\'s float inputs; a model fine-tuned with --plan is checked to have them), then measure the file against the plan\'s budget (exit 1 when over)', undefined, { placeholder: 'FILE' }),
+  rounds: opt.int('with --plan: timed inferences for the latency check', 200),
 };
 
 export const exportCommand: Command<typeof options> = {
@@ -36,7 +41,17 @@ latent float weights).`),
     }
     tf.enableProdMode(); // no tfjs console banners in the report
     await tf.setBackend('cpu');
-    const model = await loadModel(dir);
+    let model = await loadModel(dir);
+    const plan = o.plan === undefined ? undefined : readPlanFile(o.plan);
+    if (plan) {
+      const fit = checkPlanFits(plan, modelFacts(model), o.plan);
+      if (fit === 'source' && plan.float.length) {
+        console.error(`${dir} is the model ${o.plan} was made from: exporting it with float inputs at ${plan.float.join(', ')} (not fine-tuned; bexnet train --plan fine-tunes)`);
+        const hybrid = await withFloatInputs(model, plan.float);
+        model.dispose();
+        model = hybrid;
+      }
+    }
     const meta = (model.getUserDefinedMetadata() as { bexnet?: { classes?: string[] } } | undefined)?.bexnet;
     const { bytes, layers } = exportModel(model, { name: o.name ?? model.name, labels: meta?.classes ?? [], floatEncoding });
     writeFileSync(out, bytes);
@@ -47,5 +62,11 @@ latent float weights).`),
     for (const [i, l] of layers.entries()) if (l.note) console.log(`layer ${i} (${l.op}): ${l.note}`);
     console.log(`wrote ${out}: ${kb(bytes.length)} (${bytes.length} bytes)`);
     model.dispose();
+    if (plan) {
+      // The plan's budget, checked on the file just written (measured, not estimated).
+      const { text, within } = budgetCheck(plan, await measureBxn(bytes, o.rounds));
+      if (within === false) throw new Error(`plan budget ${text} (${out} was written)`);
+      console.log(`plan budget ${text}`);
+    }
   },
 };

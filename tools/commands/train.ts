@@ -1,10 +1,16 @@
 // bexnet train: trains a sketchnet / resnet on bundled data with a live progress line.
 import { mkdirSync } from 'node:fs';
-import { opt, UsageError } from '../args.js';
+import { resolve } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { opt, UsageError, type OptionValues } from '../args.js';
+import { checkPlanFits, PlanError } from '../plan/plan-file.js';
+import { modelFacts, withFloatInputs } from '../plan/measure.js';
+import { datasetFor, readPlanFile, trainedMeta } from './plan.js';
+import '../train/layers.js';
 import { DATASETS, loadDataset, type DataName } from '../data/index.js';
 import { setupBackend } from '../train/backend.js';
-import { saveModel } from '../train/file-io.js';
-import { buildModel, MODELS, type ModelName, type Variant } from '../train/models.js';
+import { loadModel, saveModel } from '../train/file-io.js';
+import { buildModel, MODELS, VARIANTS, type ModelName, type Variant } from '../train/models.js';
 import { RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions } from '../train/recipes.js';
 import { evaluate, train, type Progress } from '../train/trainer.js';
 import { commandUsage, type Command } from './command.js';
@@ -13,8 +19,8 @@ const BINARIZE = ['none', 'xnor', 'dabn'] as const;
 
 const options = {
   data: opt.choice(DATASETS as readonly DataName[], 'bundled data set', undefined, { required: true }),
-  model: opt.choice(MODELS as readonly ModelName[], 'architecture', undefined, { required: true }),
-  binarize: opt.choice(BINARIZE, 'float, XNOR or DABN binary weights and activations', undefined, { required: true }),
+  model: opt.choice(MODELS as readonly ModelName[], 'architecture (required without --plan)'),
+  binarize: opt.choice(BINARIZE, 'float, XNOR or DABN binary weights and activations (required without --plan)'),
   epochs: opt.int('epochs', undefined, { required: true }),
   out: opt.string('checkpoint and result directory', undefined, { required: true, placeholder: 'DIR' }),
   classes: opt.int('use N evenly spaced classes (default: all)', undefined, { min: 2 }),
@@ -27,15 +33,20 @@ const options = {
   expander: opt.choice(['2', '4', '8'] as const, "X-Net: sketchnet's conv2-conv5 read 1/F of their input channels (expander graphs, FORMAT.md §10)"),
   'graph-seed': opt.int('graph seed of the first X-conv (the next take +1, +2, ...)', 1, { min: 0 }),
   recipe: opt.choice([...RECIPES_BY_NAME.keys()], "a named recipe of tools/train/recipes.ts for this variant (default: the variant's current one)"),
+  plan: opt.string("fine-tune the hybrid of a plan.json (bexnet plan): its float-input layers, starting from the weights the plan was measured on; architecture and variant come from that model", undefined, { placeholder: 'FILE' }),
 };
 
 export const trainCommand: Command<typeof options> = {
   name: 'train',
-  usage: commandUsage('bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR [options]', options,
+  usage: commandUsage(`bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR [options]
+       bexnet train --plan plan.json --data quickdraw|mnist --epochs N --out DIR [options]`, options,
     'Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at the end.'),
   options,
   async run(o) {
+    if (o.plan !== undefined) return trainPlan(o);
     const { data, binarize, epochs, out, classes, seed, width } = o;
+    if (o.model === undefined) throw new UsageError('--model is required (sketchnet | resnet)');
+    if (binarize === undefined) throw new UsageError('--binarize is required (none | xnor | dabn)');
     const modelName = o.model;
     const variant: Variant = binarize === 'none' ? 'float' : binarize;
     const recipe = o.recipe === undefined ? RECIPES[variant] : RECIPES_BY_NAME.get(o.recipe)!;
@@ -63,6 +74,44 @@ export const trainCommand: Command<typeof options> = {
     model.dispose();
   },
 };
+
+/** --plan: the plan's source model with the plan's float inputs, fine-tuned (same recipe as its variant unless --recipe / --lr). */
+async function trainPlan(o: OptionValues<typeof options>) {
+  const plan = readPlanFile(o.plan!);
+  const { epochs, out, seed } = o;
+  const backend = await setupBackend();
+  let source: tf.LayersModel;
+  try { source = await loadModel(plan.model.dir); } catch (e) { throw new PlanError(`${o.plan}: its model ${plan.model.dir} cannot be loaded (${(e as Error).message.split('\n')[0]})`); }
+  if (checkPlanFits(plan, modelFacts(source), o.plan) !== 'source' && plan.float.length) {
+    throw new PlanError(`${o.plan}: ${plan.model.dir} already takes the plan's float inputs; fine-tune it with --plan only from the model the plan was made from`);
+  }
+  const meta = trainedMeta(source);
+  const variant = (meta.variant ?? '') as Variant;
+  if (!VARIANTS.includes(variant) || variant === 'float') throw new PlanError(`${o.plan}: its model's variant '${meta.variant}' is not a binary one`);
+  const given = { model: o.model, binarize: o.binarize === 'none' ? 'float' : o.binarize };
+  if (given.model !== undefined && given.model !== meta.model) throw new UsageError(`--model ${given.model}, but the plan's model is a ${meta.model}`);
+  if (given.binarize !== undefined && given.binarize !== variant) throw new UsageError(`--binarize ${o.binarize}, but the plan's model is ${variant}`);
+  if (o.expander !== undefined || o.width !== 1 || o['last-layer'] !== 'float') throw new UsageError('--expander, --width and --last-layer come from the plan\'s model with --plan');
+  const recipe = o.recipe === undefined ? RECIPES[variant] : RECIPES_BY_NAME.get(o.recipe)!;
+  if (recipe.variant !== variant) throw new UsageError(`--recipe ${recipe.name} is for ${recipe.variant}, not ${variant}`);
+  const classes = (source.outputs[0].shape as number[]).at(-1)!;
+  if (o.classes !== undefined && o.classes !== classes) throw new UsageError(`--classes ${o.classes}, but the plan's model has ${classes}`);
+  const dataset = datasetFor(o.data, meta, classes);
+  const model = await withFloatInputs(source, plan.float);
+  source.dispose();
+  const workers = o.workers ?? (backend.name === 'wasm' ? 2 : 1);
+  if (workers > 2) throw new UsageError('--workers must be 1 or 2 (this machine class has 2 cores)');
+  const batchSize = o.batch ?? recipe.batchSize, learningRate = o.lr ?? recipe.learningRate;
+  console.error(`${meta.model} ${variant} hybrid: float inputs at ${plan.float.join(', ') || 'none'} (${o.plan}), fine-tuning from ${plan.model.dir}; ${dataset.classes.length} classes, ${workers} worker(s), batch ${batchSize}, lr ${learningRate}`);
+  mkdirSync(out, { recursive: true });
+  const result = await train(model, dataset, { ...recipeTrainOptions(recipe), epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
+  const testAcc = result.testAcc ?? evaluate(model, dataset);
+  const bexnet = { ...meta, dataset: dataset.name, classes: dataset.classes, variant, recipe: recipe.name, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name,
+    floatInputs: plan.float, plan: { file: resolve(o.plan!), from: plan.model.dir, weights: plan.model.weights } };
+  const bytes = await saveModel(model, out, { bexnet });
+  console.log(`test top-1 ${(testAcc * 100).toFixed(2)}% after ${result.epochs} epoch(s) of fine-tuning the hybrid (float inputs: ${plan.float.join(', ') || 'none'}); saved ${out} (${bytes} bytes)`);
+  model.dispose();
+}
 
 /** A live progress line on a terminal; a line per ~10% of an epoch in logs. */
 function progressPrinter(): (p: Progress) => void {

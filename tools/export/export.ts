@@ -340,7 +340,9 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
   const bitsOut = act === 'sign';
   if (!binary.binaryInput) {
     if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float-input binary-weight layer after a sign`);
-    if (bitsOut) throw new ExportError(`layer '${v.name}': ${x ? 'xconv2dBinaryWeights' : 'conv2dBinaryWeights'} has float output only; add the sign as its own layer`);
+    // (x)conv2dBinaryWeights writes floats only: a sign after it (a float-input layer feeding a
+    // binary-input one, e.g. an HBN hybrid's conv4 before a binary conv5) becomes the packSigns
+    // the weighted emitter adds after a float output.
     if (x) {
       // An X-dense reads [1, 1, K]: a 1x1 xconv2dBinaryWeights.
       const bytes = packXBinaryWeightsByBlock(binary.signs, kh, kw, graph!.degree, cout);
