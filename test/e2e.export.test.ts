@@ -9,10 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../tools/train/backend';
-import { sketchNet, VARIANTS, type ModelOptions } from '../tools/train/models';
+import { resNet, sketchNet, VARIANTS, type ModelOptions } from '../tools/train/models';
 import { train } from '../tools/train/trainer';
 import { loadQuickdraw } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
+import { readBxn } from '../sdk/format/index';
 import { BinaryConv2D, BinaryDense, SignActivation } from '../tools/train/layers';
 import { mulberry32 } from '../sdk/prng';
 import { expectSdkAgrees } from './support/agree';
@@ -117,4 +118,26 @@ describe('dense heads export without window fields (the reader rejects kh/kw/str
     await expectAgrees(model, bytes, 'dense heads');
     model.dispose();
   });
+});
+
+describe('the small ResNet exports with residual adds (WIRE) and runs like tfjs', () => {
+  // Float: conv → BN → ReLU blocks, add → ReLU. Binary (Bi-Real): every binary conv has its own
+  // shortcut; downsampling shortcuts are avgPool → 1x1 conv → BN; BN folds into the bconv2d transform.
+  for (const variant of VARIANTS) {
+    it(`resnet ${variant}`, async () => {
+      const model = resNet({ variant, classes: data.classes.length, width: 0.25, seed: 5, lastLayer: variant === 'float' ? 'float' : 'binary' });
+      await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 5, maxSteps: 3, evalEachEpoch: false });
+      const { bytes } = exportModel(model, { labels: data.classes });
+      const file = readBxn(bytes);
+      const ops = file.layers.map((l) => l.op);
+      expect(file.sections.map((s) => s.type)).toContain('WIRE');
+      expect(ops.filter((o) => o === 'add').length, ops.join(',')).toBe(variant === 'float' ? 3 : 6);
+      expect(ops).toContain(variant === 'float' ? 'conv2d' : 'bconv2d');
+      if (variant !== 'float') expect(ops, ops.join(',')).toEqual(expect.arrayContaining(['avgPool2d', 'packSigns', 'bdense']));
+      // Every add reads a value that is not the previous layer's output (the shortcut).
+      for (const l of file.layers.filter((x) => x.op === 'add')) expect(l.inputs.some((v) => v !== l.index)).toBe(true);
+      await expectSdkAgrees(model, bytes, data.test.x, SAMPLES, data.classes.length, `resnet ${variant}`);
+      model.dispose();
+    });
+  }
 });

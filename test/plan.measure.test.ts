@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../tools/train/backend';
-import { sketchNet } from '../tools/train/models';
+import { resNet, sketchNet } from '../tools/train/models';
 import { train } from '../tools/train/trainer';
 import { loadQuickdraw } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
@@ -60,6 +60,24 @@ describe('hybrids of a trained model', () => {
       await expectSdkAgrees(h, bytes, data.test.x, 24, data.classes.length, `hybrid ${float.join(', ')}`);
       h.dispose();
     }
+  });
+});
+
+describe('the small ResNet (residual adds) plans too', () => {
+  it('candidates: every binary conv, each behind its own sign; a hybrid exports with WIRE and the sdk agrees with tfjs', async () => {
+    const rn = resNet({ ...opts, seed: 6 });
+    rn.setUserDefinedMetadata({ bexnet: { model: 'resnet', variant: 'dabn', classes: data.classes } });
+    await train(rn, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 6, maxSteps: 3, evalEachEpoch: false });
+    const names = candidatesOf(rn);
+    expect(names).toEqual(rn.layers.filter((l) => l.getClassName() === 'BinaryConv2D').map((l) => l.name));
+    expect(names).toHaveLength(6);
+    const h = await withFloatInputs(rn, [names[0], names[3]]);
+    expect(floatInputsOf(h)).toEqual([names[0], names[3]]);
+    const { bytes, layers } = exportModel(h, { labels: data.classes });
+    expect(layers.filter((l) => l.op === 'conv2dBinaryWeights').length).toBe(2);
+    expect(layers.filter((l) => l.op === 'add').length).toBe(6);
+    await expectSdkAgrees(h, bytes, data.test.x, 24, data.classes.length, 'resnet hybrid');
+    h.dispose(); rn.dispose();
   });
 });
 

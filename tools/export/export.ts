@@ -25,8 +25,8 @@
 //   one XGRF record each (the layer's graph: generator 1, its seed, C_in, C_out, D,
 //   groups of 8), their compact weights packed in the §10 layouts; the batch norm,
 //   bit outputs and pools on bits work as for the dense ops.
-// Anything this exporter cannot express (residual adds: the format has them, FORMAT.md §8
-// WIRE, the exporter writes chains only so far; unequal strides, float
+// Residual adds become `add` layers reading two values (FORMAT.md §8 WIRE). Anything
+// this exporter cannot express (unequal strides, float
 // inputs into a +1-padded binary conv) is an ExportError naming the layer.
 import type * as tf from '@tensorflow/tfjs';
 import { writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
@@ -124,52 +124,83 @@ export type Block =
   /** A batch norm not after a conv; `sign` (bn-sign-conv-pool blocks) or `relu` directly after it. */
   | { kind: 'batchNorm'; layer: LayerView; sign?: LayerView; relu?: LayerView }
   | { kind: 'flatten'; layer: LayerView }
-  | { kind: 'globalAvgPool'; layer: LayerView };
+  | { kind: 'globalAvgPool'; layer: LayerView }
+  | { kind: 'avgPool'; layer: LayerView }
+  /** A residual add of two values (FORMAT.md §8 WIRE), with the ReLU after it. */
+  | { kind: 'add'; layer: LayerView; act?: LayerView };
+
+/** The training layers a block covers, in order; the last one's output is the block's. */
+const blockLayers = (b: Block): LayerView[] =>
+  [b.layer, ...(b.kind === 'weighted' ? [b.bn, b.pool, b.act] : b.kind === 'batchNorm' ? [b.sign, b.relu] : b.kind === 'add' ? [b.act] : [])]
+    .filter((x): x is LayerView => !!x);
 
 const WEIGHTED = ['Conv2D', 'BinaryConv2D', 'Dense', 'BinaryDense', 'ExpanderConv2D', 'ExpanderDense'];
 const isDense = (v: LayerView) => v.className === 'Dense' || v.className === 'BinaryDense' || v.className === 'ExpanderDense';
 const isFloatConv = (v: LayerView) => v.className === 'Conv2D' || (v.className === 'ExpanderConv2D' && !v.binary);
 const isRelu = (v: LayerView | undefined) => !!v && (v.className === 'ReLU' || (v.className === 'Activation' && v.config.activation === 'relu'));
 
-/** Pass 1: the chain of layer views → blocks (structure only; no weights are read). */
+/**
+ * Pass 1: the layer views (tfjs's topological order) → blocks (structure only; no weights
+ * are read). A layer folds into the block before it only as that block's sole consumer, so
+ * a value read by two branches (a residual shortcut) ends its block.
+ */
 export function groupBlocks(views: LayerView[]): Block[] {
+  const consumers = new Map<string, LayerView[]>(views.map((v) => [v.name, []]));
+  for (const v of views) for (const from of v.inbound) consumers.get(from)?.push(v);
+  const folded = new Set<string>();
+  const take = (after: LayerView | undefined, test: (v: LayerView) => boolean) => {
+    const cs = after ? consumers.get(after.name)! : [];
+    if (cs.length !== 1 || cs[0].inbound.length !== 1 || !test(cs[0])) return undefined;
+    folded.add(cs[0].name);
+    return cs[0];
+  };
+  const cls = (c: string) => (v: LayerView) => v.className === c;
   const blocks: Block[] = [];
-  let i = 0;
-  const take = (cls: string) => (views[i]?.className === cls ? views[i++] : undefined);
-  const takeRelu = () => (isRelu(views[i]) ? views[i++] : undefined);
-  while (i < views.length) {
-    const layer = views[i++];
-    if (layer.inbound.length > 1) throw new ExportError(`layer '${layer.name}' (${layer.className}) has ${layer.inbound.length} inputs; the exporter writes chains only (the format's residual adds, FORMAT.md §8 WIRE, are not exported yet)`);
-    const cls = layer.className;
-    if (cls === 'InputLayer') continue;
-    if (WEIGHTED.includes(cls)) {
-      const bn = take('BatchNormalization'), pool = take('MaxPooling2D');
-      blocks.push({ kind: 'weighted', layer, bn, pool, act: takeRelu() ?? take('SignActivation') });
-    } else if (cls === 'MaxPooling2D') blocks.push({ kind: 'maxPool', layer });
-    else if (cls === 'SignActivation') blocks.push({ kind: 'sign', layer });
-    else if (cls === 'ReLU' || cls === 'Activation') {
+  for (const layer of views) {
+    if (folded.has(layer.name) || layer.className === 'InputLayer') continue;
+    const c = layer.className;
+    if (c === 'Add') {
+      if (layer.inbound.length !== 2) throw new ExportError(`layer '${layer.name}' (Add) has ${layer.inbound.length} inputs; the add op takes two`);
+      blocks.push({ kind: 'add', layer, act: take(layer, isRelu) });
+      continue;
+    }
+    if (layer.inbound.length > 1) throw new ExportError(`layer '${layer.name}' (${c}) has ${layer.inbound.length} inputs; only Add merges branches`);
+    if (WEIGHTED.includes(c)) {
+      const bn = take(layer, cls('BatchNormalization')), pool = take(bn ?? layer, cls('MaxPooling2D'));
+      const last = pool ?? bn ?? layer;
+      blocks.push({ kind: 'weighted', layer, bn, pool, act: take(last, isRelu) ?? take(last, cls('SignActivation')) });
+    } else if (c === 'MaxPooling2D') blocks.push({ kind: 'maxPool', layer });
+    else if (c === 'AveragePooling2D') blocks.push({ kind: 'avgPool', layer });
+    else if (c === 'SignActivation') blocks.push({ kind: 'sign', layer });
+    else if (c === 'ReLU' || c === 'Activation') {
       if (!isRelu(layer)) throw new ExportError(`layer '${layer.name}': activation '${layer.config.activation}' is not supported (relu only)`);
       blocks.push({ kind: 'relu', layer });
-    } else if (cls === 'BatchNormalization') {
-      const sign = take('SignActivation');
-      blocks.push({ kind: 'batchNorm', layer, sign, relu: sign ? undefined : takeRelu() });
-    } else if (cls === 'Flatten') blocks.push({ kind: 'flatten', layer });
-    else if (cls === 'GlobalAveragePooling2D') blocks.push({ kind: 'globalAvgPool', layer });
-    else throw new ExportError(`layer '${layer.name}' (${cls}) is not supported by the exporter`);
+    } else if (c === 'BatchNormalization') {
+      const sign = take(layer, cls('SignActivation'));
+      blocks.push({ kind: 'batchNorm', layer, sign, relu: sign ? undefined : take(layer, isRelu) });
+    } else if (c === 'Flatten') blocks.push({ kind: 'flatten', layer });
+    else if (c === 'GlobalAveragePooling2D') blocks.push({ kind: 'globalAvgPool', layer });
+    else throw new ExportError(`layer '${layer.name}' (${c}) is not supported by the exporter`);
   }
   return blocks;
 }
 
-/** The .bxn layers written so far, the report, and the shape and dtype of the chain at this point. */
+/**
+ * The .bxn layers written so far, the report, and where the writing stands: the value it
+ * reads next (`at`: 0 the input, v the output of layer v − 1) with its shape and dtype.
+ */
 class Chain {
   readonly layers: LayerInput[] = [];
   readonly report: ExportedLayer[] = [];
   /** XGRF records of the X-layers so far. */
   readonly expanders: ExpanderRecord[] = [];
+  at = 0;
   constructor(public st: State, readonly floatEnc: FloatEncoding) {}
   emit(from: string[], layer: LayerInput, next: State, bytes: number, quantError: number | null,
     weights: { encoding: ExportedLayer['encoding']; note?: string; density?: number } = { encoding: null }) {
+    if (this.at !== this.layers.length) layer.input = this.at; // off the chain: a WIRE record
     this.layers.push(layer);
+    this.at = this.layers.length;
     this.report.push({
       from, op: layer.op, shape: `${next.h}x${next.w}x${next.c}${next.dtype === 'bits' ? ' bits' : ''}`, bytes, quantError,
       encoding: weights.encoding, density: weights.density ?? null, note: weights.note ?? null,
@@ -232,11 +263,32 @@ const EMITTERS: { [K in Block['kind']]: Emitter<K> } = {
     if (st.h * st.w === 1) return; // already [1, 1, C]
     chain.emit([layer.name], { op: 'flatten' }, { h: 1, w: 1, c: st.h * st.w * st.c, dtype: st.dtype }, 0, null);
   },
+  avgPool(chain, { layer }) {
+    const st = chain.st;
+    if (st.dtype !== 'f32') throw new ExportError(`layer '${layer.name}': average pooling on binary values`);
+    const [kh, kw] = pair(layer.config.poolSize);
+    const [sh, sw] = pair(layer.config.strides ?? layer.config.poolSize);
+    if (sh !== sw) throw new ExportError(`layer '${layer.name}': strides ${sh}x${sw} (kernels take one stride)`);
+    const padding = (layer.config.padding as Padding) ?? 'valid';
+    const g = convGeometry(st.h, st.w, kh, kw, sh, padding);
+    chain.emit([layer.name], { op: 'avgPool2d', kh, kw, stride: sh, padding }, { h: g.outH, w: g.outW, c: st.c, dtype: 'f32' }, 0, null);
+  },
+  add() {
+    throw new Error('add blocks are emitted by exportModel (they read two values)');
+  },
   globalAvgPool(chain, { layer }) {
     if (chain.st.dtype !== 'f32') throw new ExportError(`layer '${layer.name}': average pooling on binary values`);
     chain.emit([layer.name], { op: 'globalAvgPool' }, { h: 1, w: 1, c: chain.st.c, dtype: 'f32' }, 0, null);
   },
 };
+
+/** The residual add of the chain's value and `other` (both f32 of one shape), with its ReLU. */
+function emitAdd(chain: Chain, { layer, act }: Extract<Block, { kind: 'add' }>, other: { at: number; st: State }) {
+  const a = chain.st, b = other.st;
+  if (a.dtype !== 'f32' || b.dtype !== 'f32' || a.h !== b.h || a.w !== b.w || a.c !== b.c)
+    throw new ExportError(`layer '${layer.name}' adds ${a.h}x${a.w}x${a.c} ${a.dtype} and ${b.h}x${b.w}x${b.c} ${b.dtype}; the add op takes two f32 values of one shape`);
+  chain.emit([layer.name, ...(act ? [act.name] : [])], { op: 'add', input2: other.at, relu: !!act }, a, 0, null);
+}
 
 /** A max pool; on bits with `flip`, the flagged channels pool by OR (maxPool2dBitsFlip). */
 function emitMaxPool(chain: Chain, p: LayerView, from: string[], flip: Uint32Array | null = null, note?: string) {
@@ -375,13 +427,42 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
 export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): ExportResult {
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   if (inputShape.length !== 3 || inputShape.some((d) => !(d > 0))) throw new ExportError(`input shape must be [H, W, C], got [${inputShape}]`);
-  const blocks = groupBlocks(exportView(model));
-  const chain = new Chain({ h: inputShape[0], w: inputShape[1], c: inputShape[2], dtype: 'f32' }, opts.floatEncoding ?? 'f32');
-  for (let i = 0; i < blocks.length; i++) {
-    const block = blocks[i], next = blocks[i + 1];
-    if (poolsOnBits(chain, block, next)) { emitPoolOnBits(chain, block, next); i++; continue; }
-    (EMITTERS[block.kind] as Emitter<typeof block.kind>)(chain, block as never);
+  const views = exportView(model);
+  const blocks = groupBlocks(views);
+  const input: State = { h: inputShape[0], w: inputShape[1], c: inputShape[2], dtype: 'f32' };
+  const chain = new Chain(input, opts.floatEncoding ?? 'f32');
+  // Where each training layer's output sits in the .bxn: a value index and its state.
+  // The model input: its InputLayer, or a name no view has (tf.sequential lists no InputLayer).
+  const names = new Set(views.map((v) => v.name));
+  const inputNames = [...views.filter((v) => v.className === 'InputLayer').map((v) => v.name), ...views.flatMap((v) => v.inbound).filter((n) => !names.has(n))];
+  const values = new Map<string, { at: number; st: State }>(inputNames.map((n) => [n, { at: 0, st: input }]));
+  const valueOf = (name: string) => {
+    const v = values.get(name);
+    if (!v) throw new ExportError(`layer '${name}' is read before it is written (not in topological order)`);
+    return v;
+  };
+  const readers = new Map<string, number>();
+  for (const b of blocks) for (const from of b.layer.inbound) readers.set(from, (readers.get(from) ?? 0) + 1);
+  const done = new Set<Block>();
+  for (const block of blocks) {
+    if (done.has(block)) continue;
+    const from = valueOf(block.layer.inbound[0]);
+    chain.at = from.at;
+    chain.st = from.st;
+    const last = blockLayers(block).at(-1)!;
+    // The block that reads this one's output, when it is the only reader (a conv -> pool, BN -> sign pair).
+    const next = readers.get(last.name) === 1 ? blocks.find((b) => b.layer.inbound[0] === last.name) : undefined;
+    if (poolsOnBits(chain, block, next)) {
+      emitPoolOnBits(chain, block, next);
+      done.add(next);
+      values.set(blockLayers(next).at(-1)!.name, { at: chain.at, st: chain.st });
+      continue;
+    }
+    if (block.kind === 'add') emitAdd(chain, block, valueOf(block.layer.inbound[1]));
+    else (EMITTERS[block.kind] as Emitter<typeof block.kind>)(chain, block as never);
+    values.set(last.name, { at: chain.at, st: chain.st });
   }
+  if (chain.at !== chain.layers.length) throw new ExportError('the model output is not the last layer written');
   const st = chain.st;
   if (st.dtype !== 'f32' || st.h * st.w !== 1) throw new ExportError(`the model must end in float logits [1, 1, N]; it ends in ${st.h}x${st.w}x${st.c} ${st.dtype}`);
   const labels = opts.labels ?? [];

@@ -23,9 +23,11 @@ import '../train/layers.js';
 import { accumulate, binarizationError, emptyStats, type Cost } from './hbn.js';
 
 /** Per model kind: the layers whose input HBN may keep float (binary weights either way). */
-export const CANDIDATES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+export const CANDIDATES: Readonly<Record<string, readonly string[] | 'every binary conv'>> = Object.freeze({
   // conv6 only when the last layer is binary (lastLayer 'binary'); a float conv6 is no candidate.
   sketchnet: ['conv2', 'conv3', 'conv4', 'conv5', 'conv6'],
+  // The small ResNet's binary convs (bconvN, numbered as built), each behind its own sign.
+  resnet: 'every binary conv',
 });
 
 type Json = Record<string, any>;
@@ -46,7 +48,8 @@ export function candidatesOf(model: tf.LayersModel): string[] {
   if (!names) throw new Error(`bexnet plan knows no candidate layers for a '${kind}' model (known: ${Object.keys(CANDIDATES).join(', ')})`);
   const topo = topologyOf(model);
   const out: string[] = [];
-  for (const n of names) {
+  const listed = names === 'every binary conv' ? (topo.config.layers as Json[]).filter((l) => l.class_name === 'BinaryConv2D').map((l) => l.name as string) : names;
+  for (const n of listed) {
     const l = layerJson(topo, n);
     if (!l || l.class_name !== 'BinaryConv2D') continue;
     const act = layerJson(topo, inboundName(l) ?? '');

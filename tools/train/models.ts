@@ -214,7 +214,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
 }
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
-  if (opts.expander) throw new Error('resnet: the expander option is sketchnet only (residual adds do not export)');
+  if (opts.expander) throw new Error('resnet: the expander option is sketchnet only');
   const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
   let id = 0;
   const n = (p: string) => `${p}${++id}`;
