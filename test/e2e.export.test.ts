@@ -140,4 +140,19 @@ describe('the small ResNet exports with residual adds (WIRE) and runs like tfjs'
       model.dispose();
     });
   }
+
+  it('resnet dabn WBin (floatInputs all: binary weights on float inputs) and one hybrid layer', async () => {
+    const names = resNet({ variant: 'dabn', classes: 3, width: 0.25, seed: 5 }).layers.filter((l) => l.getClassName() === 'BinaryConv2D').map((l) => l.name);
+    for (const floatInputs of ['all' as const, [names[2]]]) {
+      const model = resNet({ variant: 'dabn', classes: data.classes.length, width: 0.25, seed: 5, floatInputs });
+      expect(model.layers.filter((l) => l.getClassName() === 'BinaryConv2D').map((l) => l.name)).toEqual(names); // names do not move
+      await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 5, maxSteps: 3, evalEachEpoch: false });
+      const ops = readBxn(exportModel(model, { labels: data.classes }).bytes).layers.map((l) => l.op);
+      expect(ops.filter((o) => o === 'conv2dBinaryWeights').length, ops.join()).toBe(floatInputs === 'all' ? 6 : 1);
+      expect(ops.filter((o) => o === 'bconv2d').length).toBe(floatInputs === 'all' ? 0 : 5);
+      await expectSdkAgrees(model, exportModel(model, { labels: data.classes }).bytes, data.test.x, SAMPLES, data.classes.length, `resnet floatInputs ${floatInputs}`);
+      model.dispose();
+    }
+    expect(() => resNet({ variant: 'dabn', classes: 3, width: 0.25, seed: 5, floatInputs: ['conv9'] })).toThrow(/'conv9' is not a binary resnet conv \(bconv2, /);
+  });
 });

@@ -86,6 +86,35 @@ describe('bexnet plan', () => {
     expect(r.err.filter((l) => /^ {2}float inputs .*% on 64 validation images after 1 epoch\(s\) of fine-tuning$/.test(l))).toHaveLength(ranking.length + 1);
   });
 
+  it('--max-slowdown F is an ms budget of F × the fully binary latency measured in the same run', () => {
+    const file = join(dir, 'slow.json');
+    const r = bexnet('plan', src, '--data', 'quickdraw', '--max-slowdown', '1.5', '--calibration', '64', '--rounds', '20', '--out', file);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const p = readPlan(file);
+    expect(p.budget.kind).toBe('ms');
+    expect((p.budget as { limit: number }).limit).toBeCloseTo(1.5 * p.base.ms, 3);
+    expect(r.err.join('\n')).toMatch(/--max-slowdown 1\.5: 1\.5 × the fully binary [\d.]+ ms = --max-ms [\d.]+/);
+    const bad = bexnet('plan', src, '--data', 'quickdraw', '--max-slowdown', '0.5');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toEqual([expect.stringMatching(/--max-slowdown must be ≥ 1/)]);
+    const both = bexnet('plan', src, '--data', 'quickdraw', '--max-slowdown', '2', '--max-kb', '9');
+    expect(both.err).toEqual([expect.stringMatching(/exactly one of .*got --max-slowdown, --max-kb/)]);
+  });
+
+  it('train --float-inputs: WBin and named layers; names it does not have and float models are one line', () => {
+    const out = join(dir, 'wbin');
+    const t = bexnet('train', '--data', 'quickdraw', '--model', 'sketchnet', '--binarize', 'dabn', '--float-inputs', 'all', '--epochs', '1', '--classes', '4', '--width', '0.25', '--out', out);
+    expect(t.code, t.err.join('\n')).toBe(0);
+    const e = bexnet('export', out, '-o', join(dir, 'wbin.bxn'));
+    expect((e.out.match(/conv2dBinaryWeights/g) ?? []).length).toBe(4);
+    for (const [args, msg] of [[['--binarize', 'dabn', '--float-inputs', 'conv9'], /'conv9' is not a binary sketchnet conv/], [['--binarize', 'none', '--float-inputs', 'all'], /--float-inputs is for binary models/]] as const) {
+      const r = bexnet('train', '--data', 'quickdraw', '--model', 'sketchnet', ...args, '--epochs', '1', '--classes', '4', '--out', join(dir, 'x'));
+      expect(r.code).not.toBe(0);
+      expect(r.err.at(-1)).toMatch(msg); // after at most the data set's line, one error line, no stack
+      expect(r.err.filter((l) => /^\s+at /.test(l))).toEqual([]);
+    }
+  });
+
   it('export --plan measures the written file: a plan whose limit the file exceeds fails (exit 1)', () => {
     const p = readPlan(join(dir, 'kb.json'));
     const tight = join(dir, 'tight.json');
@@ -118,7 +147,7 @@ describe('bexnet plan', () => {
       expect(r.err[0]).toMatch(re);
     });
     const two = bexnet('plan', src, '--data', 'quickdraw', '--max-ms', '1', '--max-kb', '2');
-    expect([two.code, two.err]).toEqual([2, [expect.stringMatching(/give exactly one of --max-ms, --max-kb, --max-macs, --within-points \(got --max-ms, --max-kb\)/)]]);
+    expect([two.code, two.err]).toEqual([2, [expect.stringMatching(/give exactly one of --max-ms, --max-slowdown, --max-kb, --max-macs, --within-points \(got --max-ms, --max-kb\)/)]]);
     const r = bexnet('train', '--plan', join(dir, 'bad1.json'), '--data', 'quickdraw', '--epochs', '1', '--out', join(dir, 'x'));
     expect([r.code, r.err.length, r.err[0]]).toEqual([1, 1, expect.stringMatching(/plan version 99/)]);
   });

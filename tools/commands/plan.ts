@@ -25,6 +25,7 @@ import { commandUsage, kb, table, type Command } from './command.js';
 const options = {
   data: opt.choice(DATASETS as readonly DataName[], "the model's data set (calibration images come from its training split)", undefined, { required: true }),
   'max-ms': opt.number("median latency of one inference of the exported hybrid, ms (the sdk on this machine)"),
+  'max-slowdown': opt.number("--max-ms as a multiple of the fully binary model's latency measured now (e.g. 1.5)"),
   'max-kb': opt.number('size of the exported hybrid .bxn, KiB'),
   'max-macs': opt.number("MACs of weight ops on float inputs in the hybrid (the first conv and a float last layer included)"),
   'within-points': opt.number('accuracy mode: the cheapest hybrid within N top-1 points of the weight-binarized one (see README)'),
@@ -75,8 +76,9 @@ Then: bexnet train --plan plan.json (fine-tunes the hybrid), bexnet export DIR -
   async run(o, [dir]) {
     if (!dir) throw new UsageError('missing the model directory (bexnet plan MODEL_DIR --data quickdraw --max-ms N)');
     try { statSync(join(dir, 'model.json')); } catch { throw new UsageError(`${join(dir, 'model.json')} not found (a directory written by bexnet train)`); }
-    const modes = (['max-ms', 'max-kb', 'max-macs', 'within-points'] as const).filter((k) => o[k] !== undefined);
-    if (modes.length !== 1) throw new UsageError(`give exactly one of --max-ms, --max-kb, --max-macs, --within-points${modes.length ? ` (got ${modes.map((m) => `--${m}`).join(', ')})` : ''}`);
+    const modes = (['max-ms', 'max-slowdown', 'max-kb', 'max-macs', 'within-points'] as const).filter((k) => o[k] !== undefined);
+    if (o['max-slowdown'] !== undefined && !(o['max-slowdown'] >= 1)) throw new UsageError(`--max-slowdown must be ≥ 1 (a multiple of the fully binary model's latency), got ${o['max-slowdown']}`);
+    if (modes.length !== 1) throw new UsageError(`give exactly one of --max-ms, --max-slowdown, --max-kb, --max-macs, --within-points${modes.length ? ` (got ${modes.map((m) => `--${m}`).join(', ')})` : ''}`);
     const mode = modes[0];
     const out = o.out ?? join(dir, 'plan.json');
 
@@ -137,9 +139,11 @@ Then: bexnet train --plan plan.json (fine-tunes the hybrid), bexnet export DIR -
       if (!tune && reference < accuracy[0]) console.error(`note: zero-shot, every candidate on float inputs (${(reference * 100).toFixed(2)}%) scores below the fully binary model (${(accuracy[0] * 100).toFixed(2)}%): its later layers were trained on binarized inputs; fine-tune (--finetune-epochs N) to compare hybrids`);
       console.error(`accuracy mode: weight-binarized reference ${(reference * 100).toFixed(2)}%, ranking prefixes ${accuracy.map((a) => (a * 100).toFixed(1)).join(' / ')}%`);
     } else {
-      const kind: BudgetKind = mode === 'max-ms' ? 'ms' : mode === 'max-kb' ? 'kb' : 'macs';
+      const kind: BudgetKind = mode === 'max-ms' || mode === 'max-slowdown' ? 'ms' : mode === 'max-kb' ? 'kb' : 'macs';
       rankedBy = kind;
-      const b: Budget = { kind, limit: o[mode] as number };
+      // --max-slowdown: an ms budget relative to the fully binary model as measured in this process.
+      const b: Budget = { kind, limit: mode === 'max-slowdown' ? +(o['max-slowdown']! * costs.base.ms).toFixed(4) : o[mode] as number };
+      if (mode === 'max-slowdown') console.error(`--max-slowdown ${o['max-slowdown']}: ${o['max-slowdown']} × the fully binary ${costs.base.ms.toFixed(4)} ms = --max-ms ${b.limit}`);
       limit = limitInCostUnits(b);
       budget = b;
       // Select on the estimate, then export and measure; while the measured hybrid is over the

@@ -29,6 +29,7 @@ const options = {
   seed: opt.int('weights init and shuffle seed', 1, { min: 0 }),
   workers: opt.int('data-parallel worker threads, 1 or 2 (default 2 on the wasm backend, else 1)'),
   'last-layer': opt.choice(['float', 'binary'] as const, 'last layer precision for binary models', 'float'),
+  'float-inputs': opt.string("binary models: these binary convs read float inputs (binary weights only); 'all' = every one (WBin)", undefined, { placeholder: 'all|NAME,...' }),
   width: opt.number('multiply every hidden width', 1),
   expander: opt.choice(['2', '4', '8'] as const, "X-Net: sketchnet's conv2-conv5 read 1/F of their input channels (expander graphs, FORMAT.md §10)"),
   'graph-seed': opt.int('graph seed of the first X-conv (the next take +1, +2, ...)', 1, { min: 0 }),
@@ -62,7 +63,13 @@ export const trainCommand: Command<typeof options> = {
     console.error(`${data}: ${dataset.classes.length} classes, ${dataset.train.n} train / ${dataset.test.n} test images (split seed ${dataset.seed})`);
     const expander = o.expander === undefined ? undefined : { f: Number(o.expander) as 2 | 4 | 8, seed: o['graph-seed'] };
     if (expander && modelName !== 'sketchnet') throw new UsageError('--expander is for --model sketchnet');
-    const model = buildModel(modelName, { ...recipeModelOptions(recipe), variant, classes: dataset.classes.length, seed, lastLayer, width, expander });
+    const fi = o['float-inputs'];
+    if (fi !== undefined && variant === 'float') throw new UsageError('--float-inputs is for binary models (--binarize xnor|dabn)');
+    const floatInputs = fi === undefined ? undefined : fi === 'all' ? 'all' as const : fi.split(',').map((s) => s.trim()).filter(Boolean);
+    let model: tf.LayersModel;
+    try {
+      model = buildModel(modelName, { ...recipeModelOptions(recipe), variant, classes: dataset.classes.length, seed, lastLayer, width, expander, floatInputs });
+    } catch (e) { throw new UsageError((e as Error).message); }
     console.error(`${modelName} ${variant}: ${model.countParams().toLocaleString()} parameters; ${workers} worker(s), batch ${batchSize}`);
     mkdirSync(out, { recursive: true });
 

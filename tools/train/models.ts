@@ -224,10 +224,19 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
   x = S(bn('stem_bn'), x);
   if (!bin) x = S(tf.layers.reLU({ name: 'stem_relu' }), x);
 
-  const conv3 = (h: tf.SymbolicTensor, filters: number, stride: number) =>
-    bin
-      ? S(new BinaryConv2D({ name: n('bconv'), filters, kernelSize: 3, strides: stride, padding: 'same', quantizer: q, weightGrad, binaryInput: true, seed: next() }), S(new SignActivation({ name: n('sign') }), h))
-      : S(tf.layers.conv2d({ name: n('conv'), filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), h);
+  // floatInputs: binary convs (bconvN, numbered as built) reading float inputs through a ReLU
+  // instead of a sign, as sketchNet's; 'all' = binary weights on float inputs everywhere (WBin).
+  const fi = opts.floatInputs ?? [];
+  const blocksBuilt: string[] = [];
+  const conv3 = (h: tf.SymbolicTensor, filters: number, stride: number) => {
+    if (!bin) return S(tf.layers.conv2d({ name: n('conv'), filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), h);
+    // Names and seeds drawn in the order they always were: the conv's, then its activation's.
+    const name = n('bconv'), floatIn = fi === 'all' || fi.includes(name);
+    blocksBuilt.push(name);
+    const conv = new BinaryConv2D({ name, filters, kernelSize: 3, strides: stride, padding: 'same', quantizer: q, weightGrad, binaryInput: !floatIn, seed: next() });
+    const actName = n('sign');
+    return S(conv, S(floatIn ? tf.layers.reLU({ name: actName }) : new SignActivation({ name: actName }), h));
+  };
 
   const shortcut = (h: tf.SymbolicTensor, filters: number, stride: number, inC: number) => {
     if (stride === 1 && filters === inC) return h;
@@ -250,6 +259,10 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
       x = S(tf.layers.reLU({ name: n('relu') }), S(tf.layers.add({ name: n('add') }), [h, shortcut(x, c, stride, inC)]));
     }
     inC = c;
+  }
+  if (fi !== 'all') {
+    const built = new Set(blocksBuilt);
+    for (const name of fi) if (!built.has(name)) throw new Error(`floatInputs: '${name}' is not a binary resnet conv (${[...built].join(', ') || 'none: a float model'})`);
   }
   if (bin) x = S(tf.layers.reLU({ name: 'head_relu' }), x);
   x = S(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
