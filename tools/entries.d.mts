@@ -1,4 +1,4 @@
-export type EntryName = 'cli' | 'quickstart' | 'bench-kernels' | 'fuzz' | 'soak' | 'train-bench' | 'train-quick' | 'experiment-binarization' | 'experiment-expander' | 'tune-recipe' | 'train-worker';
+export type EntryName = 'cli' | 'quickstart' | 'bench-kernels' | 'fuzz' | 'soak' | 'train-bench' | 'train-quick' | 'experiment-binarization' | 'experiment-expander' | 'experiment-hybrid' | 'tune-recipe' | 'train-worker';
 export const ENTRIES: Record<EntryName, { source: string; what: string }>;
 /** file: URL of the bundle of entry `name` (dist/NAME.mjs). */
 export function entryUrl(name: EntryName): URL;

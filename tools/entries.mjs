@@ -19,6 +19,7 @@ export const ENTRIES = {
   'train-quick': { source: 'tools/train/quick-experiment.ts', what: 'npm run train:quick' },
   'experiment-binarization': { source: 'tools/train/experiment-binarization.ts', what: 'npm run experiment:binarization (and its jobs)' },
   'experiment-expander': { source: 'tools/train/experiment-expander.ts', what: 'npm run experiment:expander (and its jobs)' },
+  'experiment-hybrid': { source: 'tools/train/experiment-hybrid.ts', what: 'npm run experiment:hybrid (and its jobs)' },
   'tune-recipe': { source: 'tools/train/tune-recipe.ts', what: 'npm run tune:recipe (and its jobs)' },
   'train-worker': { source: 'tools/train/worker.ts', what: 'a data-parallel training replica (tools/train/parallel.ts)' },
 };

@@ -101,6 +101,25 @@ TABLES.expander = (data) => {
 };
 TABLES.expander_mnist = (data) => TABLES.expander(data);
 
+// The HBN experiment (tools/train/experiment-hybrid.ts): float / WBin / FBin / two planner hybrids per model.
+TABLES.hybrid = (data) => {
+  const pct = (v) => `${(100 * v).toFixed(1)}%`;
+  const names = { float: 'float', wbin: 'WBin (binary weights, float inputs)', fbin: 'FBin (fully binary)', 'hybrid-1': 'hybrid-1', 'hybrid-2': 'hybrid-2' };
+  const out = [
+    '| model | variant | top-1 | per seed | latency | × FBin | .bxn | binary MACs | float MACs | float-input layers |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of data.rows) {
+    const fbin = data.rows.find((x) => x.model === r.model && x.variant === 'fbin');
+    const budget = data.settings?.slowdown?.[r.variant];
+    out.push(`| ${r.model} | ${names[r.variant]}${budget ? ` (≤ ${budget}× FBin)` : ''} | ${pct(r.top1)} | ${r.top1Seeds.map(pct).join(', ')} | ${fmt(r.latencyMs, 3)} ms | ${fbin ? `${fmt(r.latencyMs / fbin.latencyMs, 2)}×` : '–'} | ${fmt(r.bxnBytes / 1024, 1)} KiB | ${fmt(r.macsBinary / 1e6, 1)} M | ${fmt(r.macsFloat / 1e6, 1)} M | ${r.floatInputLayers.join(', ') || '–'} |`);
+  }
+  const targets = Object.entries(data.targets ?? {}).flatMap(([m, t]) => t.map((x) => `${m} ${x.variant}: ${fmt(100 * x.recovered, 0)}% of the FBin → WBin gap at ${fmt(x.slowdown, 2)}× FBin's latency`));
+  const s = data.settings ?? {};
+  out.push('', `${s.dataset}, ${s.epochs} epochs from scratch, hybrids fine-tuned ${s.finetuneEpochs} from FBin, ResNet width ${s.resnetWidth}; latency: ${data.latency}; ${data.cpu}.${targets.length ? ` Target (≥ 70% of the gap within 1.5× FBin): ${targets.join('; ')}.` : ''}`);
+  return out.join('\n');
+};
+
 // Smoke runs of the example model in each runtime (targets/run-all.mjs), relative to Node.
 TABLES.runtimes = (data) => {
   const node = data.rows.find((r) => r.runtime === 'node');
