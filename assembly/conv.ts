@@ -391,11 +391,57 @@ export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits:
   windowSums(win, rowStride, c, kh, kw, stride, outH, outW, sums);
   for (let co = 0; co < cout; co += 8) {
     // Outputs co..co+7 of row r are byte co/8 of the row's words (little-endian).
+    if (pixels == 1) { negSumOnePixel(win, rowStride, kw * c, kh, wbits + <usize>(co >> 3), ow << 2, co, min(cout, co + 8), output); continue; }
     decodeBitPanel(wbits + <usize>(co >> 3), ow << 2, k, panel);
     conv2dPanelsF32(win, winH, winW, c, panel, zeros, co, min(cout, co + 8), cout,
       kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
   }
   binaryWeightsTransform(output, sums, transform, cout, 0, cout, pixels, relu);
+}
+
+/**
+ * One output pixel (a late layer or a head): negSum of outputs coBegin..coEnd−1 straight
+ * from their weight bytes (at src + r·step), x masked by each bit. Decoding a panel that
+ * is then read once cost as much as the sum itself (3 GMAC/s on 1x1 outputs).
+ */
+export function negSumOnePixel(win: usize, rowStride: i32, rowK: i32, kh: i32, src: usize, step: i32, coBegin: i32, coEnd: i32, output: usize): void {
+  const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128), zero = i32x4.splat(0);
+  // Two rows per step into two pairs of accumulators: one pair alone is bound by the add latency.
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+  let w = src;
+  const st = <usize>step;
+  for (let ky = 0; ky < kh; ky++) {
+    const x0 = win + (<usize>(ky * rowStride) << 2);
+    let j = 0;
+    for (; j + 2 <= rowK; j += 2, w += st << 1) {
+      const xa = f32x4.splat(load<f32>(x0 + (<usize>j << 2))), xb = f32x4.splat(load<f32>(x0 + (<usize>j << 2), 4));
+      const ba = i32x4.splat(<i32>load<u8>(w)), bb = i32x4.splat(<i32>load<u8>(w + st));
+      a0 = f32x4.add(a0, v128.and(xa, i32x4.ne(v128.and(ba, lo), zero)));
+      a1 = f32x4.add(a1, v128.and(xa, i32x4.ne(v128.and(ba, hi), zero)));
+      b0 = f32x4.add(b0, v128.and(xb, i32x4.ne(v128.and(bb, lo), zero)));
+      b1 = f32x4.add(b1, v128.and(xb, i32x4.ne(v128.and(bb, hi), zero)));
+    }
+    if (j < rowK) {
+      const xa = f32x4.splat(load<f32>(x0 + (<usize>j << 2))), ba = i32x4.splat(<i32>load<u8>(w));
+      a0 = f32x4.add(a0, v128.and(xa, i32x4.ne(v128.and(ba, lo), zero)));
+      a1 = f32x4.add(a1, v128.and(xa, i32x4.ne(v128.and(ba, hi), zero)));
+      w += st;
+    }
+  }
+  a0 = f32x4.add(a0, b0); a1 = f32x4.add(a1, b1);
+  const out = output + (<usize>coBegin << 2), n = coEnd - coBegin;
+  if (n == 8) { v128.store(out, a0); v128.store(out, a1, 16); return; }
+  // The last block of outputs: only its n lanes exist (no spill: this kernel has no scratch of its own here).
+  if (n >= 4) { v128.store(out, a0); storeLanes(a1, n - 4, out + 16); } else storeLanes(a0, n, out);
+}
+
+/** The first m (0..4) lanes of v at `at`. */
+// @ts-ignore: decorator
+@inline function storeLanes(v: v128, m: i32, at: usize): void {
+  if (m > 0) store<f32>(at, f32x4.extract_lane(v, 0));
+  if (m > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
+  if (m > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
+  if (m > 3) store<f32>(at, f32x4.extract_lane(v, 3), 12);
 }
 
 /** Σx of every window: rows of kw·C floats, rowStride floats apart (a padded or gathered window). */

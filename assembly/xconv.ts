@@ -8,7 +8,7 @@
 // `groups` is the i32 table [ceil(Cout/8), D/inGroup] of input-group indices, built at
 // load from the graph record (sdk/expander.ts, layerGroupTable).
 import { roundUp, wordsFor, widenU8, hsumI32x4, U8_ACC_STEPS } from "./common";
-import { conv2dPanelsF32, zeroBitPadding, windowSums, decodeBitPanel, binaryWeightsTransform } from "./conv";
+import { conv2dPanelsF32, zeroBitPadding, windowSums, decodeBitPanel, binaryWeightsTransform, negSumOnePixel } from "./conv";
 import { popcntPatch, popcntXor1, popcntXor4I64, csaCarry, hsResidue } from "./bconv";
 import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT, FLAG_SUM_X } from "./transform";
 
@@ -184,9 +184,12 @@ export function xconv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, group
   for (let co = 0; co < cout; co += BLOCK) {
     gatherWindowF32(input, h, w, c, groups + (<usize>((co >> 3) * perBlock) << 2), inGroup, d, hp, wp, padTop, padLeft, scratch);
     windowSums(scratch, wp * d, d, kh, kw, stride, outH, outW, sums);
-    decodeBitPanel(wbytes + <usize>((co >> 3) * rows), 1, rows, panel);
     const end = min(cout, co + BLOCK);
-    conv2dPanelsF32(scratch, hp, wp, d, panel, zeros, co, end, cout, kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
+    if (pixels == 1) negSumOnePixel(scratch, wp * d, kw * d, kh, wbytes + <usize>((co >> 3) * rows), 1, co, end, output);
+    else {
+      decodeBitPanel(wbytes + <usize>((co >> 3) * rows), 1, rows, panel);
+      conv2dPanelsF32(scratch, hp, wp, d, panel, zeros, co, end, cout, kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
+    }
     binaryWeightsTransform(output, sums, transform, cout, co, end, pixels, (flags & FLAG_RELU) != 0);
   }
 }

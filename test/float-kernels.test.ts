@@ -26,6 +26,10 @@ function shapes(): Shape[] {
       }
     }
   }
+  // One output pixel (late layers, heads: conv2dBinaryWeights sums straight from the bits there),
+  // with and without padding, Cout tails of every length mod 8.
+  for (const [c, cout, h, w, k, stride, padding] of [[7, 13, 3, 3, 3, 1, 'valid'], [129, 345, 1, 1, 1, 1, 'valid'], [33, 9, 1, 1, 3, 1, 'same'], [4, 40, 2, 2, 2, 2, 'valid'], [256, 70, 3, 3, 3, 1, 'valid']] as const)
+    out.push({ c, cout, h, w, k, stride, padding, seed: BASE_SEED + 1900 + out.length });
   return out;
 }
 
