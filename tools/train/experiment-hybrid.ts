@@ -41,7 +41,8 @@ const o = runScript('npm run experiment:hybrid -- [options]', {
   classes: opt.int('QuickDraw classes (default all 345; --quick: 20)', undefined, { min: 2 }),
   'resnet-width': opt.number('width multiplier of the ResNet (--quick: 0.25)', 0.5),
   rounds: opt.int('timing rounds of the final measurement (round robin, medians)', 300),
-  jobs: opt.int('jobs at a time (each trains on one worker thread when more than one run)', 2, { min: 1 }),
+  jobs: opt.int('jobs at a time', 2, { min: 1 }),
+  workers: opt.int('training threads per job (default 1 when jobs run two at a time, else 2)', undefined, { min: 1 }),
   out: opt.string('job directory (default a new temporary one; keep it to resume: the hybrids read FBin from it)', undefined, { placeholder: 'DIR' }),
   json: opt.string('write the result to FILE (a rerun with it skips the finished jobs)', undefined, { placeholder: 'FILE' }),
   quick: opt.flag('20 classes, 2 epochs, seed 1, ResNet width 0.25: a smoke run of the whole pipeline'),
@@ -55,7 +56,7 @@ const finetuneEpochs = quick ? 1 : o['finetune-epochs'];
 const resnetWidth = quick ? 0.25 : o['resnet-width'];
 const seedsOf = (m: HybridModel) => (o.seeds.length ? o.seeds : quick ? [1] : DEFAULT_SEEDS[m]);
 const outDir = resolve(o.out ?? join(tmpdir(), `bexnet-experiment-hybrid-${process.pid}`));
-const workers = o.jobs > 1 ? 1 : 2;
+const workers = o.workers ?? (o.jobs > 1 ? 1 : 2);
 const cli = fileURLToPath(entryUrl('cli'));
 const jobDir = (j: HybridJob) => join(outDir, `${j.model}-${j.variant}-s${j.seed}`);
 
@@ -109,7 +110,7 @@ console.error(`experiment: ${o.models.join(', ')} × ${o.variants.join('/')} on 
 
 function spawnJob(j: HybridJob): Promise<HybridJobResult> {
   const args = [self, '--job', jobKey(j), '--out', outDir, '--epochs', String(epochs), '--finetune-epochs', String(finetuneEpochs), '--resnet-width', String(resnetWidth),
-    '--jobs', String(o.jobs), ...(classes ? ['--classes', String(classes)] : [])];
+    '--jobs', String(o.jobs), '--workers', String(workers), ...(classes ? ['--classes', String(classes)] : [])];
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
