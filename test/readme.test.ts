@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { render } from '../tools/render-readme.mjs';
+import { expanderSvg } from '../tools/plot-expander.mjs';
+import { hybridSvg } from '../tools/plot-hybrid.mjs';
 
 describe('README', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -18,5 +20,15 @@ describe('README', () => {
   });
   it('result tables match tools/results/*.json', () => {
     expect(render(readme)).toBe(readme);
+  });
+  it('every plot the README shows is the committed plot script\'s rendering of its results file', () => {
+    const plots: Record<string, (d: unknown) => string> = { expander: expanderSvg, hybrid: hybridSvg };
+    const shown = [...readme.matchAll(/!\[[^\]]*\]\(tools\/results\/(\w+)\.svg\)/g)].map((m) => m[1]);
+    expect(shown).toContain('expander');
+    for (const name of shown) {
+      expect(Object.keys(plots), name).toContain(name);
+      const data = JSON.parse(readFileSync(new URL(`../tools/results/${name}.json`, import.meta.url), 'utf8'));
+      expect(readFileSync(new URL(`../tools/results/${name}.svg`, import.meta.url), 'utf8'), `tools/results/${name}.svg: run node tools/plot-${name}.mjs`).toBe(plots[name](data));
+    }
   });
 });

@@ -6,12 +6,9 @@
 // reported and is not an error.
 //
 //   node tools/plot-hybrid.mjs [RESULTS.json] [--out FILE.svg]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { esc, plotScript, scatterFrame } from './plot-common.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const COLOURS = { sketchnet: '#1f77b4', resnet: '#d62728' };
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 function marker(variant, x, y, colour) {
   const r = 5, X = x.toFixed(1), Y = y.toFixed(1);
@@ -35,30 +32,10 @@ export function hybridSvg(data) {
   const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`;
   const title = `<text x="${L}" y="22" font-size="14">HBN${rows[0] ? ` on ${esc(rows[0].dataset)}` : ''}: top-1 vs measured latency</text>`;
   if (!rows.length) return `${head}${title}<text x="${L}" y="${H / 2}">no result yet</text></svg>\n`;
-  const lx = rows.map((r) => Math.log10(r.latencyMs)), ys = rows.map((r) => 100 * r.top1);
-  let [x0, x1] = [Math.min(...lx), Math.max(...lx)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (x1 - x0 < 0.2) { x0 -= 0.1; x1 += 0.1; }
-  if (y1 - y0 < 2) { y0 -= 1; y1 += 1; }
-  const padX = 0.06 * (x1 - x0), padY = 0.08 * (y1 - y0);
-  x0 -= padX; x1 += padX; y0 -= padY; y1 += padY;
-  const px = (ms) => L + ((Math.log10(ms) - x0) / (x1 - x0)) * (W - L - R);
-  const py = (v) => H - B - ((v - y0) / (y1 - y0)) * (H - T - B);
-  const out = [head, title, `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`];
-  for (let e = -3; e <= 3; e++) {
-    for (const m of [1, 2, 5]) {
-      const v = +(m * 10 ** e).toPrecision(1), lv = Math.log10(v);
-      if (lv < x0 || lv > x1) continue;
-      const x = px(v);
-      out.push(`<line x1="${x.toFixed(1)}" y1="${H - B}" x2="${x.toFixed(1)}" y2="${H - B + 4}" stroke="#333"/><text x="${x.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${v} ms</text>`);
-    }
-  }
-  const step = [0.5, 1, 2, 5, 10, 20].find((s) => (y1 - y0) / s <= 8) ?? 20;
-  for (let v = Math.ceil(y0 / step) * step; v <= y1; v += step) {
-    const y = py(v);
-    out.push(`<line x1="${L - 4}" y1="${y.toFixed(1)}" x2="${L}" y2="${y.toFixed(1)}" stroke="#333"/><text x="${L - 7}" y="${(y + 4).toFixed(1)}" text-anchor="end">${+v.toFixed(1)}%</text>`);
-  }
-  out.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">sdk latency per inference, ms (log scale)</text>`);
-  out.push(`<text x="16" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">top-1 (mean over seeds)</text>`);
+  const ticks = [];
+  for (let e = -3; e <= 3; e++) for (const m of [1, 2, 5]) { const v = +(m * 10 ** e).toPrecision(1); ticks.push([v, `${v} ms`]); }
+  const { parts, px, py } = scatterFrame({ W, H, L, R, T, B }, rows.map((r) => r.latencyMs), rows.map((r) => 100 * r.top1), ticks, 'sdk latency per inference, ms (log scale)', 'top-1 (mean over seeds)');
+  const out = [head, title, ...parts];
   const budget = data?.settings?.slowdown ?? {};
   for (const model of Object.keys(COLOURS)) {
     const mine = rows.filter((r) => r.model === model);
@@ -89,15 +66,4 @@ export function hybridSvg(data) {
   return out.join('\n') + '\n';
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--out');
-  const outFile = at >= 0 ? args[at + 1] : `${root}tools/results/hybrid.svg`;
-  const inFile = args.find((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1)) ?? `${root}tools/results/hybrid.json`;
-  if (!existsSync(inFile)) {
-    console.error(`no results yet: ${inFile} does not exist (npm run experiment:hybrid -- --json ${inFile}); nothing plotted`);
-    process.exit(0);
-  }
-  writeFileSync(outFile, hybridSvg(JSON.parse(readFileSync(inFile, 'utf8'))));
-  console.error(`wrote ${outFile}`);
-}
+plotScript(import.meta.url, 'hybrid', hybridSvg, 'npm run experiment:hybrid --');
