@@ -60,12 +60,12 @@ const workers = o.workers ?? (o.jobs > 1 ? 1 : 2);
 const cli = fileURLToPath(entryUrl('cli'));
 const jobDir = (j: HybridJob) => join(outDir, `${j.model}-${j.variant}-s${j.seed}`);
 
-/** Runs `bexnet ARGS` (the bundled CLI); throws with its last stderr lines if it fails. */
+/** Runs `bexnet ARGS` (the bundled CLI), its progress and errors on this stderr as they come; throws if it fails. */
 function bexnet(tag: string, args: string[]): void {
   console.error(`[${tag}] bexnet ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
-  process.stderr.write(r.stderr ?? '');
-  if (r.status !== 0) throw new Error(`[${tag}] bexnet ${args[0]} exited with ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`);
+  // stdout goes to stderr too: the job's own stdout carries only its JSON result.
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', 2, 'inherit'] });
+  if (r.status !== 0) throw new Error(`[${tag}] bexnet ${args[0]} exited with ${r.status ?? r.signal} (its message is above)`);
 }
 
 function runJob(j: HybridJob): HybridJobResult {
