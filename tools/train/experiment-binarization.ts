@@ -26,9 +26,8 @@
 // 24 epochs. Jobs are spawned from the dist file as it is when they start, so a long run
 // is best launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { lastStartDeadline, writeResultsAtomic } from './experiment-common.js';
+import { lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
 import { cpuModel } from '../machine.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,17 +141,7 @@ const earlierWall = previous?.wallSeconds ?? 0;
 const cpu = cpuModel();
 
 function spawnJob(variant: Variant, lastLayer: LastLayer, seed: number): Promise<JobResult> {
-  const args = [self, '--job', `${variant}:${lastLayer}:${seed}`, ...(floatInputs ? ['--float-inputs'] : []), '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0'];
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`job ${variant}:${lastLayer}:${seed} exited with ${code}`));
-      try { resolve(JSON.parse(last)); } catch { reject(new Error(`job ${variant}:${lastLayer}:${seed}: no result`)); }
-    });
-  });
+  return runJobProcess(self, `${variant}:${lastLayer}:${seed}`, [...(floatInputs ? ['--float-inputs'] : []), '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0']);
 }
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;

@@ -1,7 +1,25 @@
-// What the long experiments (experiment-binarization.ts, experiment-expander.ts) share:
-// the results file written whole or not at all, and the --last-start deadline.
+// What the long experiments (experiment-binarization.ts, experiment-expander.ts,
+// experiment-hybrid.ts, tune-recipe.ts) share: a job as a child process, the results file
+// written whole or not at all, and the --last-start deadline.
+import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { orExit, UsageError } from '../args.js';
+
+/**
+ * Runs `node SCRIPT --job KEY ...args` (the script's own job mode); its result is the JSON on
+ * the last line of its stdout, its progress on the inherited stderr.
+ */
+export function runJobProcess<T>(script: string, key: string, args: readonly string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [script, '--job', key, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`job ${key} exited with ${code}`));
+      try { resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '')); } catch { reject(new Error(`job ${key}: no result`)); }
+    });
+  });
+}
 
 /** Writes `data` as JSON to `file` through a temporary file, so a results file is never half-written. */
 export function writeResultsAtomic(file: string, data: unknown): void {

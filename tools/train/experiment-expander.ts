@@ -20,9 +20,8 @@
 // during a run renames dist's chunks; see experiment-binarization.ts). A long run is best
 // launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { lastStartDeadline, writeResultsAtomic } from './experiment-common.js';
+import { lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,17 +129,7 @@ const earlierWall = previous?.wallSeconds ?? 0;
 const cpu = cpuModel();
 
 function spawnJob(job: ExpanderJob): Promise<ExpanderJobResult> {
-  const args = [self, '--job', jobKey(job), '--dataset', dataset, ...(classes ? ['--classes', String(classes)] : []), '--out', outDir, '--epochs', String(epochs), '--batch', String(batchSize)];
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) return reject(new Error(`job ${jobKey(job)} exited with ${code}`));
-      try { resolve(JSON.parse(last)); } catch { reject(new Error(`job ${jobKey(job)}: no result`)); }
-    });
-  });
+  return runJobProcess(self, jobKey(job), ['--dataset', dataset, ...(classes ? ['--classes', String(classes)] : []), '--out', outDir, '--epochs', String(epochs), '--batch', String(batchSize)]);
 }
 
 function summary() {

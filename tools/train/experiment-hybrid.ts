@@ -14,7 +14,7 @@
 // macsBinary, macsFloat, floatInputLayers, cpu}], jobs, settings, ...} to --json; a rerun
 // with the same --json and settings skips the finished jobs (a hybrid waits for its FBin).
 // Long runs: launch from a snapshot of dist/ and build/ (see experiment-expander.ts).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +25,7 @@ import { cpuModel } from '../machine.js';
 import { nodeKernelOptions } from '../node-kernels.js';
 import { floatMacs, timeRoundRobin } from '../plan/measure.js';
 import { loadModel as loadBxn, type BexnetModel } from '../../sdk/index.js';
-import { lastStartDeadline, writeResultsAtomic } from './experiment-common.js';
+import { lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
 import {
   DEFAULT_SEEDS, dependency, gapRecovered, HYBRID_MODELS, HYBRID_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, readyJobs, SLOWDOWN, summarizeRows,
   type HybridJob, type HybridJobResult, type HybridModel, type Measured,
@@ -109,17 +109,8 @@ const self = fileURLToPath(entryUrl('experiment-hybrid'));
 console.error(`experiment: ${o.models.join(', ')} × ${o.variants.join('/')} on ${dataset}, ${epochs} epochs (hybrids: ${finetuneEpochs} from FBin), ResNet width ${resnetWidth}, ${o.jobs} job(s) at a time, jobs in ${outDir}`);
 
 function spawnJob(j: HybridJob): Promise<HybridJobResult> {
-  const args = [self, '--job', jobKey(j), '--out', outDir, '--epochs', String(epochs), '--finetune-epochs', String(finetuneEpochs), '--resnet-width', String(resnetWidth),
-    '--jobs', String(o.jobs), '--workers', String(workers), ...(classes ? ['--classes', String(classes)] : [])];
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => {
-      if (code !== 0) return rej(new Error(`job ${jobKey(j)} exited with ${code}`));
-      try { res(JSON.parse(out.trim().split('\n').at(-1)!)); } catch { rej(new Error(`job ${jobKey(j)}: no result`)); }
-    });
-  });
+  return runJobProcess(self, jobKey(j), ['--out', outDir, '--epochs', String(epochs), '--finetune-epochs', String(finetuneEpochs), '--resnet-width', String(resnetWidth),
+    '--jobs', String(o.jobs), '--workers', String(workers), ...(classes ? ['--classes', String(classes)] : [])]);
 }
 
 /** The first seed's files of each model, timed together; bytes and MACs by input kind from the sdk. */
@@ -129,14 +120,15 @@ async function measureAll(): Promise<Map<string, Measured>> {
     const seed = Math.min(...seedsOf(model));
     const mine = results.filter((r) => r.model === model && r.seed === seed);
     if (!mine.length) continue;
+    const files = mine.map((r) => new Uint8Array(readFileSync(r.bxn)));
     const loaded: BexnetModel[] = [];
-    for (const r of mine) loaded.push(await loadBxn(new Uint8Array(readFileSync(r.bxn)), nodeKernelOptions()));
+    for (const bytes of files) loaded.push(await loadBxn(bytes, nodeKernelOptions()));
     const timings = timeRoundRobin(loaded, o.rounds);
     mine.forEach((r, i) => {
       const info = loaded[i].info();
       const macsFloat = floatMacs(loaded[i]);
       const macsBinary = info.layers.reduce((s, l) => s + (l.input.dtype === 'bits' && l.weightBytes > 0 ? l.macs : 0), 0);
-      measured.set(jobKey(r), { latencyMs: +timings[i].medianMs.toFixed(4), bxnBytes: readFileSync(r.bxn).length, macsBinary, macsFloat });
+      measured.set(jobKey(r), { latencyMs: +timings[i].medianMs.toFixed(4), bxnBytes: files[i].length, macsBinary, macsFloat });
     });
     loaded.forEach((m) => m.dispose());
   }

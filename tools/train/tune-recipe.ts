@@ -10,7 +10,6 @@
 // Validation: of each class's 80 training drawings (the fixed seeded split), the
 // last 10 in split order are held out; training uses the other 70.
 import * as tf from '@tensorflow/tfjs';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpuModel } from '../machine.js';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,7 @@ import { NO_AUGMENTATION } from '../data/augment.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
+import { runJobProcess } from './experiment-common.js';
 import { sketchNet, VARIANTS, type Variant } from './models.js';
 import { DABN_V1, FLOAT_V1, recipeModelOptions, XNOR_V1, type Recipe } from './recipes.js';
 
@@ -131,16 +131,7 @@ const save = () => {
 
 const self = fileURLToPath(entryUrl('tune-recipe'));
 function spawnJob(variant: string, name: string): Promise<Row> {
-  const args = [self, '--job', `${variant}:${name}`, '--classes', String(opts.classes), '--batch', String(opts.batch)];
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`job ${variant}:${name} exited with ${code}`));
-      try { resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '')); } catch { reject(new Error(`job ${variant}:${name}: no result`)); }
-    });
-  });
+  return runJobProcess(self, `${variant}:${name}`, ['--classes', String(opts.classes), '--batch', String(opts.batch)]);
 }
 async function worker() {
   for (let next = queue.shift(); next; next = queue.shift()) {
