@@ -7,6 +7,12 @@
 //
 // `groups` is the i32 table [ceil(Cout/8), D/inGroup] of input-group indices, built at
 // load from the graph record (sdk/expander.ts, layerGroupTable).
+//
+// Tried and measured slower (2026-12, AMD EPYC): a planar binary path for stride 1 and
+// D ≤ 64 whose 16 lanes are 16 output positions (D/8 byte planes, one XOR + popcount per
+// tap and byte, the transform on 16 positions at once). It removes the pairs path's
+// per-pixel overhead but pays one i8x16.popcnt per 16-lane vector where Harley–Seal pays
+// one per four: 1.3× (56×56×64, f = 8) to 3.2× (14×14×256, f = 4) slower than the pairs path.
 import { roundUp, wordsFor, widenU8, hsumI32x4, U8_ACC_STEPS } from "./common";
 import { conv2dPanelsF32, zeroBitPadding, windowSums, decodeBitPanel, binaryWeightsTransform, negSumOnePixel } from "./conv";
 import { popcntPatch, popcntXor1, popcntXor4I64, csaCarry, hsResidue } from "./bconv";

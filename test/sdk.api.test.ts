@@ -235,8 +235,11 @@ describe('model API', () => {
     const layerSum = p.layers.reduce((s, l) => s + l.ms, 0);
     expect(layerSum).toBeLessThanOrEqual(p.totalMs + 1e-9);
     expect(p.totalMs).toBeGreaterThan(0);
-    const convMs = p.layers.filter((l) => l.kind === 'conv2d' || l.kind === 'bconv2d').reduce((s, l) => s + l.ms, 0);
-    expect(convMs).toBeGreaterThan(layerSum / 2);
+    // Per layer, the fastest of a few runs: one preempted layer (a loaded machine) cannot outweigh the convs.
+    const runs = [p, ...Array.from({ length: 4 }, () => model.profile(big.input()))];
+    const fastest = p.layers.map((_, i) => Math.min(...runs.map((r) => r.layers[i].ms)));
+    const convMs = fastest.filter((_, i) => p.layers[i].kind === 'conv2d' || p.layers[i].kind === 'bconv2d').reduce((s, ms) => s + ms, 0);
+    expect(convMs).toBeGreaterThan(fastest.reduce((s, ms) => s + ms, 0) / 2);
   });
 
   it('inputs are validated: type, length, NaN/Infinity (rejected, see FORMAT.md)', () => {

@@ -14,6 +14,7 @@ describe('recipes', () => {
         expect(Object.isFrozen(r) && Object.isFrozen(r.augmentation)).toBe(true);
         expect(() => { (r as { learningRate: number }).learningRate = 1; }).toThrow(TypeError);
         expect(r.name).toBe(`${variant}-v2`);
+        expect(r.dropout).toBe(0);
         expect(recipeTrainOptions(r)).toEqual({ epochs: 24, batchSize: 128, learningRate: variant === 'float' ? 8e-3 : 2e-2, schedule: 'cosine', weightDecay: 0, labelSmoothing: 0, augmentation: { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0, flip: 0 } });
       }
       // v1 (the binarization_v1 results) stays importable by name, without augmentation.
@@ -21,7 +22,7 @@ describe('recipes', () => {
       expect(RECIPES_BY_NAME.get('float-v1')?.epochs).toBe(8);
       expect(RECIPES.xnor.weightGrad).toBe('exact');
       expect(RECIPES.dabn.weightGrad).toBe('authors');
-      expect(recipeModelOptions(RECIPES.dabn)).toEqual({ weightGrad: 'authors', blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu });
+      expect(recipeModelOptions(RECIPES.dabn)).toEqual({ weightGrad: 'authors', blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu, dropout: 0 });
     } finally {
       process.argv = argv;
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decayFloatKernels, floatKernels } from '../tools/train/regularize.js';
-import { sketchNet } from '../tools/train/models.js';
+import * as tf from '@tensorflow/tfjs';
+import { decayFloatKernels, dropoutMask, floatKernels, SeededDropout } from '../tools/train/regularize.js';
+import { resNet, sketchNet } from '../tools/train/models.js';
+import { exportView } from '../tools/train/export-view.js';
 
 describe('weight decay of float kernels', () => {
   it('finds every float conv kernel of a float sketchnet and only the float first/last kernels of a binary one', () => {
@@ -38,5 +40,77 @@ describe('weight decay of float kernels', () => {
     });
     model.layers.filter((l) => l.getClassName() === 'BatchNormalization').forEach((l, i) => expect(l.getWeights()[0].dataSync()).toEqual(gammas[i]));
     model.dispose();
+  });
+});
+
+describe('seeded dropout', () => {
+  const batch = (idx: number[], epoch = 1, seed = 7) => ({ seed, epoch, idx: Int32Array.from(idx) });
+
+  it('drops each unit with probability rate and scales the kept ones by 1/(1 − rate)', () => {
+    for (const rate of [0.1, 0.3, 0.5]) {
+      const idx = Array.from({ length: 300 }, (_, i) => 11 * i + 5);
+      const m = dropoutMask(batch(idx), 513, rate, 1);
+      let zeros = 0, other = 0;
+      for (const v of m) {
+        if (v === 0) zeros++;
+        else if (v !== Math.fround(1 / (1 - rate))) other++;
+      }
+      expect(other).toBe(0);
+      // 153,900 draws: the binomial standard deviation of the fraction is < 0.0013
+      expect(Math.abs(zeros / m.length - rate), `rate ${rate}`).toBeLessThan(0.006);
+      // units are not dropped together: the fraction per unit varies as a binomial over rows would
+      const perUnit = new Array<number>(513).fill(0);
+      m.forEach((v, i) => { if (v === 0) perUnit[i % 513] += 1 / idx.length; });
+      expect(Math.max(...perUnit) - Math.min(...perUnit)).toBeLessThan(0.25);
+    }
+  });
+
+  it('a row\'s mask depends on (seed, epoch, image index, salt) only: batches and worker shares agree', () => {
+    const units = 64;
+    const whole = dropoutMask(batch([40, 3, 17, 99]), units, 0.5, 1);
+    const share = dropoutMask(batch([17, 40]), units, 0.5, 1);
+    expect(share.subarray(0, units)).toEqual(whole.subarray(2 * units, 3 * units));
+    expect(share.subarray(units)).toEqual(whole.subarray(0, units));
+    const row = (b: ReturnType<typeof batch>, salt = 1) => Array.from(dropoutMask(b, units, 0.5, salt));
+    expect(row(batch([3]))).toEqual(row(batch([3])));
+    for (const other of [row(batch([4])), row(batch([3], 2)), row(batch([3], 1, 8)), row(batch([3]), 2)]) expect(other).not.toEqual(row(batch([3])));
+  });
+
+  it('the layer masks in training mode (kwargs.dropoutBatch), is the identity otherwise, and refuses a pass with no batch named', () => {
+    const layer = new SeededDropout({ rate: 0.5, salt: 4 });
+    const x = tf.randomNormal([3, 2, 2, 5], 0, 1, 'float32', 9);
+    expect(Array.from((layer.apply(x, { training: false }) as tf.Tensor).dataSync())).toEqual(Array.from(x.dataSync()));
+    expect(() => layer.apply(x, { training: true })).toThrow(/dropoutBatch/);
+    expect(() => layer.apply(x, { training: true, dropoutBatch: batch([1, 2]) })).toThrow(/2 images, the input has 3 rows/);
+    const y = (layer.apply(x, { training: true, dropoutBatch: batch([5, 6, 7]) }) as tf.Tensor).dataSync();
+    const mask = dropoutMask(batch([5, 6, 7]), 20, 0.5, 4), xs = x.dataSync();
+    for (let i = 0; i < xs.length; i++) expect(y[i]).toBeCloseTo(xs[i] * mask[i], 6);
+    expect(mask.some((v) => v === 0) && mask.some((v) => v === 2)).toBe(true);
+    expect(() => new SeededDropout({ rate: 1 })).toThrow(/\[0, 1\)/);
+    expect(() => new SeededDropout({ rate: -0.1 })).toThrow(/\[0, 1\)/);
+  });
+
+  it('sketchnet and resnet put it before a float classifier only; inference and the exported view are unchanged', () => {
+    const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 3);
+    for (const build of [sketchNet, resNet]) {
+      for (const variant of ['float', 'dabn'] as const) {
+        const plain = build({ variant, classes: 6, seed: 5, width: 0.25 }), dropped = build({ variant, classes: 6, seed: 5, width: 0.25, dropout: 0.5 });
+        const drops = dropped.layers.filter((l) => l instanceof SeededDropout);
+        expect(drops.length, `${build.name} ${variant}`).toBe(1);
+        // the same weights (dropout draws no init seed) and the same predictions
+        const inference = Array.from((dropped.predict(x) as tf.Tensor).dataSync());
+        expect(inference).toEqual(Array.from((plain.predict(x) as tf.Tensor).dataSync()));
+        // a training pass reaches the layer through the model: it needs the batch named, and then it drops
+        expect(() => dropped.apply(x, { training: true })).toThrow(/dropoutBatch/);
+        const trained = Array.from((dropped.apply(x, { training: true, dropoutBatch: batch([0, 1]) }) as tf.Tensor).dataSync());
+        const plainTrained = Array.from((plain.apply(x, { training: true }) as tf.Tensor).dataSync());
+        expect(trained).not.toEqual(plainTrained);
+        // the exporter's view leaves it out and wires the classifier to its input
+        const view = exportView(dropped), plainView = exportView(plain);
+        expect(view.map((v) => [v.name, v.inbound])).toEqual(plainView.map((v) => [v.name, v.inbound]));
+        plain.dispose(); dropped.dispose();
+      }
+      expect(() => build({ variant: 'dabn', classes: 6, seed: 5, width: 0.25, dropout: 0.5, lastLayer: 'binary' })).toThrow(/binary last layer/);
+    }
   });
 });

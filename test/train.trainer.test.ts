@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { BASE_SEED } from './support/rng.js';
 import { loadQuickdraw } from '../tools/data/quickdraw.js';
 import { isBinaryLayer } from '../tools/train/layers.js';
+import { SeededDropout } from '../tools/train/regularize.js';
 
 beforeAll(async () => {
   await setupBackend({ quiet: true, prefer: 'wasm' });
@@ -54,9 +55,10 @@ describe('trainer', () => {
     }
   }, 60000);
 
-  it('two workers: the same steps as one worker (a model without batch norm, with augmentation, label smoothing and weight decay), checkpoints say so', async () => {
+  it('two workers: the same steps as one worker (a model without batch norm, with augmentation, label smoothing, weight decay and dropout), checkpoints say so', async () => {
     const seed = BASE_SEED % 100000;
-    const tiny = () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed }) })] }) as unknown as tf.LayersModel;
+    // dropout masks are seeded per image too (a share's rows get the masks one worker gives them)
+    const tiny = () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), new SeededDropout({ rate: 0.4, salt: 3 }), tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed }) })] }) as unknown as tf.LayersModel;
     // 165 images at batch 41: odd shares (21 + 20) and a short last batch of 1 (one replica gets none)
     const sub = { ...data, train: subset(data.train, 165) };
     const dir = mkdtempSync(join(tmpdir(), 'bexnet-train2-'));

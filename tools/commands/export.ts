@@ -6,6 +6,7 @@ import { exportModel, type FloatEncoding } from '../export/export.js';
 import { loadModel } from '../train/file-io.js';
 import '../train/layers.js'; // registers the binary layer classes for loading
 import '../train/expander-layers.js'; // and the X-layers
+import '../train/regularize.js'; // and SeededDropout
 import { budgetCheck, checkPlanFits } from '../plan/plan-file.js';
 import { measureBxn, modelFacts, withFloatInputs } from '../plan/measure.js';
 import { readPlanFile } from './plan.js';

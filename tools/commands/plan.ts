@@ -20,6 +20,7 @@ import { RECIPES, recipeTrainOptions } from '../train/recipes.js';
 import { loadModel } from '../train/file-io.js';
 import '../train/layers.js';
 import '../train/expander-layers.js';
+import '../train/regularize.js'; // SeededDropout
 import { commandUsage, kb, table, type Command } from './command.js';
 
 const options = {

@@ -25,10 +25,15 @@ export interface LayerView {
   graph?: LayerGraph;
 }
 
+/** Layers that are the identity at inference: left out, their readers wired to their input. */
+const INFERENCE_IDENTITY = new Set(['SeededDropout', 'Dropout']);
+
 export function exportView(model: tf.LayersModel): LayerView[] {
   const out: LayerView[] = [];
+  const skipped = new Map<string, string>(); // identity layer → the layer it reads
   for (const layer of model.layers) {
-    const inbound = layer.inboundNodes.flatMap((n) => n.inboundLayers.map((l) => l.name));
+    const inbound = layer.inboundNodes.flatMap((n) => n.inboundLayers.map((l) => skipped.get(l.name) ?? l.name));
+    if (INFERENCE_IDENTITY.has(layer.getClassName()) && inbound.length === 1) { skipped.set(layer.name, inbound[0]); continue; }
     const weights: LayerView['weights'] = {};
     for (const w of layer.weights) {
       const short = w.originalName.split('/').pop()!;

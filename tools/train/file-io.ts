@@ -69,7 +69,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, meta: Record
   return (r.modelArtifactsInfo.weightDataBytes ?? 0) + ((r as unknown as { modelJSONBytes: number }).modelJSONBytes ?? 0);
 }
 
-/** Loads a model saved by saveModel (custom layers must be registered: import './layers.js' and './expander-layers.js'). */
+/** Loads a model saved by saveModel (custom layers must be registered: import './layers.js', './expander-layers.js' and './regularize.js'). */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   return tf.loadLayersModel(fileLoadHandler(dir));
 }

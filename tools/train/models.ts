@@ -39,6 +39,7 @@ import { mulberry32 } from '../../sdk/prng.js';
 import { ExpanderConv2D, GRAPH_KINDS, type GraphKind } from './expander-layers.js';
 import { BinaryConv2D, BinaryDense, SignActivation } from './layers.js';
 import type { Quantizer, WeightGrad } from './quantizers.js';
+import { SeededDropout } from './regularize.js';
 
 export type Variant = 'float' | Quantizer;
 export const VARIANTS: readonly Variant[] = ['float', 'xnor', 'dabn'];
@@ -77,6 +78,12 @@ export interface ModelOptions {
   floatInputs?: 'all' | string[];
   /** Weight gradient of every binary layer (default: the quantizer's DEFAULT_WEIGHT_GRAD). */
   weightGrad?: WeightGrad;
+  /**
+   * Dropout rate on the classifier's float input (SeededDropout, tools/train/regularize.ts),
+   * as Sketch-A-Net drops out its fully connected layers; 0 (default): none. A classifier
+   * reading ±1 inputs (binary last layer) takes none: dropout would feed it zeros.
+   */
+  dropout?: number;
   /**
    * sketchnet only: an X-Net (FORMAT.md §10). The inner convs conv2..conv5 become
    * ExpanderConv2D, each output reading D = C_in / f input channels; conv1 and the
@@ -135,6 +142,11 @@ function modelBasics(opts: ModelOptions) {
     weightGrad: opts.weightGrad,
     inp: tf.input({ shape: opts.inputShape ?? [28, 28, 1], name: 'image' }),
   };
+}
+
+/** The classifier's input after dropout at opts.dropout (unchanged at 0). */
+function classifierDropout(x: tf.SymbolicTensor, opts: ModelOptions, name: string): tf.SymbolicTensor {
+  return opts.dropout ? new SeededDropout({ name, rate: opts.dropout, salt: 1 }).apply(x) as tf.SymbolicTensor : x;
 }
 
 export function sketchNet(opts: ModelOptions): tf.LayersModel {
@@ -200,6 +212,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   x = conv(x, 'conv5', ch(512), 1, 'valid');
   x = bn('bn5').apply(x) as tf.SymbolicTensor;
   if (bin && opts.lastLayer === 'binary') {
+    if (opts.dropout) throw new Error('dropout: a binary last layer reads ±1 inputs; dropout applies to a float classifier input');
     x = act(x, 'act5', 'conv6');
     const head = X?.head
       ? new ExpanderConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', divisor: divisorOf('conv6'), ...graphArgs('conv6'), quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() })
@@ -207,6 +220,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
     x = head.apply(x) as tf.SymbolicTensor;
   } else {
     x = tf.layers.reLU({ name: 'act5' }).apply(x) as tf.SymbolicTensor;
+    x = classifierDropout(x, opts, 'drop5');
     x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
   }
   x = tf.layers.flatten({ name: 'logits' }).apply(x) as tf.SymbolicTensor;
@@ -267,9 +281,11 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
   if (bin) x = S(tf.layers.reLU({ name: 'head_relu' }), x);
   x = S(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
   if (bin && opts.lastLayer === 'binary') {
+    if (opts.dropout) throw new Error('dropout: a binary last layer reads ±1 inputs; dropout applies to a float classifier input');
     x = S(new SignActivation({ name: 'head_sign' }), x);
     x = S(new BinaryDense({ name: 'fc', units: classes, quantizer: q, weightGrad, useBias: true, seed: next() }), x);
   } else {
+    x = classifierDropout(x, opts, 'drop_fc');
     x = S(tf.layers.dense({ name: 'fc', units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }), x);
   }
   return tf.model({ inputs: inp, outputs: x, name: `resnet_${variant}` });

@@ -22,6 +22,8 @@ export interface Recipe {
   readonly weightDecay: number;
   /** Label smoothing of the cross-entropy targets (0: none). */
   readonly labelSmoothing: number;
+  /** Dropout rate on the classifier's input (ModelOptions.dropout; 0: none). */
+  readonly dropout: number;
   /** On-the-fly augmentation of the training images. */
   readonly augmentation: Readonly<Augmentation>;
 }
@@ -50,7 +52,7 @@ export const ARCH: Readonly<{ blockOrder: BlockOrder; convRelu: boolean }> = Obj
  *  gap stays within seed noise (+-1.5 points at 600 test images, ~3 points from
  *  seed to seed), e.g. at lr 5e-3 seeds 1-2: xnor 61.1%, dabn 59.8%.
  */
-const common = { schedule: 'cosine', epochs: 8, batchSize: 128, weightDecay: 0, labelSmoothing: 0, augmentation: NO_AUGMENTATION } as const;
+const common = { schedule: 'cosine', epochs: 8, batchSize: 128, weightDecay: 0, labelSmoothing: 0, dropout: 0, augmentation: NO_AUGMENTATION } as const;
 
 export const FLOAT_V1: Recipe = Object.freeze({ name: 'float-v1', variant: 'float', learningRate: 2e-3, ...common });
 export const XNOR_V1: Recipe = Object.freeze({ name: 'xnor-v1', variant: 'xnor', learningRate: 5e-3, weightGrad: 'exact', ...common });
@@ -98,6 +100,6 @@ export function recipeTrainOptions(r: Recipe): Required<Pick<TrainOptions, 'epoc
 }
 
 /** The model options a recipe sets. */
-export function recipeModelOptions(r: Recipe): Pick<ModelOptions, 'weightGrad' | 'blockOrder' | 'convRelu'> {
-  return { weightGrad: r.weightGrad, blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu };
+export function recipeModelOptions(r: Recipe): Pick<ModelOptions, 'weightGrad' | 'blockOrder' | 'convRelu' | 'dropout'> {
+  return { weightGrad: r.weightGrad, blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu, dropout: r.dropout };
 }

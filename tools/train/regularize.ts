@@ -1,5 +1,6 @@
-// Weight decay for the float layers only: binary layers' latent weights are clipped
-// and centred by their own constraint, and batch-norm scales and biases are not decayed.
+// Regularisers of the training loop: weight decay and dropout. Weight decay is for the
+// float layers only: binary layers' latent weights are clipped and centred by their own
+// constraint, and batch-norm scales and biases are not decayed.
 import * as tf from '@tensorflow/tfjs';
 import { ExpanderLayer } from './expander-layers.js';
 
@@ -25,3 +26,69 @@ export function decayFloatKernels(vars: tf.Variable[], factor: number): void {
   if (!(factor > 0)) return;
   tf.tidy(() => { for (const v of vars) v.assign(tf.mul(v, 1 - factor)); });
 }
+
+// ---------------------------------------------------------------------------
+// Dropout with reproducible masks. tfjs's Dropout draws from Math.random (or, given a
+// seed, repeats one mask every step), so a seeded run would not replay. Here each
+// image's mask is a hash of (run seed, epoch, the image's index in the training split,
+// the layer's salt, the unit): the same whatever the worker count, as augmentation is
+// (tools/data/augment.ts). The training step names the batch in the forward pass's
+// kwargs (`dropoutBatch`, which tfjs hands to every layer); at inference the layer is
+// the identity and the exporter leaves it out (tools/train/export-view.ts).
+
+/** The batch a training-mode forward pass runs on: the run's seed, the epoch and each row's image index. */
+export interface DropoutBatch { seed: number; epoch: number; idx: Int32Array }
+
+/** A 32-bit integer hash (the murmur3 finaliser): consecutive inputs give unrelated outputs. */
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The keep mask of one batch, [rows, units] values 0 or 1/(1 − rate) (inverted dropout:
+ * the expected activation is unchanged, so inference needs no rescaling).
+ */
+export function dropoutMask(batch: DropoutBatch, units: number, rate: number, salt: number): Float32Array {
+  const rows = batch.idx.length, out = new Float32Array(rows * units), keep = 1 / (1 - rate);
+  // u < rate drops: u = top 24 bits / 2^24, so the rate is exact to 2^-24.
+  const threshold = Math.round(rate * 0x1000000);
+  const base = mix32(mix32(mix32(batch.seed >>> 0) ^ (batch.epoch >>> 0)) ^ mix32(salt >>> 0));
+  for (let r = 0; r < rows; r++) {
+    const row = mix32(base ^ mix32(batch.idx[r] >>> 0));
+    for (let u = 0; u < units; u++) out[r * units + u] = (mix32(row + Math.imul(u, 0x9e3779b9)) >>> 8) < threshold ? 0 : keep;
+  }
+  return out;
+}
+
+export interface SeededDropoutArgs { rate: number; salt?: number; name?: string }
+
+/** Inverted dropout over every feature of a row, masks from dropoutMask; the identity outside training. */
+export class SeededDropout extends tf.layers.Layer {
+  static className = 'SeededDropout';
+  readonly rate: number;
+  readonly salt: number;
+  constructor(args: SeededDropoutArgs) {
+    super(args as never);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`dropout rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    this.salt = args.salt ?? 0;
+  }
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (kwargs.training !== true || this.rate === 0) return x;
+    const batch = kwargs.dropoutBatch as DropoutBatch | undefined;
+    if (!batch) throw new Error(`layer '${this.name}': a training-mode pass needs kwargs.dropoutBatch (the image indices its masks come from)`);
+    if (batch.idx.length !== x.shape[0]) throw new Error(`layer '${this.name}': the batch names ${batch.idx.length} images, the input has ${x.shape[0]} rows`);
+    const units = x.size / x.shape[0];
+    return tf.mul(x, tf.tensor(dropoutMask(batch, units, this.rate, this.salt), x.shape));
+  }
+  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, salt: this.salt };
+  }
+}
+tf.serialization.registerClass(SeededDropout);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/dataset.js';
 import { augmentBatchInPlace, checkAugmentation, isIdentity, NO_AUGMENTATION, type Augmentation } from '../data/augment.js';
 import { constrainLatentWeights } from './layers.js';
-import { decayFloatKernels, floatKernels } from './regularize.js';
+import { decayFloatKernels, floatKernels, type DropoutBatch } from './regularize.js';
 
 export { NO_AUGMENTATION, type Augmentation };
 
@@ -62,9 +62,9 @@ export function gatherBatch(split: Split, cfg: StepConfig, idx: Int32Array, epoc
   return { x, y, n };
 }
 
-/** Loss and accuracy of a batch; the model runs in training mode when `training`. */
-export function lossAndAcc(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, training: boolean, labelSmoothing = 0) {
-  const logits = model.apply(xs, { training }) as tf.Tensor;
+/** Loss and accuracy of a batch; the model runs in training mode when `dropoutBatch` names the batch's images. */
+export function lossAndAcc(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, dropoutBatch: DropoutBatch | null, labelSmoothing = 0) {
+  const logits = model.apply(xs, dropoutBatch ? { training: true, dropoutBatch } : { training: false }) as tf.Tensor;
   const loss = tf.losses.softmaxCrossEntropy(ys, logits, undefined, labelSmoothing) as tf.Scalar;
   const acc = tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(ys, -1)), 'float32')) as tf.Scalar;
   return { loss, acc };
@@ -75,18 +75,19 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 /**
- * Loss, accuracy and the gradients of a batch (x, y of n images); `useGrads` gets
- * each variable's gradient inside the tidy scope (kept tensors are the caller's).
+ * Loss, accuracy and the gradients of a batch (x, y of n images: training-split images
+ * `idx` in `epoch`, which seed the dropout masks); `useGrads` gets each variable's
+ * gradient inside the tidy scope (kept tensors are the caller's).
  */
 export function batchGradients(model: tf.LayersModel, vars: tf.Variable[], cfg: StepConfig, x: Float32Array, y: Int32Array, n: number,
-  useGrads: (grads: tf.NamedTensorMap) => void): { loss: number; acc: number } {
+  rows: { idx: Int32Array; epoch: number }, useGrads: (grads: tf.NamedTensorMap) => void): { loss: number; acc: number } {
   let loss = 0, acc = 0;
   tf.tidy(() => {
     const xs = tf.tensor4d(x, [n, ...cfg.imageShape]);
     const ys = tf.oneHot(tf.tensor1d(y, 'int32'), cfg.classes).toFloat();
     let accT: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      const r = lossAndAcc(model, xs, ys, true, cfg.labelSmoothing);
+      const r = lossAndAcc(model, xs, ys, { seed: cfg.seed, epoch: rows.epoch, idx: rows.idx }, cfg.labelSmoothing);
       accT = tf.keep(r.acc);
       return r.loss;
     }, vars);

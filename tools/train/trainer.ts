@@ -123,7 +123,7 @@ class LocalSteps implements StepRunner {
   }
   async step(idx: Int32Array, epoch: number, lr: number) {
     const { x, y, n } = gatherBatch(this.split, this.cfg, idx, epoch, this.transform);
-    return batchGradients(this.model, this.vars, this.cfg, x, y, n, (g) => applyGradients(this.target, this.optimizer, g, lr));
+    return batchGradients(this.model, this.vars, this.cfg, x, y, n, { idx, epoch }, (g) => applyGradients(this.target, this.optimizer, g, lr));
   }
   async sync() {}
   async close() {

@@ -55,7 +55,7 @@ port.on('message', (msg: ToWorker) => {
     // A short last batch can leave a replica no images: nothing to compute, weight 0 in the mean.
     if (msg.idx.length === 0) return port.postMessage({ type: 'grads', loss: 0, acc: 0, n: 0, ms: 0, applyMs: lastApplyMs });
     const { x, y, n } = gatherBatch(split, init.cfg, msg.idx, msg.epoch, transform);
-    const { loss, acc } = batchGradients(model, vars, init.cfg, x, y, n, (g) => {
+    const { loss, acc } = batchGradients(model, vars, init.cfg, x, y, n, { idx: msg.idx, epoch: msg.epoch }, (g) => {
       let off = (msg.slot * init.workers + init.rank) * P;
       for (const v of vars) {
         const d = g[v.name].dataSync() as Float32Array;
