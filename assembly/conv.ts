@@ -355,8 +355,37 @@ export function conv2dBinaryWeightsReference(input: usize, h: i32, w: i32, c: i3
 }
 
 export function conv2dBinaryWeightsScratchBytes(c: i32, kh: i32, kw: i32, stride: i32, outH: i32, outW: i32, cout: i32): i32 {
-  // The padded window, Σx of every window, a zero bias, one decoded panel [kh·kw·C, 8] f32.
-  return paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * c * 32;
+  // The padded window, Σx of every window, a zero bias, then one decoded panel [kh·kw·C, 8]
+  // f32, or for one output pixel the window's inputs in a row and LUT_GROUPS subset-sum tables.
+  const k = kh * kw * c;
+  const last = outH * outW == 1 ? roundUp(k, 8) * 4 + min((k + 7) >> 3, LUT_GROUPS) * 1024 : k * 32;
+  return paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + last;
+}
+
+/**
+ * Bytes of the weight layout conv2dBinaryWeights reads: for one output pixel on the SIMD
+ * build, [Cout, ceil(K/8)] bytes (bit r of output o's row = input r, K = kh·kw·C), which
+ * the subset-sum lookup reads one byte per 8 inputs; otherwise the file layout.
+ */
+export function conv2dBinaryWeightsPackedBytes(c: i32, kh: i32, kw: i32, cout: i32): i32 {
+  const k = kh * kw * c;
+  if (ASC_FEATURE_SIMD) return cout * ((k + 7) >> 3);
+  return k * ((cout + 31) >> 5) * 4;
+}
+
+/** File layout [K, ceil(Cout/32)] words → the layout above (`dst` holds conv2dBinaryWeightsPackedBytes, apart from `wbits`). */
+export function conv2dBinaryWeightsPackWeights(wbits: usize, c: i32, kh: i32, kw: i32, cout: i32, dst: usize): void {
+  const k = kh * kw * c, ow = (cout + 31) >> 5;
+  if (!ASC_FEATURE_SIMD) { memory.copy(dst, wbits, <usize>k * ow * 4); return; }
+  const kb = (k + 7) >> 3;
+  for (let o = 0; o < cout; o++) {
+    const row = dst + <usize>o * kb;
+    for (let b = 0; b < kb; b++) {
+      let byte: u32 = 0;
+      for (let j = 0; j < 8 && 8 * b + j < k; j++) byte |= ((load<u32>(wbits + (<usize>((8 * b + j) * ow + (o >> 5)) << 2)) >> (o & 31)) & 1) << j;
+      store<u8>(row + <usize>b, <u8>byte);
+    }
+  }
 }
 
 /**
@@ -389,9 +418,13 @@ export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits:
   const relu = (flags & FLAG_RELU) != 0;
   // Σx of every window, once: shared by all output channels.
   windowSums(win, rowStride, c, kh, kw, stride, outH, outW, sums);
+  if (pixels == 1) {
+    negSumSubsetTables(win, rowStride, kw * c, kh, wbits, cout, panel, output);
+    binaryWeightsTransform(output, sums, transform, cout, 0, cout, 1, relu);
+    return;
+  }
   for (let co = 0; co < cout; co += 8) {
     // Outputs co..co+7 of row r are byte co/8 of the row's words (little-endian).
-    if (pixels == 1) { negSumOnePixel(win, rowStride, kw * c, kh, wbits + <usize>(co >> 3), ow << 2, co, min(cout, co + 8), output); continue; }
     decodeBitPanel(wbits + <usize>(co >> 3), ow << 2, k, panel);
     conv2dPanelsF32(win, winH, winW, c, panel, zeros, co, min(cout, co + 8), cout,
       kh, kw, stride, 0, 0, outH, outW, 0, output, 0);
@@ -399,8 +432,69 @@ export function conv2dBinaryWeights(input: usize, h: i32, w: i32, c: i32, wbits:
   binaryWeightsTransform(output, sums, transform, cout, 0, cout, pixels, relu);
 }
 
+/** Input groups of 8 whose subset-sum tables (256 f32, 1 KiB each) are live at once: 16 KiB, inside any L1. */
+const LUT_GROUPS: i32 = 16;
+
 /**
- * One output pixel (a late layer or a head): negSum of outputs coBegin..coEnd−1 straight
+ * One output pixel (a late layer or a head, a matrix–vector product): negSum of every
+ * output by subset-sum lookup. For each group of 8 inputs a table of its 256 subset sums
+ * is built once (64 vector adds, from two 16-entry halves); then each output adds one
+ * table entry per 8 inputs, indexed by its weight byte ([Cout, ceil(K/8)], from
+ * conv2dBinaryWeightsPackWeights). ~3 scalar ops per 8 MACs where masking x by each
+ * bit took ~10 (negSumOnePixel): the float-input layers a hybrid adds are mostly these.
+ * The tables are built LUT_GROUPS at a time, partial sums kept in `output`.
+ * `scratch`: roundUp(K, 8) floats, then LUT_GROUPS KiB.
+ */
+function negSumSubsetTables(win: usize, rowStride: i32, rowK: i32, kh: i32, wbytes: usize, cout: i32, scratch: usize, output: usize): void {
+  const k = kh * rowK, kb = (k + 7) >> 3;
+  // The window's inputs in a row, zero to a whole group (a zero adds nothing).
+  const xs = scratch, tables = scratch + (<usize>roundUp(k, 8) << 2);
+  for (let ky = 0; ky < kh; ky++) memory.copy(xs + (<usize>(ky * rowK) << 2), win + (<usize>(ky * rowStride) << 2), <usize>rowK << 2);
+  memory.fill(xs + (<usize>k << 2), 0, <usize>(roundUp(k, 8) - k) << 2);
+  memory.fill(output, 0, <usize>cout << 2);
+  for (let g0 = 0; g0 < kb; g0 += LUT_GROUPS) {
+    const groups = min(LUT_GROUPS, kb - g0);
+    for (let g = 0; g < groups; g++) {
+      const x = xs + (<usize>((g0 + g) * 8) << 2), t = tables + (<usize>g << 10);
+      // Sums of the low four inputs' subsets (L, 16 entries) and the high four's (H); T[16h + l] = H[h] + L[l].
+      const x0 = load<f32>(x), x1 = load<f32>(x, 4), x2 = load<f32>(x, 8), x3 = load<f32>(x, 12);
+      const l0 = f32x4(0, x0, x1, x0 + x1), l1 = f32x4.add(l0, f32x4.splat(x2));
+      const l2 = f32x4.add(l0, f32x4.splat(x3)), l3 = f32x4.add(l1, f32x4.splat(x3));
+      const x4 = load<f32>(x, 16), x5 = load<f32>(x, 20), x6 = load<f32>(x, 24), x7 = load<f32>(x, 28);
+      for (let hgh = 0; hgh < 16; hgh++) {
+        const hv = f32x4.splat(<f32>((hgh & 1 ? x4 : 0) + (hgh & 2 ? x5 : 0)) + <f32>((hgh & 4 ? x6 : 0) + (hgh & 8 ? x7 : 0)));
+        const row = t + (<usize>hgh << 6);
+        v128.store(row, f32x4.add(hv, l0)); v128.store(row, f32x4.add(hv, l1), 16);
+        v128.store(row, f32x4.add(hv, l2), 32); v128.store(row, f32x4.add(hv, l3), 48);
+      }
+    }
+    // Four outputs at a time: four independent chains of loads and adds.
+    let o = 0;
+    for (; o + 4 <= cout; o += 4) {
+      const w0 = wbytes + <usize>o * kb + <usize>g0, w1 = w0 + <usize>kb, w2 = w1 + <usize>kb, w3 = w2 + <usize>kb;
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      for (let g = 0; g < groups; g++) {
+        const t = tables + (<usize>g << 10);
+        s0 += load<f32>(t + (<usize>load<u8>(w0 + <usize>g) << 2));
+        s1 += load<f32>(t + (<usize>load<u8>(w1 + <usize>g) << 2));
+        s2 += load<f32>(t + (<usize>load<u8>(w2 + <usize>g) << 2));
+        s3 += load<f32>(t + (<usize>load<u8>(w3 + <usize>g) << 2));
+      }
+      const out = output + (<usize>o << 2);
+      store<f32>(out, load<f32>(out) + s0); store<f32>(out, load<f32>(out, 4) + s1, 4);
+      store<f32>(out, load<f32>(out, 8) + s2, 8); store<f32>(out, load<f32>(out, 12) + s3, 12);
+    }
+    for (; o < cout; o++) {
+      const w0 = wbytes + <usize>o * kb + <usize>g0;
+      let s0: f32 = 0;
+      for (let g = 0; g < groups; g++) s0 += load<f32>(tables + (<usize>g << 10) + (<usize>load<u8>(w0 + <usize>g) << 2));
+      store<f32>(output + (<usize>o << 2), load<f32>(output + (<usize>o << 2)) + s0);
+    }
+  }
+}
+
+/**
+ * One output pixel of an X-layer (xconv2dBinaryWeights): negSum of outputs coBegin..coEnd−1 straight
  * from their weight bytes (at src + r·step), x masked by each bit. Decoding a panel that
  * is then read once cost as much as the sum itself (3 GMAC/s on 1x1 outputs).
  */

@@ -6,7 +6,7 @@
 export { packSigns, packSignsAffine, unpackSigns } from "./bitpack";
 export { bconv2d, bconv2dScratchBytes, bconv2dPackWeights, bconv2dPackedBytes } from "./bconv";
 export {
-  conv2d, conv2dScratchBytes, conv2dBinaryWeights, conv2dBinaryWeightsScratchBytes, dense, conv2dInt8, denseInt8,
+  conv2d, conv2dScratchBytes, conv2dBinaryWeights, conv2dBinaryWeightsScratchBytes, conv2dBinaryWeightsPackedBytes, conv2dBinaryWeightsPackWeights, dense, conv2dInt8, denseInt8,
 } from "./conv";
 export { depthwiseConv2d, depthwiseConv2dScratchBytes, depthwiseConv2dInt8 } from "./depthwise";
 export { maxPool2d, maxPool2dBits, maxPool2dBitsFlip, avgPool2d, globalAvgPool } from "./pool";

@@ -188,7 +188,7 @@ function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBa
   for (const layer of model.layers) {
     const repack = opOf(layer).repack;
     for (const [role, index] of Object.entries(layer.tensors) as [TensorRole, number][]) {
-      if (!repack || repack.role !== role) {
+      if (!repack || repack.role !== role || (repack.applies && !repack.applies(layer))) {
         if (staysInt8(model.tensors[index], slotOf(layer, role))) int8Use[index] = true;
         else rawUse[index] = true;
         continue;

@@ -96,10 +96,14 @@ export interface OpDescriptor {
    * another shape (no kernel writes), always shared.
    */
   readonly inPlace: boolean | 'alias';
-  /** Binary filters converted at load to the build's layout by these kernels (filter geometry from the layer). */
+  /**
+   * Binary filters converted at load to the build's layout by these kernels (filter geometry
+   * from the layer); `applies`: only for the layers it accepts (the others read the file layout).
+   */
   readonly repack: {
     readonly role: TensorRole; readonly packedBytes: string; readonly pack: string;
     geometry(l: BxnLayer): { c: number; kh: number; kw: number; cout: number };
+    applies?(l: BxnLayer): boolean;
   } | null;
   /**
    * Content rule of a binary tensor beyond finiteness: padding bits and words zero. `key`
@@ -136,10 +140,16 @@ const windowRows = (k: number, stride: number, out: number) => (out - 1) * strid
 /** assembly/conv.ts paddedWindowBytes. */
 const paddedWindowBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number) =>
   windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * c * 4;
-/** assembly/bconv.ts bconv2dScratchBytes: the gathered patch, then up to 16 i32 counts. */
-/** conv2dBinaryWeights (and its X form, C = D): the padded window, Σx of every window, a zero bias, one decoded panel (assembly/conv.ts). */
+/** xconv2dBinaryWeights over the gathered window (C = D): the padded window, Σx of every window, a zero bias, one decoded panel (assembly/xconv.ts). */
 const binaryWeightsScratchBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number, cout: number) =>
   paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * c * 32;
+/** assembly/conv.ts conv2dBinaryWeightsScratchBytes: as above, but one output pixel takes its inputs in a row and 16 subset-sum tables of 1 KiB. */
+const conv2dBinaryWeightsScratchBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number, cout: number) => {
+  const k = kh * kw * c;
+  const last = outH * outW === 1 ? roundUp(k, 8) * 4 + Math.min(Math.ceil(k / 8), 16) * 1024 : k * 32;
+  return paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + last;
+};
+/** assembly/bconv.ts bconv2dScratchBytes: the gathered patch, then up to 16 i32 counts. */
 const bconvScratchBytes = (c: number, kh: number, kw: number) => patchWords(c, kh, kw) * 4 + 64;
 
 /** Flag 4 only when some A[o] ≠ 0: XNOR layers skip the Σx popcount. */
@@ -437,10 +447,16 @@ export const OPS: readonly OpDescriptor[] = [
     params: (l) => l.kh * l.kw * l.input.c * l.outChannels + 3 * l.outChannels,
     scratch: {
       export: 'conv2dBinaryWeightsScratchBytes', args: windowArgs,
-      bytes: binaryWeightsScratchBytes,
+      bytes: conv2dBinaryWeightsScratchBytes,
     },
-    kernels: ['conv2dBinaryWeights', 'conv2dBinaryWeightsScratchBytes'],
-    inPlace: false, repack: null,
+    kernels: ['conv2dBinaryWeights', 'conv2dBinaryWeightsScratchBytes', 'conv2dBinaryWeightsPackedBytes', 'conv2dBinaryWeightsPackWeights'],
+    inPlace: false,
+    // One output pixel (a matrix–vector product): per-output weight bytes for the subset-sum lookup.
+    repack: {
+      role: 'weights', packedBytes: 'conv2dBinaryWeightsPackedBytes', pack: 'conv2dBinaryWeightsPackWeights',
+      geometry: (l) => ({ c: l.input.c, kh: l.kh, kw: l.kw, cout: l.outChannels }),
+      applies: (l) => pixels(l.output) === 1,
+    },
     contents: {
       role: 'weights',
       key: (l) => `${l.outChannels}`,

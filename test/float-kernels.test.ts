@@ -26,9 +26,11 @@ function shapes(): Shape[] {
       }
     }
   }
-  // One output pixel (late layers, heads: conv2dBinaryWeights sums straight from the bits there),
-  // with and without padding, Cout tails of every length mod 8.
-  for (const [c, cout, h, w, k, stride, padding] of [[7, 13, 3, 3, 3, 1, 'valid'], [129, 345, 1, 1, 1, 1, 'valid'], [33, 9, 1, 1, 3, 1, 'same'], [4, 40, 2, 2, 2, 2, 'valid'], [256, 70, 3, 3, 3, 1, 'valid']] as const)
+  // One output pixel (late layers, heads: conv2dBinaryWeights looks up subset sums there), with and
+  // without padding, Cout tails of every length mod 4 and 8 (and fewer than 4), K not a multiple of
+  // 8, exactly one batch of 16 tables (K = 128), and many batches (K = 2304).
+  for (const [c, cout, h, w, k, stride, padding] of [[7, 13, 3, 3, 3, 1, 'valid'], [129, 345, 1, 1, 1, 1, 'valid'], [33, 9, 1, 1, 3, 1, 'same'], [4, 40, 2, 2, 2, 2, 'valid'],
+    [256, 70, 3, 3, 3, 1, 'valid'], [128, 7, 1, 1, 1, 1, 'valid'], [201, 3, 1, 1, 1, 1, 'valid']] as const)
     out.push({ c, cout, h, w, k, stride, padding, seed: BASE_SEED + 1900 + out.length });
   return out;
 }
@@ -125,7 +127,14 @@ describe('conv2d (float) and conv2dBinaryWeights', () => {
           const { data } = call(build, fn, (kh) => {
             const out = kh.output(outLen * 4);
             const scratch = kh.alloc(kh.exports.conv2dBinaryWeightsScratchBytes(c, k, k, stride, g.outH, g.outW, cout));
-            return { args: [kh.put(x), h, w, c, kh.put(packBinaryWeightsByOutput(mask, k, k, c, cout)), cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(tr), relu, out, scratch], out, outLen };
+            // A one-pixel output reads conv2dBinaryWeightsPackWeights' layout (the sdk repacks such layers at load); the reference the file layout.
+            let wts = kh.put(packBinaryWeightsByOutput(mask, k, k, c, cout));
+            if (g.outH * g.outW === 1 && !fn.endsWith('Reference')) {
+              const packed = kh.alloc(kh.exports.conv2dBinaryWeightsPackedBytes(c, k, k, cout));
+              kh.exports.conv2dBinaryWeightsPackWeights(wts, c, k, k, cout, packed);
+              wts = packed;
+            }
+            return { args: [kh.put(x), h, w, c, wts, cout, k, k, stride, g.padTop, g.padLeft, g.outH, g.outW, kh.put(tr), relu, out, scratch], out, outLen };
           });
           expectClose(data, relu ? want.map((v) => Math.max(v, 0)) : want, Array.from(absWant, (v, i) => v + Math.abs(shift[i % cout]) + 1e-3), 2e-5, `${build}.${fn} relu ${relu} ${name}`);
         }

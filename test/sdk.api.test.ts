@@ -21,7 +21,7 @@ function expectedWeightBytes(parsed: BxnModel): number {
   for (const layer of parsed.layers) {
     const op = OP_BY_NAME.get(layer.op)!, repack = op.repack;
     for (const [role, t] of Object.entries(layer.tensors) as [string, number][]) {
-      if (!repack || repack.role !== role) {
+      if (!repack || repack.role !== role || (repack.applies && !repack.applies(layer))) {
         // int8 stays int8 where the op's int8 kernel reads it; everything else is widened to f32.
         if (parsed.tensors[t].encoding === 'int8' && op.tensors.find((s) => s.role === role)!.int8Resident) int8.add(t);
         else raw.add(t);
