@@ -11,7 +11,7 @@ import { privateCopy, readTrustedCopy } from './format/reader.js';
 import type { TensorRole } from './format/spec.js';
 import { align16, wordsFor } from './layout.js';
 import { layerGroupTable } from './expander.js';
-import { graphTableBytes, opOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
+import { graphTableBytes, opOf, repackOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
 import { planArena, type BufferRequest } from './plan.js';
 import {
   checkKernels, checkProvider, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
@@ -186,9 +186,9 @@ function layoutWeights(model: BxnModel, kernel: (name: string) => Kernel, heapBa
   const packings: WeightsLayout['packings'] = new Map();
   const layerPacking: (string | undefined)[] = [];
   for (const layer of model.layers) {
-    const repack = opOf(layer).repack;
     for (const [role, index] of Object.entries(layer.tensors) as [TensorRole, number][]) {
-      if (!repack || repack.role !== role || (repack.applies && !repack.applies(layer))) {
+      const repack = repackOf(layer, role);
+      if (!repack) {
         if (staysInt8(model.tensors[index], slotOf(layer, role))) int8Use[index] = true;
         else rawUse[index] = true;
         continue;
@@ -387,7 +387,7 @@ export class BexnetModel {
       const op = opOf(layer);
       const packing = w.layerPacking[i];
       const tensor = (role: TensorRole) =>
-        op.repack?.role === role && packing ? w.packings.get(packing)!.at : w.tensorAt[layer.tensors[role]!];
+        repackOf(layer, role) ? w.packings.get(packing!)!.at : w.tensorAt[layer.tensors[role]!];
       const int8 = (role: TensorRole) => {
         const index = layer.tensors[role];
         if (index === undefined || !staysInt8(model.tensors[index], slotOf(layer, role))) return null;

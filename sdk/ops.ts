@@ -140,14 +140,18 @@ const windowRows = (k: number, stride: number, out: number) => (out - 1) * strid
 /** assembly/conv.ts paddedWindowBytes. */
 const paddedWindowBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number) =>
   windowRows(kh, stride, outH) * windowRows(kw, stride, outW) * c * 4;
-/** xconv2dBinaryWeights over the gathered window (C = D): the padded window, Σx of every window, a zero bias, one decoded panel (assembly/xconv.ts). */
+/** The float × binary-weight kernels' scratch before their last part: the padded window, Σx of every window, a zero bias. */
+const windowSumsBiasBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number, cout: number) =>
+  paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4;
+/** xconv2dBinaryWeights over the gathered window (C = D): then one decoded panel [kh·kw·C, 8] f32 (assembly/xconv.ts). */
 const binaryWeightsScratchBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number, cout: number) =>
-  paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + kh * kw * c * 32;
-/** assembly/conv.ts conv2dBinaryWeightsScratchBytes: as above, but one output pixel takes its inputs in a row and 16 subset-sum tables of 1 KiB. */
+  windowSumsBiasBytes(c, kh, kw, stride, outH, outW, cout) + kh * kw * c * 32;
+/** assembly/conv.ts LUT_GROUPS: subset-sum tables (1 KiB each) live at once. */
+const LUT_GROUPS = 16;
+/** assembly/conv.ts conv2dBinaryWeightsScratchBytes: as above, but one output pixel takes its inputs in a row and LUT_GROUPS tables. */
 const conv2dBinaryWeightsScratchBytes = (c: number, kh: number, kw: number, stride: number, outH: number, outW: number, cout: number) => {
   const k = kh * kw * c;
-  const last = outH * outW === 1 ? roundUp(k, 8) * 4 + Math.min(Math.ceil(k / 8), 16) * 1024 : k * 32;
-  return paddedWindowBytes(c, kh, kw, stride, outH, outW) + roundUp(outH * outW, 4) * 4 + roundUp(cout, 8) * 4 + last;
+  return windowSumsBiasBytes(c, kh, kw, stride, outH, outW, cout) + (outH * outW === 1 ? roundUp(k, 8) * 4 + Math.min(Math.ceil(k / 8), LUT_GROUPS) * 1024 : k * 32);
 };
 /** assembly/bconv.ts bconv2dScratchBytes: the gathered patch, then up to 16 i32 counts. */
 const bconvScratchBytes = (c: number, kh: number, kw: number) => patchWords(c, kh, kw) * 4 + 64;
@@ -611,6 +615,12 @@ export const scratchBytesOf = (l: BxnLayer): number => {
   const s = opOf(l).scratch;
   return s ? s.bytes(...s.args(l)) : 0;
 };
+
+/** The repack a layer's tensor in `role` goes through at load; null: it is read in the file layout. */
+export function repackOf(l: BxnLayer, role: TensorRole): NonNullable<OpDescriptor['repack']> | null {
+  const r = opOf(l).repack;
+  return r && r.role === role && (!r.applies || r.applies(l)) ? r : null;
+}
 
 /** The slot a layer's tensor in `role` fills. */
 export const slotOf = (l: { op: OpName }, role: TensorRole): TensorSlot => opOf(l).tensors.find((s) => s.role === role)!;

@@ -1,11 +1,10 @@
 // The X-Net experiment without training (tools/train/expander-plan.ts): which jobs each
 // set of options plans, what a rerun skips, the rows, the README table and the plot.
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { expectPlotScript } from './support/plot.js';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
   type ExpanderJob, type ExpanderJobResult, type PlanOptions,
@@ -132,13 +131,7 @@ describe('experiment:expander README table and plot', () => {
   });
 
   it('the plot script writes the SVG, and says so without failing when there is no results file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bexnet-plot-'));
-    const script = fileURLToPath(new URL('../tools/plot-expander.mjs', import.meta.url));
-    writeFileSync(join(dir, 'r.json'), JSON.stringify(data));
-    execFileSync(process.execPath, [script, join(dir, 'r.json'), '--out', join(dir, 'r.svg')], { stdio: 'pipe' });
-    expect(readFileSync(join(dir, 'r.svg'), 'utf8')).toBe(expanderSvg(data));
-    execFileSync(process.execPath, [script, join(dir, 'missing.json'), '--out', join(dir, 'm.svg')], { stdio: 'pipe' });
-    expect(existsSync(join(dir, 'm.svg'))).toBe(false);
+    expectPlotScript(new URL('../tools/plot-expander.mjs', import.meta.url), data, expanderSvg);
   });
 });
 

@@ -1,11 +1,7 @@
 // The HBN experiment's plan, resume, rows, Pareto front and target arithmetic
 // (tools/train/hybrid-plan.ts; the runs themselves are npm run experiment:hybrid).
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { expectPlotScript } from './support/plot.js';
 import { hybridSvg } from '../tools/plot-hybrid.mjs';
 import {
   DEFAULT_SEEDS, dependency, gapRecovered, jobKey, paretoFront, parseJobKey, pendingJobs, planJobs, readyJobs, summarizeRows,
@@ -100,12 +96,6 @@ describe('experiment:hybrid plot', () => {
   });
 
   it('the plot script writes the SVG, and says so without failing when there is no results file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bexnet-plot-'));
-    const script = fileURLToPath(new URL('../tools/plot-hybrid.mjs', import.meta.url));
-    writeFileSync(join(dir, 'r.json'), JSON.stringify(data));
-    execFileSync(process.execPath, [script, join(dir, 'r.json'), '--out', join(dir, 'r.svg')], { stdio: 'pipe' });
-    expect(readFileSync(join(dir, 'r.svg'), 'utf8')).toBe(hybridSvg(data));
-    execFileSync(process.execPath, [script, join(dir, 'missing.json'), '--out', join(dir, 'm.svg')], { stdio: 'pipe' });
-    expect(existsSync(join(dir, 'm.svg'))).toBe(false);
+    expectPlotScript(new URL('../tools/plot-hybrid.mjs', import.meta.url), data, hybridSvg);
   });
 });

@@ -6,6 +6,8 @@ import {
 import { align16, OP_BY_NAME, readBxn, writeBxn, type BxnModel } from '../sdk/format/index.js';
 import { planArena } from '../sdk/plan.js';
 import { xbconvFilterBytes } from '../sdk/layout.js';
+import { repackOf } from '../sdk/ops.js';
+import type { TensorRole } from '../sdk/format/spec.js';
 import { referenceRun } from './sdk.reference.js';
 import { makeRng, model200k, randomModel, wasmBytes } from './sdk.helpers.js';
 
@@ -19,9 +21,10 @@ function expectedWeightBytes(parsed: BxnModel): number {
   const packedBytes = kernels.instantiateSync!().exports as Record<string, (...a: number[]) => number>;
   const raw = new Set<number>(), int8 = new Set<number>(), packed = new Map<string, number>();
   for (const layer of parsed.layers) {
-    const op = OP_BY_NAME.get(layer.op)!, repack = op.repack;
-    for (const [role, t] of Object.entries(layer.tensors) as [string, number][]) {
-      if (!repack || repack.role !== role || (repack.applies && !repack.applies(layer))) {
+    const op = OP_BY_NAME.get(layer.op)!;
+    for (const [role, t] of Object.entries(layer.tensors) as [TensorRole, number][]) {
+      const repack = repackOf(layer, role);
+      if (!repack) {
         // int8 stays int8 where the op's int8 kernel reads it; everything else is widened to f32.
         if (parsed.tensors[t].encoding === 'int8' && op.tensors.find((s) => s.role === role)!.int8Resident) int8.add(t);
         else raw.add(t);
