@@ -180,7 +180,9 @@ export function conv2dPanelsF32(input: usize, h: i32, w: i32, c: i32, weights: u
   // first layers), a block of 16 pixels meets all panels while its input rows are in L1;
   // otherwise each panel sweeps all pixels once (a panel stays in cache, the input streams).
   const pixels = outH * outW;
-  const block = <usize>((coEnd - coBegin + 7) >> 3) * panelBytes <= 24576 ? PIXEL_BLOCK : pixels;
+  // One panel (an X-Conv block) gains nothing from blocks, and pays their setup.
+  const panels = (coEnd - coBegin + 7) >> 3;
+  const block = panels > 1 && <usize>panels * panelBytes <= 24576 ? PIXEL_BLOCK : pixels;
   // Window addresses advance pixel by pixel (a division per pixel and panel cost a third
   // of a first layer's time): `rowStep` moves from the last pixel of a row to the next row.
   const colStep = <usize>(stride * c) << 2;

@@ -68,6 +68,13 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, scale: Arr
 describe('xconv2d (float X-Conv)', () => {
   // [C, inGroup, D]: groups of 1, 2, 4 and 8 channels, C and D not multiples of 8 or 32.
   const all = cases([[7, 1, 3], [33, 1, 11], [36, 2, 18], [64, 4, 16], [40, 8, 16], [128, 8, 32]], [1, 5, 8, 13, 16, 33]);
+  // Outputs of several 128 KB bands of rows (xconv2d's X_BAND_BYTES), the last one partial:
+  // f32 outputs in 5, 10 and 2 bands, bit outputs (4 bytes a pixel) in 2 in the second case.
+  all.push(
+    { c: 40, inGroup: 8, d: 16, cout: 72, h: 47, w: 45, k: 3, stride: 1, padding: 'same', seed: BASE_SEED + 7900 },
+    { c: 16, inGroup: 8, d: 8, cout: 8, h: 121, w: 300, k: 3, stride: 1, padding: 'same', seed: BASE_SEED + 7901 },
+    { c: 32, inGroup: 4, d: 16, cout: 72, h: 61, w: 59, k: 5, stride: 2, padding: 'valid', seed: BASE_SEED + 7902 },
+  );
   for (const cs of all) {
     const name = `C=${cs.c} g=${cs.inGroup} D=${cs.d} Cout=${cs.cout} ${cs.h}x${cs.w} k=${cs.k} s=${cs.stride} ${cs.padding} seed=${cs.seed}`;
     it(name, () => {
