@@ -2,6 +2,8 @@
 // float layers only: binary layers' latent weights are clipped and centred by their own
 // constraint, and batch-norm scales and biases are not decayed.
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../sdk/prng.js';
+import { imageSeed } from '../data/augment.js';
 import { ExpanderLayer } from './expander-layers.js';
 
 const FLOAT_LAYERS = new Set(['Conv2D', 'Dense', 'DepthwiseConv2D']);
@@ -30,21 +32,15 @@ export function decayFloatKernels(vars: tf.Variable[], factor: number): void {
 // ---------------------------------------------------------------------------
 // Dropout with reproducible masks. tfjs's Dropout draws from Math.random (or, given a
 // seed, repeats one mask every step), so a seeded run would not replay. Here each
-// image's mask is a hash of (run seed, epoch, the image's index in the training split,
-// the layer's salt, the unit): the same whatever the worker count, as augmentation is
-// (tools/data/augment.ts). The training step names the batch in the forward pass's
-// kwargs (`dropoutBatch`, which tfjs hands to every layer); at inference the layer is
-// the identity and the exporter leaves it out (tools/train/export-view.ts).
+// image's mask is drawn from mulberry32 seeded with the image's own seed, imageSeed(run
+// seed, epoch, index in the training split) as augmentation uses (tools/data/augment.ts),
+// offset by the layer's salt so two layers (and augmentation) draw unrelated streams: the
+// same whatever the batch cut or worker count. The training step names the batch in the
+// forward pass's kwargs (`dropoutBatch`, which tfjs hands to every layer); at inference
+// the layer is the identity and the exporter leaves it out (tools/train/export-view.ts).
 
 /** The batch a training-mode forward pass runs on: the run's seed, the epoch and each row's image index. */
 export interface DropoutBatch { seed: number; epoch: number; idx: Int32Array }
-
-/** A 32-bit integer hash (the murmur3 finaliser): consecutive inputs give unrelated outputs. */
-function mix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /**
  * The keep mask of one batch, [rows, units] values 0 or 1/(1 − rate) (inverted dropout:
@@ -52,12 +48,11 @@ function mix32(h: number): number {
  */
 export function dropoutMask(batch: DropoutBatch, units: number, rate: number, salt: number): Float32Array {
   const rows = batch.idx.length, out = new Float32Array(rows * units), keep = 1 / (1 - rate);
-  // u < rate drops: u = top 24 bits / 2^24, so the rate is exact to 2^-24.
-  const threshold = Math.round(rate * 0x1000000);
-  const base = mix32(mix32(mix32(batch.seed >>> 0) ^ (batch.epoch >>> 0)) ^ mix32(salt >>> 0));
+  // Salt 0 must not replay augmentation's stream (seed imageSeed itself): the offset is odd-multiplied salt + 1.
+  const offset = Math.imul((salt >>> 0) + 1, 0x9e3779b9);
   for (let r = 0; r < rows; r++) {
-    const row = mix32(base ^ mix32(batch.idx[r] >>> 0));
-    for (let u = 0; u < units; u++) out[r * units + u] = (mix32(row + Math.imul(u, 0x9e3779b9)) >>> 8) < threshold ? 0 : keep;
+    const rng = mulberry32((imageSeed(batch.seed, batch.epoch, batch.idx[r]) ^ offset) >>> 0);
+    for (let u = 0; u < units; u++) out[r * units + u] = rng() < rate ? 0 : keep;
   }
   return out;
 }

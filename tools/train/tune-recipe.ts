@@ -55,7 +55,7 @@ export const CONFIGS: Record<string, Config> = {
   // dropout on the classifier's input, as Sketch-A-Net drops out its FC layers.
   'aug-m-24-lr4-do3': config(24, MEDIUM, { lrScale: 4, dropout: 0.3 }),
   'aug-m-24-lr4-do5': config(24, MEDIUM, { lrScale: 4, dropout: 0.5 }),
-  // Neither dropout rate beat v2 for float (61.6 / 62.6% against 64.0%): the other
+  // Neither dropout rate beat v2 for float (60.8 / 61.4% against 64.0%): the other
   // levers on its overfitting, a longer schedule and weight decay at v2's learning rate.
   'aug-m-36-lr4': config(36, MEDIUM, { lrScale: 4 }),
   'aug-m-24-lr4-wd': config(24, MEDIUM, { lrScale: 4, weightDecay: 0.05 }),
