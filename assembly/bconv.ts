@@ -8,7 +8,7 @@
 //
 // Popcount accumulator bound: u8 lanes take ≤ 31 vectors between widenings; the
 // i32 totals hold any n that fits the format (n < 2^31).
-import { wordsFor, patchWords, widenU8, hsum4I32x4, hsumI32x4, U8_ACC_STEPS } from "./common";
+import { roundUp, wordsFor, patchWords, widenU8, hsum4I32x4, hsumI32x4, U8_ACC_STEPS } from "./common";
 import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT, FLAG_SUM_X } from "./transform";
 
 // ---------------------------------------------------------------------------
@@ -420,8 +420,9 @@ export function xorPopcntCeiling(a: usize, b: usize, kv: i32, reps: i32): i32 {
 // Output channels in lanes, for short filters. With few vectors per filter the
 // per-output horizontal reduction above costs as much as the popcounts, so the
 // weights of 16 filters are interleaved byte by byte, [ceil(Cout/16), Kbytes, 16]
-// (Kbytes = kh·kw·Cw·4, filters past Cout zero): one XOR against a splatted
-// patch byte and one popcnt count 8 inputs for 16 filters, each in its own lane.
+// (Kbytes = lanesKBytes: kh·kw taps of lanesTapBytes each, filters past Cout zero):
+// one XOR against a splatted patch byte and one popcnt count 8 inputs for 16
+// filters, each in its own lane.
 
 /**
  * Filters up to this many bytes use the lanes layout. Lanes vs the gathered loop, both with
@@ -438,8 +439,25 @@ const LANES_MAX_BYTES: i32 = 288;
 
 /** Bytes of the weight layout bconv2d reads (see bconv2dPackWeights). */
 export function bconv2dPackedBytes(c: i32, kh: i32, kw: i32, cout: i32): i32 {
-  if (usesLanes(c, kh, kw)) return ((cout + 15) >> 4) * kh * kw * wordsFor(c) * 64;
+  if (usesLanes(c, kh, kw)) return ((cout + 15) >> 4) * lanesKBytes(c, kh, kw) * 16;
   return cout * patchWords(c, kh, kw) * 4;
+}
+
+/**
+ * Bytes of one tap of a lanes patch: the pixel's whole words, except that a pixel of
+ * one word keeps only the bytes that hold channels (C = 8: 1 of 4). The others are
+ * padding bits, zero in input and filter alike, and XOR-counting them cost the small
+ * early layers (ResNet stage 1, C = 8 at 28×28) 2–4× their useful work.
+ */
+// @ts-ignore: decorator
+@inline function lanesTapBytes(c: i32): i32 {
+  return c <= 24 ? (c + 7) >> 3 : wordsFor(c) << 2;
+}
+
+/** Bytes of a lanes filter and patch: kh·kw taps, zero-padded to a whole Harley–Seal step (4 bytes). */
+// @ts-ignore: decorator
+@inline function lanesKBytes(c: i32, kh: i32, kw: i32): i32 {
+  return roundUp(kh * kw * lanesTapBytes(c), 4);
 }
 
 /**
@@ -454,16 +472,45 @@ export function bconv2dPackWeights(weights: usize, c: i32, kh: i32, kw: i32, cou
     memory.copy(dst, weights, <usize>cout * kpad * 4);
     return;
   }
-  const kbytes = kh * kw * wordsFor(c) * 4;
+  // Byte k of a lanes filter is byte k % tb of tap k / tb of the file's filter (taps of
+  // Cw words); bytes past the last tap and filters past Cout are zero.
+  const tb = lanesTapBytes(c), tapBytes = wordsFor(c) << 2, used = kh * kw * tb;
+  const kbytes = lanesKBytes(c, kh, kw);
   const blocks = (cout + 15) >> 4;
   for (let b = 0; b < blocks; b++) {
     for (let k = 0; k < kbytes; k++) {
+      const at = (k / tb) * tapBytes + k % tb;
       for (let j = 0; j < 16; j++) {
         const o = b * 16 + j;
-        store<u8>(dst + (<usize>(b * kbytes + k) << 4) + j, o < cout ? load<u8>(weights + <usize>(o * kpad * 4 + k)) : 0);
+        store<u8>(dst + (<usize>(b * kbytes + k) << 4) + j, o < cout && k < used ? load<u8>(weights + <usize>(o * kpad * 4 + at)) : 0);
       }
     }
   }
+}
+
+/**
+ * The lanes patch of the window at (iy0, ix0): per tap the pixel's first `tb` bytes (tb < 4).
+ * Each tap stores a whole word, overwriting the previous one's spare bytes; the last
+ * one's are cleared, and the patch past them was zeroed once (bconv2dLanes).
+ */
+// @ts-ignore: decorator
+@inline function gatherPatchBytes(input: usize, h: i32, w: i32, kh: i32, kw: i32, tb: i32, iy0: i32, ix0: i32, patch: usize): void {
+  let q = patch;
+  if (iy0 >= 0 && iy0 + kh <= h && ix0 >= 0 && ix0 + kw <= w) {
+    for (let ky = 0; ky < kh; ky++) {
+      let px = input + (<usize>((iy0 + ky) * w + ix0) << 2);
+      for (let kx = 0; kx < kw; kx++, q += <usize>tb, px += 4) store<u32>(q, load<u32>(px), 0, 1);
+    }
+  } else {
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = iy0 + ky;
+      for (let kx = 0; kx < kw; kx++, q += <usize>tb) {
+        const ix = ix0 + kx;
+        store<u32>(q, iy < 0 || iy >= h || ix < 0 || ix >= w ? 0 : load<u32>(input + (<usize>(iy * w + ix) << 2)), 0, 1);
+      }
+    }
+  }
+  store<u32>(q, 0, 0, 1);
 }
 
 function bconv2dLanes(input: usize, h: i32, w: i32, c: i32, packed: usize, cout: i32,
@@ -471,7 +518,11 @@ function bconv2dLanes(input: usize, h: i32, w: i32, c: i32, packed: usize, cout:
   transform: usize, flags: i32, output: usize, scratch: usize): void {
   const cw = wordsFor(c);
   const kpad = patchWords(c, kh, kw);
-  const kbytes = kh * kw * cw * 4;
+  const tb = lanesTapBytes(c), compact = tb < (cw << 2);
+  const kbytes = lanesKBytes(c, kh, kw);
+  // popcntPatch's length in words: the compact patch is zero to a whole vector.
+  const sumWords = compact ? roundUp(kh * kw * tb + 4, 16) >> 2 : kpad;
+  if (compact) memory.fill(scratch, 0, <usize>sumWords << 2);
   const n = kh * kw * c;
   const outCw = wordsFor(cout);
   const patch = scratch;
@@ -483,8 +534,9 @@ function bconv2dLanes(input: usize, h: i32, w: i32, c: i32, packed: usize, cout:
   const zero = f32x4.splat(0);
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
-      gatherPatch(input, h, w, cw, kh, kw, oy * stride - padTop, ox * stride - padLeft, patch, kpad);
-      const sumX: f32 = flags & FLAG_SUM_X ? <f32>(n - 2 * popcntPatch(patch, kpad, true)) : 0;
+      if (compact) gatherPatchBytes(input, h, w, kh, kw, tb, oy * stride - padTop, ox * stride - padLeft, patch);
+      else gatherPatch(input, h, w, cw, kh, kw, oy * stride - padTop, ox * stride - padLeft, patch, kpad);
+      const sumX: f32 = flags & FLAG_SUM_X ? <f32>(n - 2 * popcntPatch(patch, sumWords, true)) : 0;
       const sumX4 = f32x4.splat(sumX);
       const pos = oy * outW + ox;
       const outF = output + (<usize>pos * cout << 2);
@@ -539,10 +591,16 @@ function bconv2dLanes(input: usize, h: i32, w: i32, c: i32, packed: usize, cout:
             v128.store(outF + (<usize>o << 2), relu ? relu4(y3) : y3, 48);
           }
         } else {
-          // Last, partial block: scalar transform on the valid lanes only (the
-          // transform arrays end at Cout).
+          // Last, partial block: whole groups of 4 valid lanes vectorized, the rest
+          // scalar (the transform arrays end at Cout; Cout = 8 layers were all scalar).
           v128.store(lanesOut, d0); v128.store(lanesOut, d1, 16); v128.store(lanesOut, d2, 32); v128.store(lanesOut, d3, 48);
-          for (let j = 0; o + j < cout; j++) {
+          let j = 0;
+          for (; o + j + 4 <= cout; j += 4) {
+            const y = transform4(transform, cout, o + j, sumX4, v128.load(lanesOut + (<usize>j << 2)));
+            if (bitsOut) word |= <u32>i32x4.bitmask(f32x4.lt(y, zero)) << ((o + j) & 31);
+            else v128.store(outF + (<usize>(o + j) << 2), relu ? relu4(y) : y);
+          }
+          for (; o + j < cout; j++) {
             const y = transform1(transform, cout, o + j, sumX, load<f32>(lanesOut + (<usize>j << 2)));
             if (bitsOut) {
               if (y < 0) word |= <u32>1 << ((o + j) & 31);

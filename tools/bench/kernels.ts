@@ -25,6 +25,11 @@ const SHAPES = [
   { h: 14, c: 256, cout: 256, k: 3 },
   { h: 7, c: 512, cout: 512, k: 3 },
   { h: 14, c: 256, cout: 256, k: 1 },
+  // The small ResNet's 3x3 layers at width 0.5 (tools/train/models.ts), not issue 2's standard
+  // shapes: a few channels per pixel, where per-pixel work outweighs the XOR+popcount.
+  { h: 28, c: 16, cout: 16, k: 3 },
+  { h: 14, c: 32, cout: 32, k: 3 },
+  { h: 7, c: 64, cout: 64, k: 3 },
 ];
 // First layers: few input channels (a sketch's one, an image's three), where a GEMM over
 // kw·C has almost no depth. The sketch net's conv1 and a VGG-style RGB stem.
