@@ -17,20 +17,21 @@ const all: PlanOptions = { variants: EXPANDER_VARIANTS, binarizations: BINARIZAT
 const keys = (jobs: ExpanderJob[]) => jobs.map(jobKey);
 
 describe('experiment:expander plan', () => {
-  it("the default is issue 9's: f = 4 at seeds 1 and 2 for dense / grouped / xnet, f = 2 and 8 at seed 1, dense once per seed", () => {
+  it("the default is issue 9's: f = 4 at seeds 1 and 2 for dense / grouped / xnet, f = 2 and 8 at seed 1, dense once per seed, and the size job", () => {
     const jobs = planJobs(all);
-    // per binarization: seed 1: dense + 2 × 3 f; seed 2: dense + 2 at f = 4 → 7 + 3 = 10; × 3 binarizations.
-    expect(jobs.length).toBe(30);
-    expect(new Set(keys(jobs)).size).toBe(30);
+    // per binarization: seed 1: dense + 2 × 3 f; seed 2: dense + 2 at f = 4 → 7 + 3 = 10; × 3 binarizations; + the size job.
+    expect(jobs.length).toBe(31);
+    expect(new Set(keys(jobs)).size).toBe(31);
     const dabn = keys(jobs.filter((j) => j.binarization === 'dabn'));
     expect(dabn).toEqual([
-      'dense:dabn:-:1', 'grouped:dabn:4:1', 'xnet:dabn:4:1',
+      'dense:dabn:-:1', 'grouped:dabn:4:1', 'xnet:dabn:4:1', 'xnet:dabn:4:1:x-binary',
       'grouped:dabn:2:1', 'xnet:dabn:2:1', 'grouped:dabn:8:1', 'xnet:dabn:8:1',
       'dense:dabn:-:2', 'grouped:dabn:4:2', 'xnet:dabn:4:2',
     ]);
     // Seed-major, main f first: the first nine jobs are seed 1 at f = 4 (and dense) for every binarization.
     expect(keys(jobs.slice(0, 3))).toEqual(['dense:float:-:1', 'grouped:float:4:1', 'xnet:float:4:1']);
-    expect(jobs.slice(0, 9).every((j) => j.seed === 1 && (j.f === 4 || j.f === null))).toBe(true);
+    expect(jobs.slice(0, 9).every((j) => j.seed === 1 && (j.f === 4 || j.f === null) && !j.head)).toBe(true);
+    expect(jobs[9]).toEqual({ variant: 'xnet', binarization: 'dabn', f: 4, seed: 1, head: 'x-binary' }); // the size job, right after them
     expect(jobs.slice(-9).every((j) => j.seed === 2)).toBe(true);
   });
 
@@ -38,20 +39,24 @@ describe('experiment:expander plan', () => {
     expect(keys(planJobs({ ...all, variants: ['xnet'], binarizations: ['xnor'], fs: [2, 4], seeds: [3, 4, 5], mainF: 2 }))).toEqual([
       'xnet:xnor:2:3', 'xnet:xnor:4:3', 'xnet:xnor:2:4', 'xnet:xnor:2:5',
     ]);
-    // --quick (seed 1) with one f: dense + grouped + xnet per binarization.
+    // --quick (seed 1) with one f: dense + grouped + xnet per binarization, and the size job.
     expect(keys(planJobs({ ...all, binarizations: ['float', 'dabn'], fs: [4], seeds: [1] }))).toEqual([
-      'dense:float:-:1', 'grouped:float:4:1', 'xnet:float:4:1', 'dense:dabn:-:1', 'grouped:dabn:4:1', 'xnet:dabn:4:1',
+      'dense:float:-:1', 'grouped:float:4:1', 'xnet:float:4:1', 'dense:dabn:-:1', 'grouped:dabn:4:1', 'xnet:dabn:4:1', 'xnet:dabn:4:1:x-binary',
     ]);
+    // No DABN X-Net planned, no size job.
+    expect(planJobs({ ...all, binarizations: ['float', 'xnor'] }).some((j) => j.head)).toBe(false);
+    expect(planJobs({ ...all, variants: ['dense', 'grouped'] }).some((j) => j.head)).toBe(false);
     // dense alone does not multiply by f.
     expect(keys(planJobs({ ...all, variants: ['dense'], binarizations: ['float'] }))).toEqual(['dense:float:-:1', 'dense:float:-:2']);
     expect(() => planJobs({ ...all, mainF: 16 })).toThrow(/main f 16/);
     expect(() => planJobs({ ...all, seeds: [] })).toThrow(/seed/);
-    expect(planJobs({ ...all, fs: [4, 2, 4] }).filter((j) => j.f === 4 && j.seed === 1).length).toBe(6); // a repeated f runs once
+    expect(planJobs({ ...all, fs: [4, 2, 4] }).filter((j) => j.f === 4 && j.seed === 1 && !j.head).length).toBe(6); // a repeated f runs once
   });
 
   it('job keys round-trip through --job, malformed ones are refused', () => {
     for (const j of planJobs(all)) expect(parseJobKey(jobKey(j))).toEqual(j);
-    for (const bad of ['dense:float:4:1', 'xnet:float:-:1', 'xnet:float:4', 'xnet:fp:4:1', 'conv:float:4:1', 'xnet:float:0:1', 'xnet:float:4:1:2', 'xnet:float:4:'])
+    for (const bad of ['dense:float:4:1', 'xnet:float:-:1', 'xnet:float:4', 'xnet:fp:4:1', 'conv:float:4:1', 'xnet:float:0:1', 'xnet:float:4:1:2', 'xnet:float:4:',
+      'xnet:float:4:1:x-binary', 'grouped:dabn:4:1:x-binary', 'dense:dabn:-:1:x-binary', 'xnet:dabn:4:1:x-binary:1'])
       expect(parseJobKey(bad), bad).toBeNull();
   });
 });
@@ -66,7 +71,7 @@ describe('experiment:expander resumability and rows', () => {
     const plan = planJobs(all);
     const previous = JSON.parse(JSON.stringify({ jobs: [result(plan[0], 0.5), result(plan[4], 0.4), result({ variant: 'xnet', binarization: 'float', f: 16, seed: 1 }, 0.1)] }));
     const pending = pendingJobs(plan, previous.jobs);
-    expect(pending.length).toBe(28);
+    expect(pending.length).toBe(29);
     expect(keys(pending)).not.toContain(jobKey(plan[0]));
     expect(keys(pending)).not.toContain(jobKey(plan[4]));
     expect(keys(pending)).toEqual(keys(plan).filter((_, i) => i !== 0 && i !== 4));
@@ -85,16 +90,19 @@ describe('experiment:expander resumability and rows', () => {
       result({ variant: 'dense', binarization: 'dabn', f: null, seed: 1 }, 0.6),
       result({ variant: 'grouped', binarization: 'dabn', f: 8, seed: 1 }, 0.3),
       result({ variant: 'grouped', binarization: 'dabn', f: 8, seed: 7 }, 0.9), // seed 7 is not in the plan
+      result({ variant: 'xnet', binarization: 'dabn', f: 4, seed: 1, head: 'x-binary' }, 0.45, { bxnBytes: 30_000 }),
     ];
     const rows = summarizeRows(plan, results, { dataset: 'quickdraw-345', epochs: 24, cpu: 'AMD EPYC' });
-    expect(rows.map((r) => `${r.variant}:${r.f}`)).toEqual(['dense:null', 'xnet:4', 'grouped:8']);
+    expect(rows.map((r) => `${r.variant}:${r.f}:${r.head}`)).toEqual(['dense:null:dense', 'xnet:4:dense', 'xnet:4:x-binary', 'grouped:8:dense']);
+    // The size job is its own row: not averaged into the X-Net's seeds.
+    expect(rows[2]).toMatchObject({ top1: 0.45, top1Seeds: [0.45], seeds: [1], bxnBytes: 30_000 });
     const x = rows[1];
     expect(x).toEqual({
-      dataset: 'quickdraw-345', model: 'sketchnet', variant: 'xnet', binarization: 'dabn', f: 4, params: 200_004, bxnBytes: 40_000,
+      dataset: 'quickdraw-345', model: 'sketchnet', variant: 'xnet', binarization: 'dabn', f: 4, head: 'dense', params: 200_004, bxnBytes: 40_000,
       floatBytes: 2_800_000, top1: 0.51, top1Seeds: [0.5, 0.52], top1Std: 0.0141, epochs: 24, seeds: [1, 2], cpu: 'AMD EPYC', recipe: 'dabn-v2',
     });
-    expect(rows[2].seeds).toEqual([1]);
-    expect(rows[2].top1Std).toBe(0);
+    expect(rows[3].seeds).toEqual([1]);
+    expect(rows[3].top1Std).toBe(0);
   });
 });
 
@@ -109,11 +117,15 @@ describe('experiment:expander README table and plot', () => {
     const md = renderTable('expander', data);
     const lines = md.split('\n');
     expect(lines[0]).toMatch(/^\| binarization \| variant \| f \| params \| top-1 mean ± std/);
-    expect(lines.length).toBe(2 + data.rows.length + 2);
+    expect(lines.length).toBe(2 + data.rows.length + 2 + 2);
     expect(lines[2]).toMatch(/^\| float \| dense \| – \| 700000 \|/);
     expect(lines[3]).toMatch(/^\| float \| grouped \| 2 \|/);
     expect(lines.find((l) => l.startsWith('| dabn | xnet | 4 |'))).toMatch(/ ± \d+\.\d \| \d+\.\d%, \d+\.\d% \| 2734\.4 KiB \| 39\.1 KiB \| 0\.33 \|$/);
-    expect(lines.at(-1)).toMatch(/^quickdraw-345, 24 epochs, recipes float-v2 \/ xnor-v2 \/ dabn-v2; AMD EPYC, 60 min wall time\./);
+    expect(lines.at(-3)).toMatch(/^quickdraw-345, 24 epochs, recipes float-v2 \/ xnor-v2 \/ dabn-v2; AMD EPYC, 60 min wall time\./);
+    // The size job: its row after the X-Net's, and the target line (2,800,000 B float dense over 40,000 B = 70×).
+    const i = lines.findIndex((l) => l.startsWith('| dabn | xnet | 4 |'));
+    expect(lines[i + 1]).toMatch(/^\| dabn \| xnet \+ binary X-Dense classifier \| 4 \|/);
+    expect(lines.at(-1)).toMatch(/^Smallest file: the DABN X-Net at f = 4 with a binary-weight X-Dense classifier, 39\.1 KiB at \d+\.\d% top-1, 70\.0× smaller than the float dense tfjs model \(2734\.4 KiB; issue 9 asks ≥ 50×\)\.$/);
     expect(renderTable('expander', { rows: [] })).toMatch(/^\| binarization/);
   });
 

@@ -39,7 +39,7 @@ export function expanderSvg(data) {
   for (const r of rows) {
     const x = px(r.bxnBytes), y = py(100 * r.top1), colour = COLOURS[r.binarization] ?? '#555';
     out.push(marker(r.variant, x, y, colour));
-    if (r.f != null) out.push(`<text x="${(x + 8).toFixed(1)}" y="${(y + 4).toFixed(1)}" fill="${colour}">f=${r.f}</text>`);
+    if (r.f != null) out.push(`<text x="${(x + 8).toFixed(1)}" y="${(y + 4).toFixed(1)}" fill="${colour}">f=${r.f}${r.head === 'x-binary' ? ', X classifier' : ''}</text>`);
   }
   // Legend: shapes (variants present), colours (binarizations present).
   let ly = T + 10;

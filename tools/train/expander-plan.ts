@@ -18,7 +18,16 @@ export interface ExpanderJob {
   /** Each output reads C_in / f channels; null for dense. */
   f: number | null;
   seed: number;
+  /**
+   * 'x-binary': the classifier conv6 is an X-Dense too, with binary weights on the float
+   * features (sketchNet expander.head, lastLayer 'binary', floatInputs ['conv6']): the
+   * smallest file, issue 9's size target. Absent: conv6 dense with float weights.
+   */
+  head?: 'x-binary';
 }
+
+/** The job of issue 9's size target: a DABN X-Net at the main f, first seed, binary-weight X-Dense classifier. */
+export const sizeJob = (mainF: number, seed: number): ExpanderJob => ({ variant: 'xnet', binarization: 'dabn', f: mainF, seed, head: 'x-binary' });
 
 export interface PlanOptions {
   variants: readonly ExpanderVariant[];
@@ -33,21 +42,23 @@ export interface PlanOptions {
 /** Issue 9's plan: f = 4 with seeds 1, 2 for dense / grouped / xnet; f = 2 and 8 with seed 1. */
 export const DEFAULT_PLAN: Readonly<Omit<PlanOptions, 'variants' | 'binarizations'>> = Object.freeze({ fs: [2, 4, 8], seeds: [1, 2], mainF: 4 });
 
-export const jobKey = (j: ExpanderJob): string => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.seed}`;
+export const jobKey = (j: ExpanderJob): string => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.seed}${j.head ? `:${j.head}` : ''}`;
 
-/** `VARIANT:BINARIZATION:F:SEED` (F '-' for dense) back to a job, or null when malformed. */
+/** `VARIANT:BINARIZATION:F:SEED[:x-binary]` (F '-' for dense; x-binary on binary X-Nets only) back to a job, or null when malformed. */
 export function parseJobKey(key: string): ExpanderJob | null {
-  const [variant, binarization, f, seed, ...rest] = key.split(':');
+  const [variant, binarization, f, seed, head, ...rest] = key.split(':');
   if (rest.length || !EXPANDER_VARIANTS.includes(variant as ExpanderVariant) || !BINARIZATIONS.includes(binarization as Binarization)) return null;
   const fv = f === '-' ? null : Number(f), sv = Number(seed);
   if ((variant === 'dense') !== (fv === null) || (fv !== null && !(Number.isInteger(fv) && fv >= 1)) || !(Number.isInteger(sv) && sv >= 0) || seed === '') return null;
-  return { variant: variant as ExpanderVariant, binarization: binarization as Binarization, f: fv, seed: sv };
+  if (head !== undefined && (head !== 'x-binary' || variant !== 'xnet' || binarization === 'float')) return null;
+  return { variant: variant as ExpanderVariant, binarization: binarization as Binarization, f: fv, seed: sv, ...(head ? { head: 'x-binary' as const } : {}) };
 }
 
 /**
  * The jobs, in the order they run: seed-major (a run cut short has every variant at the
  * first seed), the main f before the others, then binarization, then variant. The main f
- * runs every seed, every other f the first seed only, dense every seed once.
+ * runs every seed, every other f the first seed only, dense every seed once. When the plan
+ * has DABN X-Nets, the size job (sizeJob) follows the first seed's main-f jobs.
  */
 export function planJobs(p: PlanOptions): ExpanderJob[] {
   if (!p.seeds.length) throw new Error('the plan needs at least one seed');
@@ -62,6 +73,7 @@ export function planJobs(p: PlanOptions): ExpanderJob[] {
           jobs.push({ variant, binarization, f: variant === 'dense' ? null : f, seed });
         }
       }
+      if (si === 0 && f === p.mainF && p.variants.includes('xnet') && p.binarizations.includes('dabn')) jobs.push(sizeJob(p.mainF, seed));
     }
   }
   return jobs;
@@ -106,6 +118,8 @@ export interface ExpanderRow {
   variant: ExpanderVariant;
   binarization: Binarization;
   f: number | null;
+  /** The classifier: 'dense' (float weights) or 'x-binary' (ExpanderJob.head). */
+  head: 'dense' | 'x-binary';
   params: number;
   bxnBytes: number | null;
   floatBytes: number;
@@ -121,9 +135,9 @@ export interface ExpanderRow {
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
-/** One row per (variant, binarization, f) of the plan with at least one finished seed, in plan order. */
+/** One row per (variant, binarization, f, head) of the plan with at least one finished seed, in plan order. */
 export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: number; cpu: string }): ExpanderRow[] {
-  const groupKey = (j: ExpanderJob) => `${j.variant}:${j.binarization}:${j.f ?? '-'}`;
+  const groupKey = (j: ExpanderJob) => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.head ?? 'dense'}`;
   const order = [...new Set(plan.map(groupKey))];
   const planned = new Set(plan.map(jobKey));
   return order.flatMap((g) => {
@@ -131,7 +145,7 @@ export function summarizeRows(plan: readonly ExpanderJob[], results: readonly Ex
     if (!rs.length) return [];
     const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
     return [{
-      dataset: s.dataset, model: 'sketchnet' as const, variant: rs[0].variant, binarization: rs[0].binarization, f: rs[0].f,
+      dataset: s.dataset, model: 'sketchnet' as const, variant: rs[0].variant, binarization: rs[0].binarization, f: rs[0].f, head: rs[0].head ?? 'dense',
       params: rs[0].params, bxnBytes: rs[0].bxnBytes, floatBytes: rs[0].floatBytes,
       top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
       epochs: s.epochs, seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,

@@ -2,15 +2,16 @@
 // (expander graphs) at the same D = C_in / f, each float / xnor / dabn, on the fixed
 // seeded QuickDraw-345 split (or MNIST as a sanity check), with the default (v2)
 // recipes. The plan (tools/train/expander-plan.ts): f = 4 with seeds 1, 2 for every
-// variant, f = 2 and 8 with seed 1; dense, f-independent, once per seed. Jobs run as
-// child processes, two at a time by default, as experiment-binarization does.
+// variant, f = 2 and 8 with seed 1; dense, f-independent, once per seed; and one DABN
+// X-Net whose classifier is a binary-weight X-Dense too (issue 9's size target). Jobs
+// run as child processes, two at a time by default, as experiment-binarization does.
 //
 //   npm run experiment:expander -- [options]   (--help lists them)
 //
 // --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
 // At width 1 conv2 has 32 inputs, too few for f = 8 in groups of 8: it reads D = 8
 // there (expander.clampDegree) for grouped and X-Net alike; params and .bxn bytes say so.
-// Writes {"rows":[{dataset, model, variant, binarization, f, params, bxnBytes, floatBytes,
+// Writes {"rows":[{dataset, model, variant, binarization, f, head, params, bxnBytes, floatBytes,
 // top1, top1Seeds, top1Std, epochs, seeds, cpu, recipe}], jobs, settings, ...} to --json;
 // a rerun with the same --json and settings skips the finished jobs. floatBytes: the tfjs
 // model as saved (model.json + weights); bxnBytes: tools/export's .bxn (f32 float layers).
@@ -73,7 +74,9 @@ async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResu
   const data = loadDataset(dataset, { classes });
   const model = sketchNet({
     ...recipeModelOptions(recipe), variant: job.binarization, classes: data.classes.length, seed: job.seed,
-    ...(job.variant === 'dense' ? {} : { expander: { f: job.f as 2 | 4 | 8, seed: job.seed, kind: job.variant === 'grouped' ? 'grouped' : 'expander', clampDegree: CLAMP_DEGREE } }),
+    ...(job.variant === 'dense' ? {} : { expander: { f: job.f as 2 | 4 | 8, seed: job.seed, kind: job.variant === 'grouped' ? 'grouped' : 'expander', clampDegree: CLAMP_DEGREE, head: job.head === 'x-binary' } }),
+    // The size job's classifier: binary weights on the float features, as an X-Dense.
+    ...(job.head === 'x-binary' ? { lastLayer: 'binary' as const, floatInputs: ['conv6'] } : {}),
   });
   const tag = jobKey(job);
   const r = await train(model, data, {
@@ -162,9 +165,9 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
 const out = summary();
-console.log('| variant | binarization | f | params | top-1 mean | per seed | std | tfjs bytes | .bxn bytes |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const r of out.rows) console.log(`| ${r.variant} | ${r.binarization} | ${r.f ?? '-'} | ${r.params} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} |`);
+console.log('| variant | binarization | f | classifier | params | top-1 mean | per seed | std | tfjs bytes | .bxn bytes |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of out.rows) console.log(`| ${r.variant} | ${r.binarization} | ${r.f ?? '-'} | ${r.head} | ${r.params} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
 save();
 process.exit(0);
