@@ -130,6 +130,13 @@ describe('bexnet CLI', () => {
         expect(r.stderr).toMatch(new RegExp(`^error: --${option} must be an integer ≥ 1, got '${v}'`));
       }
     }
+    // A value the spec accepts but the script cannot run: one line, exit 2, before any training set-up.
+    const bench = new URL('../dist/train-bench.mjs', import.meta.url).pathname;
+    for (const args of [['--expander', '3'], ['--model', 'resnet', '--expander', '4']]) {
+      const r = spawnSync(process.execPath, [bench, ...args], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual(["error: --expander takes 2, 4 or 8, on the sketchnet"]);
+    }
   });
 
   it('train → export → inspect on MNIST (2 classes, 1 epoch)', () => {

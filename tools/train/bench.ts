@@ -1,7 +1,7 @@
 // Training-throughput benchmark: images/s of full training steps (forward,
 // backward, Adam, latent constraints) of the training loop (tools/train/trainer.ts)
 // for a reference model on random 28x28 data; the first 3 steps are warm-up.
-//   npm run train:bench -- [--model sketchnet] [--variant dabn]
+//   npm run train:bench -- [--model sketchnet] [--variant dabn] [--expander 4]
 //        [--batch 128] [--steps 20] [--classes 345] [--workers N] [--profile [--shapes REGEX]] [--json FILE]
 // --workers N: data-parallel worker threads, 1 (default): this thread.
 // --profile: one step under tf.profile, kernels by total time (--shapes: print the
@@ -22,6 +22,7 @@ const opts = runScript('npm run train:bench -- [options]', {
   batch: opt.int('batch size', 128),
   steps: opt.int('timed steps (after 3 warm-up steps)', 20),
   classes: opt.int('classes of the random labels', 345, { min: 2 }),
+  expander: opt.int('sketchnet only: X-Net with D = C_in / F (expander graphs on conv2..conv5; 0: dense)', 0, { min: 0 }),
   workers: opt.int('data-parallel worker threads (1: this thread)', 1),
   profile: opt.flag('first profile one step (this thread): kernels by total time'),
   shapes: opt.string("with --profile: print the input shapes of kernels whose name matches REGEX", undefined, { placeholder: 'REGEX' }),
@@ -30,10 +31,11 @@ const opts = runScript('npm run train:bench -- [options]', {
 if (opts.profile && opts.workers > 1) orExit(() => { throw new UsageError('--profile times this thread: use --workers 1'); });
 const o = opts;
 const { model, variant, batch, steps, classes, workers } = opts;
+if (o.expander && (model !== 'sketchnet' || ![2, 4, 8].includes(o.expander))) orExit(() => { throw new UsageError('--expander takes 2, 4 or 8, on the sketchnet'); });
 
 const info = await setupBackend();
 tf.enableProdMode();
-const m = buildModel(model, { variant, classes, seed: 1 });
+const m = buildModel(model, { variant, classes, seed: 1, ...(o.expander ? { expander: { f: o.expander as 2 | 4 | 8, seed: 1, clampDegree: true } } : {}) });
 /** Random images and labels, enough for the warm-up and timed steps in one epoch. */
 function randomData(steps: number): Dataset {
   const rand = mulberry32(1), n = batch * steps;
@@ -68,7 +70,7 @@ const sec = (performance.now() - tWarm) / 1000;
 const cpu = process.cpuUsage(cpuWarm);
 // This process's CPU time (all threads): other load on the machine inflates wall time, not this.
 const cpuMsPerStep = +((cpu.user + cpu.system) / 1000 / steps).toFixed(1);
-const row = { backend: info.name, simd: info.simd, threads: info.threads, workers, model, variant, batch, classes, params: m.countParams(), steps, imagesPerSec: +(steps * batch / sec).toFixed(1), msPerStep: +(sec * 1000 / steps).toFixed(1), cpuMsPerStep };
+const row = { backend: info.name, simd: info.simd, threads: info.threads, workers, model, variant, expander: o.expander || null, batch, classes, params: m.countParams(), steps, imagesPerSec: +(steps * batch / sec).toFixed(1), msPerStep: +(sec * 1000 / steps).toFixed(1), cpuMsPerStep };
 console.log(JSON.stringify(row));
 writeRows(o.json, [row], { backendDescription: info.description });
 process.exit(0);
