@@ -169,4 +169,20 @@ describe('bexnet plan', () => {
     expect(s.code).toBe(1);
     expect(s.err[0]).toMatch(/stale or for another model: this model's float-input layers \(conv4, conv5\) are not the plan's/);
   });
+
+  it('train --plan --from-scratch trains the hybrid from the planned model\'s initial weights; export --plan accepts it', () => {
+    const hyb = join(dir, 'scratch');
+    const t = bexnet('train', '--plan', join(dir, 'macs.json'), '--from-scratch', '--data', 'quickdraw', '--epochs', '1', '--batch', '64', '--out', hyb);
+    expect(t.code, t.err.join('\n')).toBe(0);
+    expect(t.err.join('\n')).toMatch(/float inputs at conv4, conv5 .* trained from scratch as .*fbin was \(seed 1\)/);
+    const meta = JSON.parse(readFileSync(join(hyb, 'model.json'), 'utf8')).userDefinedMetadata.bexnet;
+    expect([meta.floatInputs, meta.plan.training, meta.seed]).toEqual([['conv4', 'conv5'], 'scratch', 1]);
+    const e = bexnet('export', hyb, '--plan', join(dir, 'macs.json'), '-o', join(dir, 'scratch.bxn'), '--rounds', '5');
+    expect(e.code, e.err.join('\n')).toBe(0);
+    // another seed would not be the initial weights the plan's model started from; without --plan there is nothing to start from
+    const seed = bexnet('train', '--plan', join(dir, 'macs.json'), '--from-scratch', '--seed', '2', '--data', 'quickdraw', '--epochs', '1', '--out', join(dir, 'x'));
+    expect([seed.code, seed.err]).toEqual([2, [expect.stringMatching(/--from-scratch starts from the initial weights .*fbin started from \(seed 1\): omit --seed or pass --seed 1/)]]);
+    const alone = bexnet('train', '--from-scratch', '--data', 'quickdraw', '--model', 'sketchnet', '--binarize', 'dabn', '--epochs', '1', '--out', join(dir, 'x'));
+    expect([alone.code, alone.err]).toEqual([2, [expect.stringMatching(/--from-scratch is for --plan/)]]);
+  });
 });

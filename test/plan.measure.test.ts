@@ -12,7 +12,7 @@ import { loadQuickdraw } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
 import {
   architectureHash, calibrationSlices, candidatesOf, fineTunedAccuracy, floatInputsOf, inputErrors, measureBxn, measureCosts, modelFacts, weightsHash,
-  withFloatInputs, withScaledFloatInputs,
+  freshHybrid, withFloatInputs, withScaledFloatInputs,
 } from '../tools/plan/measure';
 import { expectSdkAgrees } from './support/agree';
 
@@ -77,7 +77,22 @@ describe('the small ResNet (residual adds) plans too', () => {
     expect(layers.filter((l) => l.op === 'conv2dBinaryWeights').length).toBe(2);
     expect(layers.filter((l) => l.op === 'add').length).toBe(6);
     await expectSdkAgrees(h, bytes, data.test.x, 24, data.classes.length, 'resnet hybrid');
-    h.dispose(); rn.dispose();
+    // from scratch (train --plan --from-scratch): the initial weights resNet({ floatInputs }) builds
+    // with the model's seed, not its trained ones
+    const fresh = await freshHybrid(rn, [names[0], names[3]]);
+    const built = resNet({ ...opts, seed: 6, floatInputs: [names[0], names[3]] });
+    expect(floatInputsOf(fresh)).toEqual([names[0], names[3]]);
+    let trainedDiffer = 0;
+    for (const l of built.layers) {
+      const want = l.getWeights(), got = fresh.getLayer(l.name).getWeights(), trained = rn.getLayer(l.name).getWeights();
+      expect(got.length, l.name).toBe(want.length);
+      got.forEach((w, i) => {
+        expect(Array.from(w.dataSync()), `${l.name}[${i}]`).toEqual(Array.from(want[i].dataSync()));
+        if (tf.any(tf.notEqual(w, trained[i])).dataSync()[0]) trainedDiffer++;
+      });
+    }
+    expect(trainedDiffer).toBeGreaterThan(10);
+    h.dispose(); rn.dispose(); fresh.dispose(); built.dispose();
   });
 });
 

@@ -121,7 +121,20 @@ TABLES.hybrid = (data) => {
   }
   const targets = Object.entries(data.targets ?? {}).flatMap(([m, t]) => t.map((x) => `${m} ${x.variant}: ${fmt(100 * x.recovered, 0)}% of the FBin → WBin gap at ${fmt(x.slowdown, 2)}× FBin's latency`));
   const s = data.settings ?? {};
-  out.push('', `${s.dataset}, ${s.epochs} epochs from scratch, hybrids fine-tuned ${s.finetuneEpochs} from FBin, ResNet width ${s.resnetWidth}; latency: ${data.latency}; ${data.cpu}.${targets.length ? ` Target (≥ 70% of the gap within 1.5× FBin): ${targets.join('; ')}.` : ''}`);
+  const how = (m) => (s.hybridTraining?.[m] === 'scratch' ? `${m}'s trained from scratch like FBin (${s.epochs} epochs)` : `${m}'s fine-tuned ${s.finetuneEpochs} from FBin`);
+  out.push('', `${s.dataset}, ${s.epochs} epochs from scratch; hybrids: ${['sketchnet', 'resnet'].map(how).join(', ')}; ResNet width ${s.resnetWidth}; latency: ${data.latency}; ${data.cpu}.${targets.length ? ` Target (≥ 70% of the gap within 1.5× FBin): ${targets.join('; ')}.` : ''}`);
+  return out.join('\n');
+};
+
+// The ResNet's hybrids fine-tuned from FBin (before they were trained from scratch), and the diagnostics beside them.
+TABLES.hybrid_resnet_finetune = (data) => {
+  const pct = (v) => `${(100 * v).toFixed(1)}%`;
+  const out = ['| run | float-input layers | fine-tune | top-1 |', '|---|---|---|---:|'];
+  for (const r of data.rows) {
+    const what = r.diagnostic ? `diagnostic: ${r.variant === 'fbin' ? 'FBin, no float input' : r.variant}` : r.variant;
+    out.push(`| ${what} | ${r.floatInputLayers.join(', ') || '–'} | ${r.epochs} epochs from FBin, lr ${r.learningRate} (cosine) | ${pct(r.top1)} |`);
+  }
+  out.push('', `${data.from}; diagnostics: \`${data.diagnostics}\`; ${data.cpu}.`);
   return out.join('\n');
 };
 

@@ -43,7 +43,7 @@ const options = {
 };
 
 /** The bexnet metadata a trained model directory carries. */
-export interface TrainedMeta { dataset?: string; classes?: string[]; model?: string; variant?: string; recipe?: string }
+export interface TrainedMeta { dataset?: string; classes?: string[]; model?: string; variant?: string; recipe?: string; seed?: number }
 export const trainedMeta = (m: { getUserDefinedMetadata(): unknown }): TrainedMeta => ((m.getUserDefinedMetadata() as { bexnet?: TrainedMeta } | undefined)?.bexnet ?? {});
 
 /** The data set a model was trained on: its classes by name (QuickDraw) or count, checked against the metadata. */

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { opt, UsageError, type OptionValues } from '../args.js';
 import { checkPlanFits, PlanError } from '../plan/plan-file.js';
-import { modelFacts, withFloatInputs } from '../plan/measure.js';
+import { freshHybrid, modelFacts, withFloatInputs } from '../plan/measure.js';
 import { datasetFor, readPlanFile, trainedMeta } from './plan.js';
 import '../train/layers.js';
 import { DATASETS, loadDataset, type DataName } from '../data/index.js';
@@ -26,7 +26,7 @@ const options = {
   classes: opt.int('use N evenly spaced classes (default: all)', undefined, { min: 2 }),
   batch: opt.int("batch size (default: the variant's recipe, tools/train/recipes.ts)"),
   lr: opt.number("Adam learning rate, cosine decay (default: the variant's recipe)"),
-  seed: opt.int('weights init and shuffle seed', 1, { min: 0 }),
+  seed: opt.int("weights init and shuffle seed (default 1; with --plan, the plan's model's)", undefined, { min: 0 }),
   workers: opt.int('data-parallel worker threads, 1 or 2 (default 2 on the wasm backend, else 1)'),
   'last-layer': opt.choice(['float', 'binary'] as const, 'last layer precision for binary models', 'float'),
   'float-inputs': opt.string("binary models: these binary convs read float inputs (binary weights only); 'all' = every one (WBin)", undefined, { placeholder: 'all|NAME,...' }),
@@ -35,17 +35,20 @@ const options = {
   'graph-seed': opt.int('graph seed of the first X-conv (the next take +1, +2, ...)', 1, { min: 0 }),
   recipe: opt.choice([...RECIPES_BY_NAME.keys()], "a named recipe of tools/train/recipes.ts for this variant (default: the variant's current one)"),
   plan: opt.string("fine-tune the hybrid of a plan.json (bexnet plan): its float-input layers, starting from the weights the plan was measured on; architecture and variant come from that model", undefined, { placeholder: 'FILE' }),
+  'from-scratch': opt.flag("with --plan: train the hybrid from the initial weights the plan's model started from (its initialisers and seed), not fine-tune its trained ones"),
 };
 
 export const trainCommand: Command<typeof options> = {
   name: 'train',
   usage: commandUsage(`bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR [options]
-       bexnet train --plan plan.json --data quickdraw|mnist --epochs N --out DIR [options]`, options,
+       bexnet train --plan plan.json [--from-scratch] --data quickdraw|mnist --epochs N --out DIR [options]`, options,
     'Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at the end.'),
   options,
   async run(o) {
     if (o.plan !== undefined) return trainPlan(o);
-    const { data, binarize, epochs, out, classes, seed, width } = o;
+    if (o['from-scratch']) throw new UsageError('--from-scratch is for --plan (a new model is always trained from scratch)');
+    const { data, binarize, epochs, out, classes, width } = o;
+    const seed = o.seed ?? 1;
     if (o.model === undefined) throw new UsageError('--model is required (sketchnet | resnet)');
     if (binarize === undefined) throw new UsageError('--binarize is required (none | xnor | dabn)');
     const modelName = o.model;
@@ -82,10 +85,17 @@ export const trainCommand: Command<typeof options> = {
   },
 };
 
-/** --plan: the plan's source model with the plan's float inputs, fine-tuned (same recipe as its variant unless --recipe / --lr). */
+/**
+ * --plan: the plan's source model with the plan's float inputs, fine-tuned from its weights, or
+ * with --from-scratch trained from the initial weights it started from (same recipe as its variant
+ * unless --recipe / --lr). From scratch is for models whose trained weights do not survive the
+ * switch: on the small ResNet a float input reads the residual stream through a ReLU where the
+ * sign kept its negative half, and the hybrid starts near chance (README, HBN experiment).
+ */
 async function trainPlan(o: OptionValues<typeof options>) {
   const plan = readPlanFile(o.plan!);
-  const { epochs, out, seed } = o;
+  const { epochs, out } = o;
+  const scratch = o['from-scratch'];
   const backend = await setupBackend();
   let source: tf.LayersModel;
   try { source = await loadModel(plan.model.dir); } catch (e) { throw new PlanError(`${o.plan}: its model ${plan.model.dir} cannot be loaded (${(e as Error).message.split('\n')[0]})`); }
@@ -93,6 +103,11 @@ async function trainPlan(o: OptionValues<typeof options>) {
     throw new PlanError(`${o.plan}: ${plan.model.dir} already takes the plan's float inputs; fine-tune it with --plan only from the model the plan was made from`);
   }
   const meta = trainedMeta(source);
+  const seed = o.seed ?? meta.seed ?? 1;
+  // The initial weights come from the source's initialisers, whose seeds its build drew from meta.seed.
+  if (scratch && o.seed !== undefined && meta.seed !== undefined && o.seed !== meta.seed) {
+    throw new UsageError(`--from-scratch starts from the initial weights ${plan.model.dir} started from (seed ${meta.seed}): omit --seed or pass --seed ${meta.seed}`);
+  }
   const variant = (meta.variant ?? '') as Variant;
   if (!VARIANTS.includes(variant) || variant === 'float') throw new PlanError(`${o.plan}: its model's variant '${meta.variant}' is not a binary one`);
   const given = { model: o.model, binarize: o.binarize === 'none' ? 'float' : o.binarize };
@@ -104,19 +119,19 @@ async function trainPlan(o: OptionValues<typeof options>) {
   const classes = (source.outputs[0].shape as number[]).at(-1)!;
   if (o.classes !== undefined && o.classes !== classes) throw new UsageError(`--classes ${o.classes}, but the plan's model has ${classes}`);
   const dataset = datasetFor(o.data, meta, classes);
-  const model = await withFloatInputs(source, plan.float);
+  const model = await (scratch ? freshHybrid : withFloatInputs)(source, plan.float);
   source.dispose();
   const workers = o.workers ?? (backend.name === 'wasm' ? 2 : 1);
   if (workers > 2) throw new UsageError('--workers must be 1 or 2 (this machine class has 2 cores)');
   const batchSize = o.batch ?? recipe.batchSize, learningRate = o.lr ?? recipe.learningRate;
-  console.error(`${meta.model} ${variant} hybrid: float inputs at ${plan.float.join(', ') || 'none'} (${o.plan}), fine-tuning from ${plan.model.dir}; ${dataset.classes.length} classes, ${workers} worker(s), batch ${batchSize}, lr ${learningRate}`);
+  console.error(`${meta.model} ${variant} hybrid: float inputs at ${plan.float.join(', ') || 'none'} (${o.plan}), ${scratch ? `trained from scratch as ${plan.model.dir} was (seed ${seed})` : `fine-tuning from ${plan.model.dir}`}; ${dataset.classes.length} classes, ${workers} worker(s), batch ${batchSize}, lr ${learningRate}`);
   mkdirSync(out, { recursive: true });
   const result = await train(model, dataset, { ...recipeTrainOptions(recipe), epochs, batchSize, learningRate, seed, workers, checkpointDir: out, onProgress: progressPrinter() });
   const testAcc = result.testAcc ?? evaluate(model, dataset);
   const bexnet = { ...meta, dataset: dataset.name, classes: dataset.classes, variant, recipe: recipe.name, seed, epochs, testAcc, trainImagesPerSec: result.imagesPerSec, backend: backend.name,
-    floatInputs: plan.float, plan: { file: resolve(o.plan!), from: plan.model.dir, weights: plan.model.weights } };
+    floatInputs: plan.float, plan: { file: resolve(o.plan!), from: plan.model.dir, weights: plan.model.weights, training: scratch ? 'scratch' : 'finetune' } };
   const bytes = await saveModel(model, out, { bexnet });
-  console.log(`test top-1 ${(testAcc * 100).toFixed(2)}% after ${result.epochs} epoch(s) of fine-tuning the hybrid (float inputs: ${plan.float.join(', ') || 'none'}); saved ${out} (${bytes} bytes)`);
+  console.log(`test top-1 ${(testAcc * 100).toFixed(2)}% after ${result.epochs} epoch(s) of ${scratch ? 'training the hybrid from scratch' : 'fine-tuning the hybrid'} (float inputs: ${plan.float.join(', ') || 'none'}); saved ${out} (${bytes} bytes)`);
   model.dispose();
 }
 

@@ -2,7 +2,7 @@
 // WBin (binary weights on float inputs), FBin (fully binary DABN) trained from scratch
 // with the default recipes, and two hybrids the planner chooses from FBin under latency
 // budgets of 1.2× and 1.5× FBin's (bexnet plan --max-slowdown), fine-tuned from FBin's
-// weights. Every step is the bexnet command a user would run (train, plan, train --plan,
+// weights (sketch net) or trained from scratch like FBin (ResNet; HYBRID_TRAINING). Every step is the bexnet command a user would run (train, plan, train --plan,
 // export), in a child process per job; the plan, resume and rows are in hybrid-plan.ts.
 // Then the first seed's .bxn files of each model are timed together in this process
 // (round robin, medians) for latency, and read for bytes and MACs by input kind.
@@ -27,7 +27,7 @@ import { floatMacs, timeRoundRobin } from '../plan/measure.js';
 import { loadModel as loadBxn, type BexnetModel } from '../../sdk/index.js';
 import { lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
 import {
-  DEFAULT_SEEDS, dependency, gapRecovered, HYBRID_MODELS, HYBRID_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, readyJobs, SLOWDOWN, summarizeRows,
+  DEFAULT_SEEDS, dependency, gapRecovered, HYBRID_MODELS, HYBRID_TRAINING, HYBRID_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, readyJobs, SLOWDOWN, summarizeRows,
   type HybridJob, type HybridJobResult, type HybridModel, type Measured,
 } from './hybrid-plan.js';
 import { RECIPES } from './recipes.js';
@@ -37,7 +37,7 @@ const o = runScript('npm run experiment:hybrid -- [options]', {
   variants: opt.choices(HYBRID_VARIANTS, 'variants (the hybrids need fbin)', [...HYBRID_VARIANTS]),
   seeds: opt.ints(`seeds for every model (default: sketchnet ${DEFAULT_SEEDS.sketchnet.join(',')}, resnet ${DEFAULT_SEEDS.resnet.join(',')}; --quick: 1)`, []),
   epochs: opt.int(`epochs from scratch (default the recipes', ${RECIPES.dabn.epochs}; --quick: 2)`),
-  'finetune-epochs': opt.int('epochs of fine-tuning each hybrid from FBin (--quick: 1)', 6, { min: 1 }),
+  'finetune-epochs': opt.int('epochs of fine-tuning a hybrid from FBin (the sketch net\'s; the ResNet\'s train from scratch, --epochs) (--quick: 1)', 6, { min: 1 }),
   classes: opt.int('QuickDraw classes (default all 345; --quick: 20)', undefined, { min: 2 }),
   'resnet-width': opt.number('width multiplier of the ResNet (--quick: 0.25)', 0.5),
   rounds: opt.int('timing rounds of the final measurement (round robin, medians)', 300),
@@ -75,7 +75,14 @@ function runJob(j: HybridJob): HybridJobResult {
   if (j.variant.startsWith('hybrid')) {
     const plan = join(dir, 'plan.json'), fbin = jobDir({ ...j, variant: 'fbin' });
     bexnet(tag, ['plan', fbin, '--data', 'quickdraw', '--max-slowdown', String(SLOWDOWN[j.variant as 'hybrid-1' | 'hybrid-2']), '--out', plan]);
-    bexnet(tag, ['train', '--plan', plan, ...common, '--epochs', String(finetuneEpochs), '--out', dir]);
+    // No float input fits the budget: the hybrid is FBin itself (retraining or fine-tuning it would only add noise).
+    if (!(JSON.parse(readFileSync(plan, 'utf8')) as { float: string[] }).float.length) {
+      console.error(`[${tag}] the plan keeps no float input: the hybrid is FBin (${fbin})`);
+      const meta = JSON.parse(readFileSync(join(fbin, 'model.json'), 'utf8')).userDefinedMetadata.bexnet as { testAcc: number };
+      return { ...j, top1: meta.testAcc, bxn: join(fbin, 'model.bxn'), dir: fbin, floatInputLayers: [], seconds: +((performance.now() - t0) / 1000).toFixed(0) };
+    }
+    const scratch = HYBRID_TRAINING[j.model] === 'scratch';
+    bexnet(tag, ['train', '--plan', plan, ...(scratch ? ['--from-scratch'] : []), ...common, '--epochs', String(scratch ? epochs : finetuneEpochs), '--out', dir]);
   } else {
     const width = j.model === 'resnet' ? resnetWidth : 1;
     bexnet(tag, ['train', '--model', j.model, '--binarize', j.variant === 'float' ? 'none' : 'dabn', ...(j.variant === 'wbin' ? ['--float-inputs', 'all'] : []),
@@ -96,7 +103,7 @@ if (o.job !== undefined) {
 
 const plan = orExit(() => { try { return planJobs(o.models, seedsOf, o.variants); } catch (e) { throw new UsageError((e as Error).message); } });
 const dataset = `quickdraw-${classes ?? 345}`;
-const settings = { dataset, epochs, finetuneEpochs, resnetWidth, recipes: ['float', 'dabn'].map((v) => RECIPES[v as 'float' | 'dabn'].name), slowdown: SLOWDOWN };
+const settings = { dataset, epochs, finetuneEpochs, resnetWidth, recipes: ['float', 'dabn'].map((v) => RECIPES[v as 'float' | 'dabn'].name), slowdown: SLOWDOWN, hybridTraining: HYBRID_TRAINING };
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: unknown; jobs?: HybridJobResult[]; outDir?: string } : null;
 if (previous?.jobs?.length) {
   if (JSON.stringify(previous.settings) !== JSON.stringify(settings)) orExit(() => { throw new UsageError(`${o.json} was written with other settings (${JSON.stringify(previous.settings)}); pass another --json to start a new one`); });
