@@ -132,10 +132,10 @@ describe('bexnet CLI', () => {
     }
     // A value the spec accepts but the script cannot run: one line, exit 2, before any training set-up.
     const bench = new URL('../dist/train-bench.mjs', import.meta.url).pathname;
-    for (const args of [['--expander', '3'], ['--model', 'resnet', '--expander', '4']]) {
+    for (const args of [['--expander', '3'], ['--model', 'resnet', '--expander', '16']]) {
       const r = spawnSync(process.execPath, [bench, ...args], { encoding: 'utf8', timeout: 60_000 });
       expect(r.status, args.join(' ')).toBe(2);
-      expect(r.stderr.trim().split('\n')).toEqual(["error: --expander takes 2, 4 or 8, on the sketchnet"]);
+      expect(r.stderr.trim().split('\n')).toEqual(['error: --expander takes 2, 4 or 8']);
     }
   });
 
@@ -175,6 +175,19 @@ describe('bexnet train --expander', () => {
     const i = bexnet('inspect', join(dir, 'x.bxn'));
     expect(i.code, i.err.join('\n')).toBe(0);
     expect(i.out).toMatch(/xbconv2d/);
-    expect(bexnet('train', '--data', 'mnist', '--model', 'resnet', '--binarize', 'dabn', '--epochs', '1', '--expander', '2', '--out', run).code).toBe(2);
+  });
+
+  it('an X-ResNet trains and exports its six block convs as X layers; a degree its widths cannot take is one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bexnet-cli-xr-'));
+    const run = join(dir, 'run');
+    const t = bexnet('train', '--data', 'mnist', '--model', 'resnet', '--binarize', 'dabn', '--epochs', '1', '--classes', '2',
+      '--width', '0.5', '--batch', '64', '--expander', '2', '--out', run);
+    expect(t.code, t.err.join('\n')).toBe(0);
+    const e = bexnet('export', run, '-o', join(dir, 'x.bxn'));
+    expect(e.code, e.err.join('\n')).toBe(0);
+    expect(e.out.match(/xbconv2d +\S+ .*bits X 50%/g) ?? [], e.out).toHaveLength(6);
+    // width 0.5: the first stage has 16 channels, so f = 8 would read 2 (D must be a multiple of 8)
+    const bad = bexnet('train', '--data', 'mnist', '--model', 'resnet', '--binarize', 'dabn', '--epochs', '1', '--width', '0.5', '--expander', '8', '--out', run);
+    expect([bad.code, bad.err.at(-1)]).toEqual([2, expect.stringMatching(/^bexnet train: ExpanderConv2D 'bconv2': C_in 16 \/ divisor 8: D 2 must be a multiple of inGroup 8/)]);
   });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { setupBackend } from '../tools/train/backend';
-import { sketchNet, type ModelOptions, type Variant } from '../tools/train/models';
+import { mobileNet, resNet, sketchNet, type ModelOptions, type Variant } from '../tools/train/models';
 import { train } from '../tools/train/trainer';
 import { loadQuickdraw, quickdrawCategories } from '../tools/data/quickdraw';
 import { exportModel } from '../tools/export/export';
@@ -176,3 +176,102 @@ describe('X-dense layers export: binary as a 1x1 xbconv2d on flattened bits, flo
     model.dispose();
   });
 });
+
+describe('X-ResNet (the authors\' placement): every 3x3 block conv an X-conv; stem, shortcuts and classifier dense', () => {
+  // width 1: stage widths 32, 64, 128; the six block convs read 32, 32, 32, 64, 64, 128 channels
+  const blockInputs = [32, 32, 32, 64, 64, 128], blockOutputs = [32, 32, 64, 64, 128, 128];
+  const cases = [
+    { title: 'float f=4, expander', variant: 'float' as const, f: 4 as const, kind: 'expander' as const, op: 'xconv2d' },
+    { title: 'dabn f=2, expander, bconv10 on float inputs', variant: 'dabn' as const, f: 2 as const, kind: 'expander' as const, op: 'xbconv2d', floatInputs: ['bconv10'] },
+    { title: 'xnor f=4, grouped', variant: 'xnor' as const, f: 4 as const, kind: 'grouped' as const, op: 'xbconv2d' },
+  ];
+  for (const { title, variant, f, kind, op, floatInputs } of cases) {
+    it(`${title}: exports with its residual adds; sdk agrees with tfjs`, async () => {
+      const seed = 7;
+      const model = resNet({ variant, classes: data.classes.length, seed: 2, expander: { f, seed, kind }, floatInputs });
+      expect(model.name).toBe(`resnet_${kind === 'grouped' ? 'g' : 'x'}${f}_${variant}`);
+      await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 2, maxSteps: 3, evalEachEpoch: false });
+      const { bytes } = exportModel(model, { labels: data.classes });
+      const file = readBxn(bytes);
+      const ops = file.layers.map((l) => l.op);
+      const xOps = ops.filter((o) => o === op || o === 'xconv2dBinaryWeights');
+      expect(xOps.length, `${ops}`).toBe(6);
+      expect(ops.filter((o) => o === 'xconv2dBinaryWeights').length).toBe(floatInputs?.length ?? 0);
+      // float: one add per stage (a basic block of two convs); binary (Bi-Real): one per conv
+      expect(ops.filter((o) => o === 'add').length).toBe(variant === 'float' ? 3 : 6);
+      // the stem and the two downsampling shortcuts stay dense convs, the classifier a dense layer
+      expect(ops.filter((o) => o === 'conv2d').length, `${ops}`).toBe(3);
+      for (const o of ops) expect(['bconv2d', 'conv2dBinaryWeights'], `${ops}`).not.toContain(o);
+      expect(file.expanders).toEqual(blockInputs.map((cin, i) => ({
+        generator: kind === 'grouped' ? 2 : 1, balanced: kind !== 'grouped', ...(kind === 'grouped' ? { shuffled: i > 0 } : {}),
+        seedLo: kind === 'grouped' ? 0 : seed + i, seedHi: 0, inChannels: cin, outChannels: blockOutputs[i], degree: cin / f, inGroup: 8, outGroup: 8,
+      })));
+      await expectAgrees(model, bytes, title);
+      model.dispose();
+    });
+  }
+
+  it('equal parameters for X and grouped; f = 8 needs clampDegree at width 1 (the first stage reads 32 channels)', () => {
+    const x = resNet({ variant: 'float', classes: 20, seed: 1, expander: { f: 4, seed: 1 } });
+    const g = resNet({ variant: 'float', classes: 20, seed: 1, expander: { f: 4, seed: 1, kind: 'grouped' } });
+    const dense = resNet({ variant: 'float', classes: 20, seed: 1 });
+    expect(g.countParams()).toBe(x.countParams());
+    // the block convs hold 3·3·Cin·Cout weights dense, a quarter of them as X-convs
+    const blockWeights = blockInputs.reduce((s, cin, i) => s + 9 * cin * blockOutputs[i], 0);
+    expect(dense.countParams() - x.countParams()).toBe(blockWeights - blockWeights / 4);
+    expect(() => resNet({ variant: 'float', classes: 3, expander: { f: 8, seed: 1 } })).toThrow(/D 4 must be a multiple of inGroup 8/);
+    const c = resNet({ variant: 'float', classes: 3, expander: { f: 8, seed: 1, clampDegree: true } });
+    expect(c.layers.filter((l) => l.getClassName() === 'ExpanderConv2D').map((l) => (l as ExpanderLayer).layerGraph().degree)).toEqual([8, 8, 8, 8, 8, 16]);
+    expect(() => resNet({ variant: 'dabn', classes: 3, lastLayer: 'binary', expander: { f: 2, seed: 1, head: true } })).toThrow(/expander.head is sketchnet only/);
+    for (const m of [x, g, dense, c]) m.dispose();
+  });
+});
+
+describe('X-MobileNet (the authors\' placement): the pointwise convs of blocks 2-5 X-convs; stem, depthwise convs and block 1 dense', () => {
+  // width 1: pointwise convs pw2..pw5 read 64, 128, 128, 256 channels and write 128, 128, 256, 256
+  const pwInputs = [64, 128, 128, 256], pwOutputs = [128, 128, 256, 256];
+  const cases = [
+    { title: 'dense', f: null, kind: 'expander' as const },
+    { title: 'f=4, expander', f: 4 as const, kind: 'expander' as const },
+    { title: 'f=2, grouped', f: 2 as const, kind: 'grouped' as const },
+  ];
+  for (const { title, f, kind } of cases) {
+    it(`${title}: trains on the wasm backend (depthwise gradients), exports depthwiseConv2d + X ops; sdk agrees with tfjs`, async () => {
+      const model = mobileNet({ variant: 'float', classes: data.classes.length, seed: 5, ...(f ? { expander: { f, seed: 11, kind } } : {}) });
+      expect(model.name).toBe(`mobilenet${f ? `_${kind === 'grouped' ? 'g' : 'x'}${f}` : ''}_float`);
+      const before = model.getLayer('dw1').getWeights()[0].dataSync().slice();
+      await train(model, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 5, maxSteps: 3, evalEachEpoch: false });
+      expect(maxDiff(model.getLayer('dw1').getWeights()[0].dataSync(), before), 'the depthwise kernel trains').toBeGreaterThan(1e-4);
+      const { bytes } = exportModel(model, { labels: data.classes });
+      const file = readBxn(bytes);
+      const ops = file.layers.map((l) => l.op);
+      expect(ops.filter((o) => o === 'depthwiseConv2d').length, `${ops}`).toBe(5);
+      expect(ops.filter((o) => o === 'xconv2d').length, `${ops}`).toBe(f ? 4 : 0);
+      // the stem and pw1 (all five pointwise convs when dense) are conv2d
+      expect(ops.filter((o) => o === 'conv2d').length, `${ops}`).toBe(f ? 2 : 6);
+      expect(file.expanders).toEqual(f ? pwInputs.map((cin, i) => ({
+        generator: kind === 'grouped' ? 2 : 1, balanced: kind !== 'grouped', ...(kind === 'grouped' ? { shuffled: i > 0 } : {}),
+        seedLo: kind === 'grouped' ? 0 : 11 + i, seedHi: 0, inChannels: cin, outChannels: pwOutputs[i], degree: cin / f, inGroup: 8, outGroup: 8,
+      })) : []);
+      await expectAgrees(model, bytes, `mobilenet ${title}`);
+      model.dispose();
+    });
+  }
+
+  it('X and grouped have equal parameters, a 1/f share of the pointwise weights; binary variants are refused', () => {
+    const x = mobileNet({ variant: 'float', classes: 20, seed: 1, expander: { f: 4, seed: 1 } });
+    const g = mobileNet({ variant: 'float', classes: 20, seed: 1, expander: { f: 4, seed: 1, kind: 'grouped' } });
+    const dense = mobileNet({ variant: 'float', classes: 20, seed: 1 });
+    expect(g.countParams()).toBe(x.countParams());
+    const pw = pwInputs.reduce((s, cin, i) => s + cin * pwOutputs[i], 0);
+    expect(dense.countParams() - x.countParams()).toBe(pw - pw / 4);
+    expect(() => mobileNet({ variant: 'dabn', classes: 3 })).toThrow(/mobilenet: float only/);
+    for (const m of [x, g, dense]) m.dispose();
+  });
+});
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

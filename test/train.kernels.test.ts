@@ -49,6 +49,29 @@ describe('wasm conv gradients equal the cpu backend', () => {
     });
   }
 
+  // Depthwise (multiplier 1): the wasm backend ships neither gradient; ours are JS loops.
+  const dwCases: [number, number, number, number, number, 'same' | 'valid'][] = [
+    // H, W, k, C, stride, pad
+    [7, 7, 3, 5, 1, 'same'], [8, 6, 3, 17, 2, 'same'], [9, 9, 3, 3, 2, 'valid'], [5, 4, 5, 8, 2, 'same'], [6, 7, 3, 33, 1, 'valid'],
+  ];
+  for (const [H, W, k, C, s, pad] of dwCases) {
+    it(`depthwise ${H}x${W} k${k} C${C} s${s} ${pad}`, async () => {
+      const rand = rng(BASE_SEED ^ (H * 131 + k * 17 + C * 7 + s));
+      const xv = uniform(rand, 2 * H * W * C), wv = uniform(rand, k * k * C);
+      const run = () => {
+        const x = tf.tensor4d(xv, [2, H, W, C]), w = tf.tensor4d(wv, [k, k, C, 1]);
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)).sum());
+        return g([x, w]).map((t) => t.dataSync());
+      };
+      const [dxW, dwW] = await on('wasm', run);
+      const [dxC, dwC] = await on('cpu', run);
+      expect(maxAbsDiff(dxW, dxC)).toBeLessThan(1e-3);
+      expect(maxAbsDiff(dwW, dwC)).toBeLessThan(1e-3);
+      expect(maxAbsDiff(dwC, new Float32Array(dwC.length))).toBeGreaterThan(0.1);
+      await tf.setBackend('wasm');
+    });
+  }
+
   it('batch norm gradient override matches finite differences', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor4d(Array.from({ length: 2 * 3 * 3 * 4 }, (_, i) => Math.sin(i)), [2, 3, 3, 4]);

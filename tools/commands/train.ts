@@ -31,7 +31,7 @@ const options = {
   'last-layer': opt.choice(['float', 'binary'] as const, 'last layer precision for binary models', 'float'),
   'float-inputs': opt.string("binary models: these binary convs read float inputs (binary weights only); 'all' = every one (WBin)", undefined, { placeholder: 'all|NAME,...' }),
   width: opt.number('multiply every hidden width', 1),
-  expander: opt.choice(['2', '4', '8'] as const, "X-Net: sketchnet's conv2-conv5 read 1/F of their input channels (expander graphs, FORMAT.md §10)"),
+  expander: opt.choice(['2', '4', '8'] as const, "X-Net: sketchnet's conv2-conv5, or every 3x3 conv in the resnet's blocks, read 1/F of their input channels (expander graphs, FORMAT.md §10)"),
   'graph-seed': opt.int('graph seed of the first X-conv (the next take +1, +2, ...)', 1, { min: 0 }),
   recipe: opt.choice([...RECIPES_BY_NAME.keys()], "a named recipe of tools/train/recipes.ts for this variant (default: the variant's current one)"),
   plan: opt.string("fine-tune the hybrid of a plan.json (bexnet plan): its float-input layers, starting from the weights the plan was measured on; architecture and variant come from that model", undefined, { placeholder: 'FILE' }),
@@ -40,7 +40,7 @@ const options = {
 
 export const trainCommand: Command<typeof options> = {
   name: 'train',
-  usage: commandUsage(`bexnet train --data quickdraw|mnist --model sketchnet|resnet --binarize none|xnor|dabn --epochs N --out DIR [options]
+  usage: commandUsage(`bexnet train --data quickdraw|mnist --model sketchnet|resnet|mobilenet --binarize none|xnor|dabn --epochs N --out DIR [options]
        bexnet train --plan plan.json [--from-scratch] --data quickdraw|mnist --epochs N --out DIR [options]`, options,
     'Writes DIR/model.json + DIR/weights.bin after every epoch (checkpoints) and at the end.'),
   options,
@@ -49,7 +49,7 @@ export const trainCommand: Command<typeof options> = {
     if (o['from-scratch']) throw new UsageError('--from-scratch is for --plan (a new model is always trained from scratch)');
     const { data, binarize, epochs, out, classes, width } = o;
     const seed = o.seed ?? 1;
-    if (o.model === undefined) throw new UsageError('--model is required (sketchnet | resnet)');
+    if (o.model === undefined) throw new UsageError(`--model is required (${MODELS.join(' | ')})`);
     if (binarize === undefined) throw new UsageError('--binarize is required (none | xnor | dabn)');
     const modelName = o.model;
     const variant: Variant = binarize === 'none' ? 'float' : binarize;
@@ -65,7 +65,6 @@ export const trainCommand: Command<typeof options> = {
     const dataset = loadDataset(data, { classes });
     console.error(`${data}: ${dataset.classes.length} classes, ${dataset.train.n} train / ${dataset.test.n} test images (split seed ${dataset.seed})`);
     const expander = o.expander === undefined ? undefined : { f: Number(o.expander) as 2 | 4 | 8, seed: o['graph-seed'] };
-    if (expander && modelName !== 'sketchnet') throw new UsageError('--expander is for --model sketchnet');
     const fi = o['float-inputs'];
     if (fi !== undefined && variant === 'float') throw new UsageError('--float-inputs is for binary models (--binarize xnor|dabn)');
     const floatInputs = fi === undefined ? undefined : fi === 'all' ? 'all' as const : fi.split(',').map((s) => s.trim()).filter(Boolean);

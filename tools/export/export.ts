@@ -25,7 +25,8 @@
 //   one XGRF record each (the layer's graph: generator 1, its seed, C_in, C_out, D,
 //   groups of 8), their compact weights packed in the §10 layouts; the batch norm,
 //   bit outputs and pools on bits work as for the dense ops.
-// Residual adds become `add` layers reading two values (FORMAT.md §8 WIRE). Anything
+// Depthwise convs (MobileNet blocks, multiplier 1) become depthwiseConv2d with the batch
+// norm folded. Residual adds become `add` layers reading two values (FORMAT.md §8 WIRE). Anything
 // this exporter cannot express (unequal strides, float
 // inputs into a +1-padded binary conv) is an ExportError naming the layer.
 import type * as tf from '@tensorflow/tfjs';
@@ -134,7 +135,7 @@ const blockLayers = (b: Block): LayerView[] =>
   [b.layer, ...(b.kind === 'weighted' ? [b.bn, b.pool, b.act] : b.kind === 'batchNorm' ? [b.sign, b.relu] : b.kind === 'add' ? [b.act] : [])]
     .filter((x): x is LayerView => !!x);
 
-const WEIGHTED = ['Conv2D', 'BinaryConv2D', 'Dense', 'BinaryDense', 'ExpanderConv2D', 'ExpanderDense'];
+const WEIGHTED = ['Conv2D', 'BinaryConv2D', 'Dense', 'BinaryDense', 'ExpanderConv2D', 'ExpanderDense', 'DepthwiseConv2D'];
 const isDense = (v: LayerView) => v.className === 'Dense' || v.className === 'BinaryDense' || v.className === 'ExpanderDense';
 const isFloatConv = (v: LayerView) => v.className === 'Conv2D' || (v.className === 'ExpanderConv2D' && !v.binary);
 const isRelu = (v: LayerView | undefined) => !!v && (v.className === 'ReLU' || (v.className === 'Activation' && v.config.activation === 'relu'));
@@ -330,6 +331,7 @@ function emitPoolOnBits(chain: Chain, block: Block, next: BatchNormBlock) {
 
 /** A conv / dense layer with its batch norm folded in: float, binary-weight on float inputs, or binary. */
 function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act: 'relu' | 'sign' | null, from: string[]) {
+  if (v.className === 'DepthwiseConv2D') return emitDepthwise(chain, v, bn, act, from);
   const st = chain.st;
   const dense = isDense(v);
   const binary = v.binary;
@@ -422,6 +424,33 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
   const wbits = packBinaryFilters(binary.signs, fkh, fkw, st.c, cout);
   chain.emit(from, { op: dense ? 'bdense' : 'bconv2d', ...geometry, bitsOut, weights: wbits, transform },
     { ...out, dtype: bitsOut ? 'bits' : 'f32' }, wbits.byteLength + transform.byteLength, qErr, { encoding: 'bits' });
+}
+
+/** A float depthwise conv (multiplier 1, MobileNet blocks) with its batch norm folded: depthwiseConv2d, f32 weights [kh, kw, C]. */
+function emitDepthwise(chain: Chain, v: LayerView, bn: LayerView | undefined, act: 'relu' | 'sign' | null, from: string[]) {
+  const st = chain.st;
+  const kernel = v.weights.depthwise_kernel;
+  if (!kernel) throw new ExportError(`layer '${v.name}': no depthwise kernel`);
+  const [kh, kw, c, mult] = kernel.shape;
+  if (mult !== 1) throw new ExportError(`layer '${v.name}': depth multiplier ${mult} (the depthwiseConv2d op takes 1)`);
+  if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': a depthwise conv on binary values`);
+  if (c !== st.c) throw new ExportError(`layer '${v.name}' expects ${c} input channels, the chain gives ${st.c}`);
+  if (act === 'sign') throw new ExportError(`layer '${v.name}': a sign after a depthwise conv is not supported (its op writes floats)`);
+  const [sh, sw] = pair(v.config.strides ?? 1);
+  if (sh !== sw) throw new ExportError(`layer '${v.name}': strides ${sh}x${sw} (kernels take one stride)`);
+  const dil = pair(v.config.dilationRate ?? 1);
+  if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
+  const padding = v.config.padding as Padding;
+  const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(c).fill(1), t: new Float32Array(c) };
+  if (s.length !== c) throw new ExportError(`layer '${bn!.name}' has ${s.length} channels, '${v.name}' outputs ${c}`);
+  const bias = v.weights.bias?.values;
+  const weights = Float32Array.from(kernel.values, (x, j) => x * s[j % c]);
+  const b = Float32Array.from({ length: c }, (_, o) => (bias ? bias[o] : 0) * s[o] + t[o]);
+  const g = convGeometry(st.h, st.w, kh, kw, sh, padding);
+  // f32 whatever --float-encoding says: kh·kw·C weights are a small share of any MobileNet block.
+  const note = chain.floatEnc !== 'f32' ? `kept f32, not ${chain.floatEnc}: depthwise weights are few` : undefined;
+  chain.emit(from, { op: 'depthwiseConv2d', kh, kw, stride: sh, padding, outChannels: c, relu: act === 'relu', weights, bias: b },
+    { h: g.outH, w: g.outW, c, dtype: 'f32' }, 4 * (weights.length + c), 0, { encoding: 'f32', note });
 }
 
 export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): ExportResult {

@@ -22,7 +22,7 @@ const opts = runScript('npm run train:bench -- [options]', {
   batch: opt.int('batch size', 128),
   steps: opt.int('timed steps (after 3 warm-up steps)', 20),
   classes: opt.int('classes of the random labels', 345, { min: 2 }),
-  expander: opt.int('sketchnet only: X-Net with D = C_in / F (expander graphs on conv2..conv5; 0: dense)', 0, { min: 0 }),
+  expander: opt.int('X-Net with D = C_in / F (expander graphs on the sketchnet\'s conv2..conv5 or the resnet\'s block convs; 0: dense)', 0, { min: 0 }),
   workers: opt.int('data-parallel worker threads (1: this thread)', 1),
   profile: opt.flag('first profile one step (this thread): kernels by total time'),
   shapes: opt.string("with --profile: print the input shapes of kernels whose name matches REGEX", undefined, { placeholder: 'REGEX' }),
@@ -31,7 +31,7 @@ const opts = runScript('npm run train:bench -- [options]', {
 if (opts.profile && opts.workers > 1) orExit(() => { throw new UsageError('--profile times this thread: use --workers 1'); });
 const o = opts;
 const { model, variant, batch, steps, classes, workers } = opts;
-if (o.expander && (model !== 'sketchnet' || ![2, 4, 8].includes(o.expander))) orExit(() => { throw new UsageError('--expander takes 2, 4 or 8, on the sketchnet'); });
+if (o.expander && ![2, 4, 8].includes(o.expander)) orExit(() => { throw new UsageError('--expander takes 2, 4 or 8'); });
 
 const info = await setupBackend();
 tf.enableProdMode();

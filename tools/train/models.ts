@@ -34,6 +34,12 @@
 // variants use Bi-Real-style blocks: every 3x3 conv is sign -> binary conv -> BN
 // with its own identity shortcut; downsampling shortcuts are avgpool + float 1x1
 // conv + BN (kept float, as is common practice).
+// mobilenet: depthwise-separable blocks for 28x28, float only (mobileNet below); with
+// `expander` the authors' X-MobileNet, X-convs in the pointwise layers of blocks 2-5.
+//
+// resnet with `expander` is its X-ResNet: every 3x3 conv in the blocks an X-conv
+// (or a grouped conv, 'grouped', shuffled before all but the first), the stem,
+// shortcuts and classifier dense, as in the authors' X-ResNet.
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../sdk/prng.js';
 import { ExpanderConv2D, GRAPH_KINDS, type GraphKind } from './expander-layers.js';
@@ -43,8 +49,8 @@ import { SeededDropout } from './regularize.js';
 
 export type Variant = 'float' | Quantizer;
 export const VARIANTS: readonly Variant[] = ['float', 'xnor', 'dabn'];
-export type ModelName = 'sketchnet' | 'resnet';
-export const MODELS: readonly ModelName[] = ['sketchnet', 'resnet'];
+export type ModelName = 'sketchnet' | 'resnet' | 'mobilenet';
+export const MODELS: readonly ModelName[] = ['sketchnet', 'resnet', 'mobilenet'];
 
 export interface ModelOptions {
   variant: Variant;
@@ -85,7 +91,8 @@ export interface ModelOptions {
    */
   dropout?: number;
   /**
-   * sketchnet only: an X-Net (FORMAT.md §10). The inner convs conv2..conv5 become
+   * An X-Net (FORMAT.md §10). resnet: every 3x3 conv in its blocks (see resNet; no
+   * head). sketchnet: the inner convs conv2..conv5 become
    * ExpanderConv2D, each output reading D = C_in / f input channels; conv1 and the
    * classifier conv6 stay dense, as in the authors' X-ResNet (see `head`). Binary X-convs
    * named in floatInputs read float inputs (xconv2dBinaryWeights). Layer i's graph seed is
@@ -228,8 +235,22 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
 }
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
-  if (opts.expander) throw new Error('resnet: the expander option is sketchnet only');
   const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
+  // X-ResNet (the authors' placement): every 3x3 conv inside the blocks is an X-conv; the
+  // stem, the 1x1 downsampling shortcuts and the classifier stay dense.
+  const X = opts.expander;
+  if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
+  if (X?.head) throw new Error('resnet: expander.head is sketchnet only (the ResNet\'s classifier stays dense)');
+  const kind = X?.kind ?? 'expander';
+  if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
+  let graphSeed = X ? X.seed : 0, xConvs = 0;
+  const xArgs = (cin: number) => {
+    const divisor = X!.clampDegree && cin / X!.f < 8 ? Math.max(1, cin / 8) : X!.f;
+    // Grouped: a channel shuffle before every grouped conv but the first (it reads the dense stem).
+    const graph = kind === 'grouped' ? { graphKind: 'grouped' as const, shuffle: xConvs > 0 && (X!.shuffle ?? true) } : { graphSeed: (graphSeed++) >>> 0 };
+    xConvs++;
+    return { divisor, ...graph };
+  };
   let id = 0;
   const n = (p: string) => `${p}${++id}`;
   const S = (l: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => l.apply(x) as tf.SymbolicTensor;
@@ -243,11 +264,19 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
   const fi = opts.floatInputs ?? [];
   const blocksBuilt: string[] = [];
   const conv3 = (h: tf.SymbolicTensor, filters: number, stride: number) => {
-    if (!bin) return S(tf.layers.conv2d({ name: n('conv'), filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), h);
+    const cin = h.shape[3] as number;
+    if (!bin) {
+      const name = n('conv');
+      return S(X
+        ? new ExpanderConv2D({ name, filters, kernelSize: 3, strides: stride, padding: 'same', ...xArgs(cin), useBias: false, seed: next(), kernelInitializer: 'heNormal' })
+        : tf.layers.conv2d({ name, filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next() }) }), h);
+    }
     // Names and seeds drawn in the order they always were: the conv's, then its activation's.
     const name = n('bconv'), floatIn = fi === 'all' || fi.includes(name);
     blocksBuilt.push(name);
-    const conv = new BinaryConv2D({ name, filters, kernelSize: 3, strides: stride, padding: 'same', quantizer: q, weightGrad, binaryInput: !floatIn, seed: next() });
+    const conv = X
+      ? new ExpanderConv2D({ name, filters, kernelSize: 3, strides: stride, padding: 'same', ...xArgs(cin), useBias: false, quantizer: q, weightGrad, binaryInput: !floatIn, seed: next() })
+      : new BinaryConv2D({ name, filters, kernelSize: 3, strides: stride, padding: 'same', quantizer: q, weightGrad, binaryInput: !floatIn, seed: next() });
     const actName = n('sign');
     return S(conv, S(floatIn ? tf.layers.reLU({ name: actName }) : new SignActivation({ name: actName }), h));
   };
@@ -288,11 +317,58 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
     x = classifierDropout(x, opts, 'drop_fc');
     x = S(tf.layers.dense({ name: 'fc', units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }), x);
   }
-  return tf.model({ inputs: inp, outputs: x, name: `resnet_${variant}` });
+  return tf.model({ inputs: inp, outputs: x, name: `resnet${X ? `_${kind === 'grouped' ? 'g' : 'x'}${X.f}` : ''}_${variant}` });
+}
+
+/**
+ * A MobileNet-style net for 28x28 (float only, as the authors' X-MobileNet): a 3x3/2 stem, five
+ * depthwise-separable blocks (depthwise 3x3 -> BN -> ReLU -> pointwise 1x1 -> BN -> ReLU;
+ * strides 1, 2, 1, 2, 1; 64, 128, 128, 256, 256 channels at width 1), global average pool,
+ * dense classifier. With `expander`: the pointwise convs of blocks 2-5 are X-convs (or grouped,
+ * 'grouped', shuffled before all but the first); the stem, the depthwise convs and block 1 stay
+ * dense, as in the authors' X-MobileNet.
+ */
+export function mobileNet(opts: ModelOptions): tf.LayersModel {
+  const { variant, classes, ch, next, bin, inp } = modelBasics(opts);
+  if (bin) throw new Error(`mobilenet: float only (variant '${variant}'); its depthwise convs have no binary form here`);
+  if (opts.floatInputs || opts.lastLayer === 'binary') throw new Error('mobilenet: floatInputs and a binary last layer are for binary models');
+  const X = opts.expander;
+  if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
+  if (X?.head) throw new Error('mobilenet: expander.head is sketchnet only');
+  const kind = X?.kind ?? 'expander';
+  if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
+  let graphSeed = X ? X.seed : 0, xConvs = 0;
+  const S = (l: tf.layers.Layer, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
+  const he = () => tf.initializers.heNormal({ seed: next() });
+
+  let x = S(tf.layers.conv2d({ name: 'stem', filters: ch(32), kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: he() }), inp);
+  x = S(tf.layers.reLU({ name: 'stem_relu' }), S(bn('stem_bn'), x));
+  const blocks: [number, number][] = [[ch(64), 1], [ch(128), 2], [ch(128), 1], [ch(256), 2], [ch(256), 1]];
+  blocks.forEach(([filters, stride], i) => {
+    const b = i + 1;
+    x = S(tf.layers.depthwiseConv2d({ name: `dw${b}`, kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: he() }), x);
+    x = S(tf.layers.reLU({ name: `dw${b}_relu` }), S(bn(`dw${b}_bn`), x));
+    const cin = x.shape[3] as number;
+    let pw: tf.layers.Layer;
+    if (X && b > 1) {
+      const divisor = X.clampDegree && cin / X.f < 8 ? Math.max(1, cin / 8) : X.f;
+      const graph = kind === 'grouped' ? { graphKind: 'grouped' as const, shuffle: xConvs > 0 && (X.shuffle ?? true) } : { graphSeed: (graphSeed++) >>> 0 };
+      xConvs++;
+      pw = new ExpanderConv2D({ name: `pw${b}`, filters, kernelSize: 1, padding: 'valid', divisor, ...graph, useBias: false, seed: next(), kernelInitializer: 'heNormal' });
+    } else {
+      pw = tf.layers.conv2d({ name: `pw${b}`, filters, kernelSize: 1, useBias: false, kernelInitializer: he() });
+    }
+    x = S(tf.layers.reLU({ name: `pw${b}_relu` }), S(bn(`pw${b}_bn`), S(pw, x)));
+  });
+  x = S(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
+  x = classifierDropout(x, opts, 'drop_fc');
+  x = S(tf.layers.dense({ name: 'fc', units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }), x);
+  return tf.model({ inputs: inp, outputs: x, name: `mobilenet${X ? `_${kind === 'grouped' ? 'g' : 'x'}${X.f}` : ''}_${variant}` });
 }
 
 export function buildModel(name: ModelName, opts: ModelOptions): tf.LayersModel {
   if (name === 'sketchnet') return sketchNet(opts);
   if (name === 'resnet') return resNet(opts);
+  if (name === 'mobilenet') return mobileNet(opts);
   throw new Error(`unknown model '${name}' (expected ${MODELS.join(' | ')})`);
 }

@@ -1,6 +1,7 @@
 // Training kernels for @tensorflow/tfjs-backend-wasm.
 //
-// The shipped wasm backend (4.22) has no Conv2DBackpropFilter, its
+// The shipped wasm backend (4.22) has no Conv2DBackpropFilter (nor the depthwise
+// gradients: plain loops below), its
 // Conv2DBackpropInput is a naive loop (~1-2 GFLOP/s against ~10 GMAC/s for the
 // XNNPACK forward Conv2D on the same shapes) and its MaxPoolGrad is slow. They
 // run here on our own kernels (assembly/training.ts, built into
@@ -253,6 +254,69 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
   return out;
 }
 
+// Depthwise gradients (the wasm backend ships neither): plain loops over the backend's
+// heap, multiplier 1. Their MACs are those of the forward depthwise conv (kh·kw per
+// output value), small beside the pointwise convs around them in a MobileNet block.
+
+function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number], attrs.dilations as number | [number, number] ?? 1,
+    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | undefined, true);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.strideHeight !== info.strideWidth || filterShape[3] !== 1) {
+    throw new Error('bexnet training kernels: dilated, unequally strided or multiplier > 1 depthwise convolutions are not supported');
+  }
+  return info;
+}
+
+/** dW[ky,kx,c] = Σ_{n,y,x} x[n, y·s+ky−top, x·s+kx−left, c] · dy[n,y,x,c]. */
+function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
+  const { inputs: { x, dy }, backend, attrs } = args;
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: kh, filterWidth: kw, strideHeight: s, padInfo } =
+    depthwiseInfo(x.shape, attrs.filterShape as number[], attrs);
+  const xs = heap(backend, x), g = heap(backend, dy), dw = new Float64Array(kh * kw * C);
+  for (let n = 0; n < N; n++) for (let y = 0; y < Ho; y++) for (let ox = 0; ox < Wo; ox++) {
+    const go = ((n * Ho + y) * Wo + ox) * C;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = y * s + ky - padInfo.top;
+      if (iy < 0 || iy >= H) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * s + kx - padInfo.left;
+        if (ix < 0 || ix >= W) continue;
+        const xo = ((n * H + iy) * W + ix) * C, wo = (ky * kw + kx) * C;
+        for (let c = 0; c < C; c++) dw[wo + c] += xs[xo + c] * g[go + c];
+      }
+    }
+  }
+  const out = backend.makeOutput([kh, kw, C, 1], 'float32');
+  heap(backend, out).set(dw);
+  return out;
+}
+
+/** dx[n, iy, ix, c] = Σ over the outputs whose window holds (iy, ix) of dy · W[ky, kx, c]. */
+function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
+  const { inputs: { dy, filter }, backend, attrs } = args;
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: kh, filterWidth: kw, strideHeight: s, padInfo } =
+    depthwiseInfo(attrs.inputShape as number[], filter.shape, attrs);
+  const g = heap(backend, dy), w = heap(backend, filter), dx = new Float32Array(N * H * W * C);
+  for (let n = 0; n < N; n++) for (let y = 0; y < Ho; y++) for (let ox = 0; ox < Wo; ox++) {
+    const go = ((n * Ho + y) * Wo + ox) * C;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = y * s + ky - padInfo.top;
+      if (iy < 0 || iy >= H) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * s + kx - padInfo.left;
+        if (ix < 0 || ix >= W) continue;
+        const xo = ((n * H + iy) * W + ix) * C, wo = (ky * kw + kx) * C;
+        for (let c = 0; c < C; c++) dx[xo + c] += g[go + c] * w[wo + c];
+      }
+    }
+  }
+  const out = backend.makeOutput(attrs.inputShape as number[], 'float32');
+  heap(backend, out).set(dx);
+  return out;
+}
+
 let registered = false;
 
 /** Registers (or replaces) the wasm kernels training needs. Idempotent. */
@@ -264,6 +328,8 @@ export function registerWasmTrainingKernels(): string[] {
     ['Conv2DBackpropFilter', conv2DBackpropFilter, 'Conv2DBackpropFilter (bexnet SIMD GEMM)'],
     ['Conv2DBackpropInput', conv2DBackpropInput, 'Conv2DBackpropInput (bexnet conv2d / col2im; 1x1 BatchMatMul)'],
     ['MaxPoolGrad', maxPoolGrad, 'MaxPoolGrad (bexnet wasm)'],
+    ['DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter, 'DepthwiseConv2dNativeBackpropFilter/Input (JS loops)'],
+    ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput, ''],
   ];
   for (const [name, f] of kernels) {
     const shipped = tf.getKernel(name, 'wasm');
@@ -271,5 +337,5 @@ export function registerWasmTrainingKernels(): string[] {
     // A shipped kernel's setupFunc already ran at backend init.
     tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: shipped?.setupFunc, kernelFunc: f as unknown as tf.KernelFunc });
   }
-  return [...kernels.map((k) => k[2]), 'Conv2D (bexnet conv2d while training)'];
+  return [...kernels.map((k) => k[2]).filter(Boolean), 'Conv2D (bexnet conv2d while training)'];
 }
