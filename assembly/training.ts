@@ -10,7 +10,8 @@
 // dy with the filter rotated 180° and its channel axes swapped; for stride > 1 it
 // is conv2d as a GEMM (dy × Wᵀ, a 1×1 conv) followed by `col2im`. `maxPoolGrad`
 // routes pooled gradients back (the JS versions ran 3-6× slower inside a full
-// training step than alone, whatever V8 made of them there).
+// training step than alone, whatever V8 made of them there); the depthwise
+// gradients are the wasm backend's missing DepthwiseConv2dNativeBackprop*.
 import { roundUp } from "./common";
 
 export { conv2d, conv2dScratchBytes } from "./conv";
@@ -223,6 +224,67 @@ export function maxPoolGrad(x: usize, dy: usize, n: i32, h: i32, w: i32, c: i32,
             }
           }
           addAt(dx + o, at, load<f32>(g + o));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Depthwise gradients (multiplier 1; TF layouts x [n,h,w,c], dy [n,outH,outW,c], w [kh,kw,c]):
+ *   dw[ky,kx,ch] = Σ_{b,oy,ox} x[b, oy·s+ky−padTop, ox·s+kx−padLeft, ch] · dy[b,oy,ox,ch]
+ *   dx[b,iy,ix,ch] = Σ over the taps that read (iy, ix) of dy · w
+ * Every tap pairs one pixel of x (or dx) with one of dy, channel by channel: four
+ * channels per vector, a scalar tail. The references are the same loops one channel at a time.
+ */
+export function depthwiseFilterGradReference(x: usize, n: i32, h: i32, w: i32, c: i32, dy: usize,
+  outH: i32, outW: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, dw: usize): void {
+  depthwiseGrad(false, x, n, h, w, c, dy, outH, outW, kh, kw, stride, padTop, padLeft, dw, false);
+}
+export function depthwiseFilterGrad(x: usize, n: i32, h: i32, w: i32, c: i32, dy: usize,
+  outH: i32, outW: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, dw: usize): void {
+  depthwiseGrad(false, x, n, h, w, c, dy, outH, outW, kh, kw, stride, padTop, padLeft, dw, ASC_FEATURE_SIMD);
+}
+export function depthwiseInputGradReference(wts: usize, n: i32, h: i32, w: i32, c: i32, dy: usize,
+  outH: i32, outW: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, dx: usize): void {
+  depthwiseGrad(true, wts, n, h, w, c, dy, outH, outW, kh, kw, stride, padTop, padLeft, dx, false);
+}
+export function depthwiseInputGrad(wts: usize, n: i32, h: i32, w: i32, c: i32, dy: usize,
+  outH: i32, outW: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, dx: usize): void {
+  depthwiseGrad(true, wts, n, h, w, c, dy, outH, outW, kh, kw, stride, padTop, padLeft, dx, ASC_FEATURE_SIMD);
+}
+
+/** toInput: dx (+= dy·w at each tap's pixel), `src` = w; else dw (+= x·dy at each tap), `src` = x. Overwrites `out`. */
+// @ts-ignore: decorator
+@inline function depthwiseGrad(toInput: bool, src: usize, n: i32, h: i32, w: i32, c: i32, dy: usize,
+  outH: i32, outW: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32, out: usize, simd: bool): void {
+  memory.fill(out, 0, (toInput ? <usize>n * h * w * c : <usize>kh * kw * c) << 2);
+  const rowBytes = <usize>c << 2;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const g = dy + <usize>((b * outH + oy) * outW + ox) * rowBytes;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * stride + ky - padTop;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * stride + kx - padLeft;
+            if (ix < 0 || ix >= w) continue;
+            const pix = <usize>((b * h + iy) * w + ix) * rowBytes, tap = <usize>(ky * kw + kx) * rowBytes;
+            // dx: out at the pixel, the weight row is read; dw: out at the tap, the input pixel is read.
+            const acc = out + (toInput ? pix : tap), other = src + (toInput ? tap : pix);
+            let ch = 0;
+            if (ASC_FEATURE_SIMD && simd) {
+              for (; ch + 4 <= c; ch += 4) {
+                const o = <usize>ch << 2;
+                v128.store(acc + o, f32x4.add(v128.load(acc + o), f32x4.mul(v128.load(other + o), v128.load(g + o))));
+              }
+            }
+            for (; ch < c; ch++) {
+              const o = <usize>ch << 2;
+              store<f32>(acc + o, load<f32>(acc + o) + load<f32>(other + o) * load<f32>(g + o));
+            }
+          }
         }
       }
     }

@@ -1,6 +1,7 @@
 // The X-Net experiment without training (tools/train/expander-plan.ts): which jobs each
 // set of options plans, what a rerun skips, the rows, the README table and the plot.
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { expectPlotScript } from './support/plot.js';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,8 @@ describe('experiment:expander resumability and rows', () => {
     expect(settingsMismatch(JSON.parse(JSON.stringify(settings)), settings)).toBeNull();
     expect(settingsMismatch({ ...settings, epochs: 2 }, settings)).toMatch(/other settings/);
     expect(settingsMismatch(undefined, settings)).toMatch(/other settings/);
+    // the MobileNet's runs name their model; the sketch net's files, written before the choice, do not
+    expect(settingsMismatch(settings, { ...settings, model: 'mobilenet' })).toMatch(/other settings/);
   });
 
   it('rows: one per variant × binarization × f with finished seeds, mean and std over them; unplanned jobs left out', () => {
@@ -103,6 +106,12 @@ describe('experiment:expander resumability and rows', () => {
     });
     expect(rows[3].seeds).toEqual([1]);
     expect(rows[3].top1Std).toBe(0);
+    expect(summarizeRows(plan, results, { dataset: 'quickdraw-345', epochs: 24, cpu: 'c', model: 'mobilenet' }).map((r) => r.model)).toEqual(Array(4).fill('mobilenet'));
+  });
+
+  it('--model mobilenet is float only: one line, exit 2, before any training', () => {
+    const r = spawnSync(process.execPath, [new URL('../dist/experiment-expander.mjs', import.meta.url).pathname, '--model', 'mobilenet'], { encoding: 'utf8', timeout: 60_000 });
+    expect([r.status, r.stderr.trim().split('\n')]).toEqual([2, ['error: --model mobilenet is float only: pass --binarization float']]);
   });
 });
 

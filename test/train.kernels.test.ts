@@ -185,3 +185,30 @@ describe('convFilterGrad (assembly/training.ts): SIMD equals the reference', () 
     });
   }
 });
+
+describe('depthwise gradients: SIMD against the plain loops (assembly/training.ts)', () => {
+  const k = new KernelHarness('train');
+  // n, h, w, c, kh, kw, stride, padTop, padLeft, outH, outW: channels not a multiple of 4, padding, strides
+  const cases = [
+    [1, 5, 5, 1, 3, 3, 1, 0, 0, 3, 3], [2, 7, 6, 3, 3, 3, 1, 1, 1, 7, 6], [3, 9, 9, 17, 3, 3, 2, 0, 0, 4, 4],
+    [2, 14, 14, 64, 3, 3, 2, 0, 0, 7, 7], [2, 8, 8, 33, 5, 5, 2, 2, 2, 4, 4], [1, 8, 5, 4, 2, 4, 1, 1, 2, 8, 5],
+  ];
+  for (const [n, h, w, c, kh, kw, s, pt, pl, oh, ow] of cases) {
+    it(`n${n} ${h}x${w}x${c} k${kh}x${kw} s${s} pad ${pt},${pl} -> ${oh}x${ow} (seed ${BASE_SEED})`, () => {
+      k.reset();
+      const rand = rng(BASE_SEED ^ (n * 1009 + c * 31 + kh));
+      const x = k.put(uniform(rand, n * h * w * c)), wts = k.put(uniform(rand, kh * kw * c)), dy = k.put(uniform(rand, n * oh * ow * c));
+      const dwBytes = kh * kw * c * 4, dxBytes = n * h * w * c * 4;
+      const dwRef = k.output(dwBytes), dwGot = k.output(dwBytes), dxRef = k.output(dxBytes), dxGot = k.output(dxBytes);
+      k.exports.depthwiseFilterGradReference(x, n, h, w, c, dy, oh, ow, kh, kw, s, pt, pl, dwRef);
+      k.exports.depthwiseFilterGrad(x, n, h, w, c, dy, oh, ow, kh, kw, s, pt, pl, dwGot);
+      k.exports.depthwiseInputGradReference(wts, n, h, w, c, dy, oh, ow, kh, kw, s, pt, pl, dxRef);
+      k.exports.depthwiseInputGrad(wts, n, h, w, c, dy, oh, ow, kh, kw, s, pt, pl, dxGot);
+      k.checkGuards();
+      // Same order of additions per channel, so the same floats.
+      expect(Array.from(k.f32(dwGot, dwBytes / 4))).toEqual(Array.from(k.f32(dwRef, dwBytes / 4)));
+      expect(Array.from(k.f32(dxGot, dxBytes / 4))).toEqual(Array.from(k.f32(dxRef, dxBytes / 4)));
+      expect(k.f32(dwRef, dwBytes / 4).some((v) => v !== 0) && k.f32(dxRef, dxBytes / 4).some((v) => v !== 0)).toBe(true);
+    });
+  }
+});

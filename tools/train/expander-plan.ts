@@ -10,6 +10,9 @@
 export type ExpanderVariant = 'dense' | 'grouped' | 'xnet';
 export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet'];
 export type Binarization = 'float' | 'xnor' | 'dabn';
+/** The net whose layers become X / grouped: the sketch net (conv2..conv5) or the MobileNet (pointwise convs of blocks 2-5; float only). */
+export type ExpanderModel = 'sketchnet' | 'mobilenet';
+export const EXPANDER_MODELS: readonly ExpanderModel[] = ['sketchnet', 'mobilenet'];
 export const BINARIZATIONS: readonly Binarization[] = ['float', 'xnor', 'dabn'];
 
 export interface ExpanderJob {
@@ -105,6 +108,8 @@ export interface ExpanderSettings {
   batchSize: number;
   recipes: string[];
   clampDegree: boolean;
+  /** Absent: the sketch net (the files written before there was a choice). */
+  model?: ExpanderModel;
 }
 
 /** null when `previous` (a results file's settings) may be continued with `current`, else why not. */
@@ -114,7 +119,7 @@ export function settingsMismatch(previous: unknown, current: ExpanderSettings): 
 
 export interface ExpanderRow {
   dataset: string;
-  model: 'sketchnet';
+  model: ExpanderModel;
   variant: ExpanderVariant;
   binarization: Binarization;
   f: number | null;
@@ -136,7 +141,7 @@ const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
 /** One row per (variant, binarization, f, head) of the plan with at least one finished seed, in plan order. */
-export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: number; cpu: string }): ExpanderRow[] {
+export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: number; cpu: string; model?: ExpanderModel }): ExpanderRow[] {
   const groupKey = (j: ExpanderJob) => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.head ?? 'dense'}`;
   const order = [...new Set(plan.map(groupKey))];
   const planned = new Set(plan.map(jobKey));
@@ -145,7 +150,7 @@ export function summarizeRows(plan: readonly ExpanderJob[], results: readonly Ex
     if (!rs.length) return [];
     const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
     return [{
-      dataset: s.dataset, model: 'sketchnet' as const, variant: rs[0].variant, binarization: rs[0].binarization, f: rs[0].f, head: rs[0].head ?? 'dense',
+      dataset: s.dataset, model: s.model ?? 'sketchnet', variant: rs[0].variant, binarization: rs[0].binarization, f: rs[0].f, head: rs[0].head ?? 'dense',
       params: rs[0].params, bxnBytes: rs[0].bxnBytes, floatBytes: rs[0].floatBytes,
       top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
       epochs: s.epochs, seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,

@@ -1,4 +1,5 @@
-// The X-Net accuracy experiment (issue 9): sketchnet dense vs grouped convs vs X-Net
+// The X-Net accuracy experiment (issue 9): sketchnet (or, --model mobilenet, the float
+// MobileNet with X pointwise convs) dense vs grouped convs vs X-Net
 // (expander graphs) at the same D = C_in / f, each float / xnor / dabn, on the fixed
 // seeded QuickDraw-345 split (or MNIST as a sanity check), with the default (v2)
 // recipes. The plan (tools/train/expander-plan.ts): f = 4 with seeds 1, 2 for every
@@ -32,17 +33,18 @@ import { opt, orExit, runScript, UsageError } from '../args.js';
 import { DATASETS, loadDataset } from '../data/index.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
-import { sketchNet } from './models.js';
+import { buildModel } from './models.js';
 import { RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
   type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
 } from './expander-plan.js';
 
 const o = runScript('npm run experiment:expander -- [options]', {
   dataset: opt.choice(DATASETS, 'data set (mnist: a sanity check)', 'quickdraw'),
+  model: opt.choice(EXPANDER_MODELS, "the net: sketchnet's conv2..conv5 or mobilenet's pointwise convs (float only) become X / grouped", 'sketchnet'),
   variants: opt.choices(EXPANDER_VARIANTS, 'variants', [...EXPANDER_VARIANTS]),
   binarization: opt.choices(BINARIZATIONS, 'binarizations', [...BINARIZATIONS]),
   f: opt.ints(`f values, comma-separated (default ${DEFAULT_PLAN.fs.join(',')})`, [], { min: 1 }),
@@ -66,13 +68,15 @@ const fs = o.f.length ? o.f : [...DEFAULT_PLAN.fs];
 const mainF = o['main-f'] ?? (fs.includes(DEFAULT_PLAN.mainF) ? DEFAULT_PLAN.mainF : fs[0]);
 const seeds = o.seeds.length ? o.seeds : quick ? [1] : [...DEFAULT_PLAN.seeds];
 const CLAMP_DEGREE = true;
+const modelName = o.model;
+if (modelName === 'mobilenet' && o.binarization.some((b) => b !== 'float')) orExit(() => { throw new UsageError('--model mobilenet is float only: pass --binarization float'); });
 
 async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResult> {
   const info = await setupBackend({ quiet: true });
   tf.enableProdMode();
   const recipe = RECIPES[job.binarization];
   const data = loadDataset(dataset, { classes });
-  const model = sketchNet({
+  const model = buildModel(modelName, {
     ...recipeModelOptions(recipe), variant: job.binarization, classes: data.classes.length, seed: job.seed,
     ...(job.variant === 'dense' ? {} : { expander: { f: job.f as 2 | 4 | 8, seed: job.seed, kind: job.variant === 'grouped' ? 'grouped' : 'expander', clampDegree: CLAMP_DEGREE, head: job.head === 'x-binary' } }),
     // The size job's classifier: binary weights on the float features, as an X-Dense.
@@ -86,7 +90,7 @@ async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResu
     },
   });
   const top1 = r.testAcc ?? evaluate(model, data);
-  const floatBytes = await saveModel(model, join(outDir, tag.replaceAll(':', '-')), { bexnet: { dataset, classes: data.classes, seed: job.seed, epochs, recipe: recipe.name } });
+  const floatBytes = await saveModel(model, join(outDir, `${modelName === 'sketchnet' ? '' : `${modelName}-`}${tag.replaceAll(':', '-')}`), { bexnet: { dataset, classes: data.classes, seed: job.seed, epochs, recipe: recipe.name } });
   let bxnBytes: number | null = null;
   try {
     bxnBytes = exportModel(model).bytes.byteLength;
@@ -114,9 +118,9 @@ const plan = orExit(() => {
 const datasetName = `${dataset}${classes ? `-${classes}` : dataset === 'quickdraw' ? '-345' : '-10'}`;
 const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-expander-${process.pid}`);
 const self = fileURLToPath(entryUrl('experiment-expander'));
-console.error(`experiment: sketchnet ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
+console.error(`experiment: ${modelName} ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
-const settings: ExpanderSettings = { dataset: datasetName, epochs, batchSize, recipes: o.binarization.map((b) => RECIPES[b].name), clampDegree: CLAMP_DEGREE };
+const settings: ExpanderSettings = { dataset: datasetName, epochs, batchSize, recipes: o.binarization.map((b) => RECIPES[b].name), clampDegree: CLAMP_DEGREE, ...(modelName !== 'sketchnet' && { model: modelName }) };
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: unknown; jobs?: ExpanderJobResult[]; wallSeconds?: number } : null;
 if (previous?.jobs?.length) {
   const why = settingsMismatch(previous.settings, settings);
@@ -132,14 +136,14 @@ const earlierWall = previous?.wallSeconds ?? 0;
 const cpu = cpuModel();
 
 function spawnJob(job: ExpanderJob): Promise<ExpanderJobResult> {
-  return runJobProcess(self, jobKey(job), ['--dataset', dataset, ...(classes ? ['--classes', String(classes)] : []), '--out', outDir, '--epochs', String(epochs), '--batch', String(batchSize)]);
+  return runJobProcess(self, jobKey(job), ['--model', modelName, '--binarization', job.binarization, '--dataset', dataset, ...(classes ? ['--classes', String(classes)] : []), '--out', outDir, '--epochs', String(epochs), '--batch', String(batchSize)]);
 }
 
 function summary() {
   const wall = earlierWall + (performance.now() - t0) / 1000;
   const trainImages = results.reduce((s, r) => s + r.trainImages, 0);
   return {
-    rows: summarizeRows(plan, results, { dataset: datasetName, epochs, cpu }), settings, jobs: results,
+    rows: summarizeRows(plan, results, { dataset: datasetName, epochs, cpu, model: modelName }), settings, jobs: results,
     trainImagesPerSec: +(trainImages / wall).toFixed(1),
     backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`, cpu,
     batchSize, wallSeconds: +wall.toFixed(0),

@@ -1,7 +1,7 @@
 // Training kernels for @tensorflow/tfjs-backend-wasm.
 //
 // The shipped wasm backend (4.22) has no Conv2DBackpropFilter (nor the depthwise
-// gradients: plain loops below), its
+// gradients), its
 // Conv2DBackpropInput is a naive loop (~1-2 GFLOP/s against ~10 GMAC/s for the
 // XNNPACK forward Conv2D on the same shapes) and its MaxPoolGrad is slow. They
 // run here on our own kernels (assembly/training.ts, built into
@@ -47,6 +47,8 @@ type TrainExports = {
   conv2dScratchBytes(...a: number[]): number;
   col2im(...a: number[]): void;
   maxPoolGrad(...a: number[]): void;
+  depthwiseFilterGrad(...a: number[]): void;
+  depthwiseInputGrad(...a: number[]): void;
 };
 
 let trainKernels: TrainExports | null = null;
@@ -254,9 +256,7 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
   return out;
 }
 
-// Depthwise gradients (the wasm backend ships neither): plain loops over the backend's
-// heap, multiplier 1. Their MACs are those of the forward depthwise conv (kh·kw per
-// output value), small beside the pointwise convs around them in a MobileNet block.
+// Depthwise gradients (the wasm backend ships neither): assembly/training.ts, multiplier 1.
 
 function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
   const info = tf.backend_util.computeConv2DInfo(
@@ -269,52 +269,32 @@ function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Record<st
   return info;
 }
 
-/** dW[ky,kx,c] = Σ_{n,y,x} x[n, y·s+ky−top, x·s+kx−left, c] · dy[n,y,x,c]. */
-function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
-  const { inputs: { x, dy }, backend, attrs } = args;
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: kh, filterWidth: kw, strideHeight: s, padInfo } =
-    depthwiseInfo(x.shape, attrs.filterShape as number[], attrs);
-  const xs = heap(backend, x), g = heap(backend, dy), dw = new Float64Array(kh * kw * C);
-  for (let n = 0; n < N; n++) for (let y = 0; y < Ho; y++) for (let ox = 0; ox < Wo; ox++) {
-    const go = ((n * Ho + y) * Wo + ox) * C;
-    for (let ky = 0; ky < kh; ky++) {
-      const iy = y * s + ky - padInfo.top;
-      if (iy < 0 || iy >= H) continue;
-      for (let kx = 0; kx < kw; kx++) {
-        const ix = ox * s + kx - padInfo.left;
-        if (ix < 0 || ix >= W) continue;
-        const xo = ((n * H + iy) * W + ix) * C, wo = (ky * kw + kx) * C;
-        for (let c = 0; c < C; c++) dw[wo + c] += xs[xo + c] * g[go + c];
-      }
-    }
-  }
-  const out = backend.makeOutput([kh, kw, C, 1], 'float32');
-  heap(backend, out).set(dw);
+/** Copies `a` (x for dW, the filter for dx) and dy in, runs `grad`, returns the [outShape] result. */
+function depthwiseGradient(args: KernelArgs, a: TensorInfo, info: tf.backend_util.Conv2DInfo, outShape: number[], grad: 'depthwiseFilterGrad' | 'depthwiseInputGrad'): TensorInfo {
+  const { inputs: { dy }, backend } = args;
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: kh, filterWidth: kw, strideHeight: s, padInfo } = info;
+  const k = ownKernels();
+  const as = heap(backend, a), gs = heap(backend, dy), outFloats = outShape.reduce((p, d) => p * d, 1);
+  const [pa, pg, pout] = layout(k, as.byteLength, gs.byteLength, outFloats * 4);
+  const mem = new Float32Array(k.memory.buffer);
+  mem.set(as, pa >> 2);
+  mem.set(gs, pg >> 2);
+  k[grad](pa, N, H, W, C, pg, Ho, Wo, kh, kw, s, padInfo.top, padInfo.left, pout);
+  const out = backend.makeOutput(outShape, 'float32');
+  heap(backend, out).set(new Float32Array(k.memory.buffer, pout, outFloats));
   return out;
 }
 
-/** dx[n, iy, ix, c] = Σ over the outputs whose window holds (iy, ix) of dy · W[ky, kx, c]. */
+function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
+  const { inputs: { x }, attrs } = args;
+  const filterShape = attrs.filterShape as number[];
+  return depthwiseGradient(args, x, depthwiseInfo(x.shape, filterShape, attrs), filterShape, 'depthwiseFilterGrad');
+}
+
 function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
-  const { inputs: { dy, filter }, backend, attrs } = args;
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, filterHeight: kh, filterWidth: kw, strideHeight: s, padInfo } =
-    depthwiseInfo(attrs.inputShape as number[], filter.shape, attrs);
-  const g = heap(backend, dy), w = heap(backend, filter), dx = new Float32Array(N * H * W * C);
-  for (let n = 0; n < N; n++) for (let y = 0; y < Ho; y++) for (let ox = 0; ox < Wo; ox++) {
-    const go = ((n * Ho + y) * Wo + ox) * C;
-    for (let ky = 0; ky < kh; ky++) {
-      const iy = y * s + ky - padInfo.top;
-      if (iy < 0 || iy >= H) continue;
-      for (let kx = 0; kx < kw; kx++) {
-        const ix = ox * s + kx - padInfo.left;
-        if (ix < 0 || ix >= W) continue;
-        const xo = ((n * H + iy) * W + ix) * C, wo = (ky * kw + kx) * C;
-        for (let c = 0; c < C; c++) dx[xo + c] += g[go + c] * w[wo + c];
-      }
-    }
-  }
-  const out = backend.makeOutput(attrs.inputShape as number[], 'float32');
-  heap(backend, out).set(dx);
-  return out;
+  const { inputs: { filter }, attrs } = args;
+  const inputShape = attrs.inputShape as number[];
+  return depthwiseGradient(args, filter, depthwiseInfo(inputShape, filter.shape, attrs), inputShape, 'depthwiseInputGrad');
 }
 
 let registered = false;
@@ -328,7 +308,7 @@ export function registerWasmTrainingKernels(): string[] {
     ['Conv2DBackpropFilter', conv2DBackpropFilter, 'Conv2DBackpropFilter (bexnet SIMD GEMM)'],
     ['Conv2DBackpropInput', conv2DBackpropInput, 'Conv2DBackpropInput (bexnet conv2d / col2im; 1x1 BatchMatMul)'],
     ['MaxPoolGrad', maxPoolGrad, 'MaxPoolGrad (bexnet wasm)'],
-    ['DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter, 'DepthwiseConv2dNativeBackpropFilter/Input (JS loops)'],
+    ['DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter, 'DepthwiseConv2dNativeBackpropFilter/Input (bexnet wasm)'],
     ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput, ''],
   ];
   for (const [name, f] of kernels) {
