@@ -23,7 +23,7 @@ export function expanderSvg(data) {
   const W = 640, H = 420, L = 70, R = 170, T = 40, B = 50;
   const rows = (data?.rows ?? []).filter((r) => r.bxnBytes > 0 && Number.isFinite(r.top1));
   const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`;
-  const title = `<text x="${L}" y="22" font-size="14">sketchnet${rows[0] ? ` on ${esc(rows[0].dataset)}` : ''}: top-1 vs .bxn size</text>`;
+  const title = `<text x="${L}" y="22" font-size="14">${esc(rows[0]?.model ?? 'sketchnet')}${rows[0] ? ` on ${esc(rows[0].dataset)}` : ''}: top-1 vs .bxn size</text>`;
   if (!rows.length) return `${head}${title}<text x="${L}" y="${H / 2}">no result yet</text></svg>\n`;
   // x ticks at 1, 2, 5 × powers of ten of KiB (below 1 MiB) and of MiB.
   const ticks = [];

@@ -234,23 +234,33 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   return tf.model({ inputs: inp, outputs: x, name: `sketchnet${X ? `_${kind === 'grouped' ? 'g' : 'x'}${X.f}` : ''}_${variant}` });
 }
 
+/**
+ * The X-conv arguments of the resnet's and mobilenet's X-layers, in build order: D = C_in / f
+ * (8 where clampDegree and C_in / f < 8); graph seeds X.seed, + 1, ...; grouped: a channel
+ * shuffle before every grouped conv but the first (it reads a dense layer).
+ */
+function xConvArgs(X: ExpanderOptions | undefined, model: string) {
+  if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
+  if (X?.head) throw new Error(`${model}: expander.head is sketchnet only (its classifier stays dense)`);
+  const kind = X?.kind ?? 'expander';
+  if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
+  let graphSeed = X ? X.seed : 0, built = 0;
+  return (cin: number) => {
+    const divisor = X!.clampDegree && cin / X!.f < 8 ? Math.max(1, cin / 8) : X!.f;
+    const graph = kind === 'grouped' ? { graphKind: 'grouped' as const, shuffle: built > 0 && (X!.shuffle ?? true) } : { graphSeed: (graphSeed++) >>> 0 };
+    built++;
+    return { divisor, ...graph };
+  };
+}
+
+/** _x4 / _g4 in an X / grouped model's name. */
+const xModelSuffix = (X: ExpanderOptions | undefined) => (X ? `_${X.kind === 'grouped' ? 'g' : 'x'}${X.f}` : '');
+
 export function resNet(opts: ModelOptions): tf.LayersModel {
   const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
   // X-ResNet (the authors' placement): every 3x3 conv inside the blocks is an X-conv; the
   // stem, the 1x1 downsampling shortcuts and the classifier stay dense.
-  const X = opts.expander;
-  if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
-  if (X?.head) throw new Error('resnet: expander.head is sketchnet only (the ResNet\'s classifier stays dense)');
-  const kind = X?.kind ?? 'expander';
-  if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
-  let graphSeed = X ? X.seed : 0, xConvs = 0;
-  const xArgs = (cin: number) => {
-    const divisor = X!.clampDegree && cin / X!.f < 8 ? Math.max(1, cin / 8) : X!.f;
-    // Grouped: a channel shuffle before every grouped conv but the first (it reads the dense stem).
-    const graph = kind === 'grouped' ? { graphKind: 'grouped' as const, shuffle: xConvs > 0 && (X!.shuffle ?? true) } : { graphSeed: (graphSeed++) >>> 0 };
-    xConvs++;
-    return { divisor, ...graph };
-  };
+  const X = opts.expander, xArgs = xConvArgs(X, 'resnet');
   let id = 0;
   const n = (p: string) => `${p}${++id}`;
   const S = (l: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => l.apply(x) as tf.SymbolicTensor;
@@ -317,7 +327,7 @@ export function resNet(opts: ModelOptions): tf.LayersModel {
     x = classifierDropout(x, opts, 'drop_fc');
     x = S(tf.layers.dense({ name: 'fc', units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }), x);
   }
-  return tf.model({ inputs: inp, outputs: x, name: `resnet${X ? `_${kind === 'grouped' ? 'g' : 'x'}${X.f}` : ''}_${variant}` });
+  return tf.model({ inputs: inp, outputs: x, name: `resnet${xModelSuffix(X)}_${variant}` });
 }
 
 /**
@@ -332,12 +342,7 @@ export function mobileNet(opts: ModelOptions): tf.LayersModel {
   const { variant, classes, ch, next, bin, inp } = modelBasics(opts);
   if (bin) throw new Error(`mobilenet: float only (variant '${variant}'); its depthwise convs have no binary form here`);
   if (opts.floatInputs || opts.lastLayer === 'binary') throw new Error('mobilenet: floatInputs and a binary last layer are for binary models');
-  const X = opts.expander;
-  if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
-  if (X?.head) throw new Error('mobilenet: expander.head is sketchnet only');
-  const kind = X?.kind ?? 'expander';
-  if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
-  let graphSeed = X ? X.seed : 0, xConvs = 0;
+  const X = opts.expander, xArgs = xConvArgs(X, 'mobilenet');
   const S = (l: tf.layers.Layer, x: tf.SymbolicTensor) => l.apply(x) as tf.SymbolicTensor;
   const he = () => tf.initializers.heNormal({ seed: next() });
 
@@ -351,10 +356,7 @@ export function mobileNet(opts: ModelOptions): tf.LayersModel {
     const cin = x.shape[3] as number;
     let pw: tf.layers.Layer;
     if (X && b > 1) {
-      const divisor = X.clampDegree && cin / X.f < 8 ? Math.max(1, cin / 8) : X.f;
-      const graph = kind === 'grouped' ? { graphKind: 'grouped' as const, shuffle: xConvs > 0 && (X.shuffle ?? true) } : { graphSeed: (graphSeed++) >>> 0 };
-      xConvs++;
-      pw = new ExpanderConv2D({ name: `pw${b}`, filters, kernelSize: 1, padding: 'valid', divisor, ...graph, useBias: false, seed: next(), kernelInitializer: 'heNormal' });
+      pw = new ExpanderConv2D({ name: `pw${b}`, filters, kernelSize: 1, padding: 'valid', ...xArgs(cin), useBias: false, seed: next(), kernelInitializer: 'heNormal' });
     } else {
       pw = tf.layers.conv2d({ name: `pw${b}`, filters, kernelSize: 1, useBias: false, kernelInitializer: he() });
     }
@@ -363,7 +365,7 @@ export function mobileNet(opts: ModelOptions): tf.LayersModel {
   x = S(tf.layers.globalAveragePooling2d({ name: 'gap' }), x);
   x = classifierDropout(x, opts, 'drop_fc');
   x = S(tf.layers.dense({ name: 'fc', units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }), x);
-  return tf.model({ inputs: inp, outputs: x, name: `mobilenet${X ? `_${kind === 'grouped' ? 'g' : 'x'}${X.f}` : ''}_${variant}` });
+  return tf.model({ inputs: inp, outputs: x, name: `mobilenet${xModelSuffix(X)}_${variant}` });
 }
 
 export function buildModel(name: ModelName, opts: ModelOptions): tf.LayersModel {
