@@ -96,6 +96,33 @@ describe('the small ResNet (residual adds) plans too', () => {
   });
 });
 
+describe('binary X-Nets plan too (HBN on expander layers)', () => {
+  it('an X sketchnet\'s binary X-convs are candidates; a hybrid exports xconv2dBinaryWeights and the sdk agrees with tfjs', async () => {
+    const xm = sketchNet({ ...opts, width: 0.5, seed: 8, expander: { f: 2, seed: 3 } });
+    xm.setUserDefinedMetadata({ bexnet: { model: 'sketchnet', variant: 'dabn', classes: data.classes } });
+    await train(xm, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 8, maxSteps: 3, evalEachEpoch: false });
+    expect(candidatesOf(xm)).toEqual(['conv2', 'conv3', 'conv4', 'conv5']);
+    expect(xm.getLayer('conv3').getClassName()).toBe('ExpanderConv2D');
+    const h = await withFloatInputs(xm, ['conv3', 'conv5']);
+    expect(floatInputsOf(h)).toEqual(['conv3', 'conv5']);
+    const { bytes, layers } = exportModel(h, { labels: data.classes });
+    expect(layers.filter((l) => l.op === 'xconv2dBinaryWeights').map((l) => l.from[0])).toEqual(['conv3', 'conv5']);
+    expect(layers.filter((l) => l.op === 'xbconv2d').length).toBe(2);
+    await expectSdkAgrees(h, bytes, data.test.x, 24, data.classes.length, 'X hybrid');
+    // costs: each candidate's binary and float-input X kernels found and timed (xbconv2d, xconv2dBinaryWeights)
+    const costs = await measureCosts(xm, ['conv3', 'conv5'], 5);
+    for (const n of ['conv3', 'conv5']) {
+      const c = costs.layers.get(n)!;
+      expect(c.kernelMs.binary, n).toBeGreaterThan(0);
+      expect(c.kernelMs.float, n).toBeGreaterThan(0);
+      expect(c.added.macs, n).toBe(c.macs);
+    }
+    // a float X-Net has nothing to plan
+    expect(() => candidatesOf(sketchNet({ ...opts, width: 0.5, variant: 'float', expander: { f: 2, seed: 3 } }))).toThrow(/no binary layer to plan/);
+    h.dispose(); xm.dispose();
+  });
+});
+
 describe('input-binarization error at each candidate\'s sign input', () => {
   it('matches an independent tfjs computation on the batch norm output', () => {
     const errors = inputErrors(model, ['conv3', 'conv5'], calib.calibration, 24); // batches of 24: a partial last batch

@@ -35,6 +35,9 @@ const topologyOf = (model: tf.LayersModel): Json => JSON.parse(JSON.stringify(mo
 const layerJson = (topo: Json, name: string): Json | undefined => (topo.config.layers as Json[]).find((l) => l.name === name);
 const inboundName = (l: Json): string | undefined => (l.inbound_nodes?.length === 1 && l.inbound_nodes[0].length === 1 ? l.inbound_nodes[0][0][0] : undefined);
 
+/** A conv with binary weights: BinaryConv2D, or an X-conv (ExpanderConv2D) with a quantizer (its float input is xconv2dBinaryWeights). */
+const isBinaryConv = (l: Json) => l.class_name === 'BinaryConv2D' || (l.class_name === 'ExpanderConv2D' && l.config.quantizer != null);
+
 /** The model kind: the bexnet metadata's `model`, else the name's prefix (sketchnet_dabn → sketchnet). */
 export function modelKind(model: tf.LayersModel): string {
   const meta = (model.getUserDefinedMetadata() as { bexnet?: { model?: string } } | undefined)?.bexnet;
@@ -48,10 +51,10 @@ export function candidatesOf(model: tf.LayersModel): string[] {
   if (!names) throw new Error(`bexnet plan knows no candidate layers for a '${kind}' model (known: ${Object.keys(CANDIDATES).join(', ')})`);
   const topo = topologyOf(model);
   const out: string[] = [];
-  const listed = names === 'every binary conv' ? (topo.config.layers as Json[]).filter((l) => l.class_name === 'BinaryConv2D').map((l) => l.name as string) : names;
+  const listed = names === 'every binary conv' ? (topo.config.layers as Json[]).filter(isBinaryConv).map((l) => l.name as string) : names;
   for (const n of listed) {
     const l = layerJson(topo, n);
-    if (!l || l.class_name !== 'BinaryConv2D') continue;
+    if (!l || !isBinaryConv(l)) continue;
     const act = layerJson(topo, inboundName(l) ?? '');
     if (!act || !['SignActivation', 'ReLU'].includes(act.class_name)) throw new Error(`candidate '${n}' is not fed by one sign or ReLU activation`);
     out.push(n);
@@ -266,7 +269,7 @@ export async function exportHybrid(model: tf.LayersModel, float: readonly string
     // The .bxn layer each candidate conv became (its report names the training layers).
     const convIndex = new Map<string, number>();
     for (const n of candidatesOf(model)) {
-      const i = layers.findIndex((l) => l.from[0] === n && (l.op === 'bconv2d' || l.op === 'conv2dBinaryWeights' || l.op === 'bdense'));
+      const i = layers.findIndex((l) => l.from[0] === n && ['bconv2d', 'conv2dBinaryWeights', 'bdense', 'xbconv2d', 'xconv2dBinaryWeights'].includes(l.op));
       if (i >= 0) convIndex.set(n, i);
     }
     return { float: [...float], bytes, model: m, macs: floatMacs(m), convIndex };
