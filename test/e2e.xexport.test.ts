@@ -27,6 +27,18 @@ const innerConvs = (width: number) => {
   return [[ch(32), ch(64)], [ch(64), ch(128)], [ch(128), ch(256)], [ch(256), ch(512)]];
 };
 
+/**
+ * The XGRF records the exporter writes for X-layers [C_in, C_out] in order: an expander graph
+ * per layer (generator 1, balanced, seeds seed, seed + 1, ...) or a grouped one (generator 2,
+ * no seed, every layer but the first shuffled); D = C_in / f, groups of 8.
+ */
+function xgrfRecords(convs: number[][], f: number, kind: 'expander' | 'grouped', seed = 0) {
+  return convs.map(([cin, cout], i) => ({
+    ...(kind === 'grouped' ? { generator: 2, balanced: false, shuffled: i > 0, seedLo: 0 } : { generator: 1, balanced: true, seedLo: (seed + i) >>> 0 }),
+    seedHi: 0, inChannels: cin, outChannels: cout, degree: cin / f, inGroup: 8, outGroup: 8,
+  }));
+}
+
 describe('X sketchnet: export → XGRF + X ops → sdk agrees with tfjs', () => {
   const cases: { title: string; variant: Variant; width: number; f: 2 | 4; opts?: Partial<ModelOptions>; op: string; ops: string[]; negateGamma?: boolean }[] = [
     { title: 'float f=2', variant: 'float', width: 0.5, f: 2, op: 'xconv2d', ops: ['conv2d', 'maxPool2d'] },
@@ -57,9 +69,7 @@ describe('X sketchnet: export → XGRF + X ops → sdk agrees with tfjs', () => 
       expect(ops_.at(-1)).toBe('conv2d');
       for (const o of ops_) expect(['bconv2d', 'dense', 'xdense'], `${title}: ${ops_}`).not.toContain(o);
       for (const o of ops) expect(ops_, `${title}`).toContain(o);
-      expect(file.expanders).toEqual(innerConvs(width).map(([cin, cout], i) => ({
-        generator: 1, balanced: true, seedLo: (seed + i) >>> 0, seedHi: 0, inChannels: cin, outChannels: cout, degree: cin / f, inGroup: 8, outGroup: 8,
-      })));
+      expect(file.expanders).toEqual(xgrfRecords(innerConvs(width), f, 'expander', seed));
       expect(file.layers.filter((l) => l.graph).map((l) => l.graph!.index)).toEqual([0, 1, 2, 3]);
       // The report names the X-layers and their density.
       const x = layers.filter((l) => l.op === op);
@@ -133,9 +143,7 @@ describe("grouped sketchnet (expander.kind 'grouped'): the baseline of equal par
       const { bytes, layers } = exportModel(model, { labels: data.classes });
       const file = readBxn(bytes);
       expect(file.layers.filter((l) => l.op === op).length).toBe(4);
-      expect(file.expanders).toEqual(innerConvs(width).map(([cin, cout], i) => ({
-        generator: 2, balanced: false, shuffled: i > 0, seedLo: 0, seedHi: 0, inChannels: cin, outChannels: cout, degree: cin / f, inGroup: 8, outGroup: 8,
-      })));
+      expect(file.expanders).toEqual(xgrfRecords(innerConvs(width), f, 'grouped'));
       const notes = layers.filter((l) => l.op === op).map((l) => l.note);
       expect(notes[0]).toMatch(new RegExp(`grouped convolution, ${f} groups, groups 8/8`));
       expect(notes[1]).toMatch(new RegExp(`grouped convolution, ${f} groups, shuffled`));
@@ -202,10 +210,7 @@ describe('X-ResNet (the authors\' placement): every 3x3 block conv an X-conv; st
       // the stem and the two downsampling shortcuts stay dense convs, the classifier a dense layer
       expect(ops.filter((o) => o === 'conv2d').length, `${ops}`).toBe(3);
       for (const o of ops) expect(['bconv2d', 'conv2dBinaryWeights'], `${ops}`).not.toContain(o);
-      expect(file.expanders).toEqual(blockInputs.map((cin, i) => ({
-        generator: kind === 'grouped' ? 2 : 1, balanced: kind !== 'grouped', ...(kind === 'grouped' ? { shuffled: i > 0 } : {}),
-        seedLo: kind === 'grouped' ? 0 : seed + i, seedHi: 0, inChannels: cin, outChannels: blockOutputs[i], degree: cin / f, inGroup: 8, outGroup: 8,
-      })));
+      expect(file.expanders).toEqual(xgrfRecords(blockInputs.map((cin, i) => [cin, blockOutputs[i]]), f, kind, seed));
       await expectAgrees(model, bytes, title);
       model.dispose();
     });
@@ -249,10 +254,7 @@ describe('X-MobileNet (the authors\' placement): the pointwise convs of blocks 2
       expect(ops.filter((o) => o === 'xconv2d').length, `${ops}`).toBe(f ? 4 : 0);
       // the stem and pw1 (all five pointwise convs when dense) are conv2d
       expect(ops.filter((o) => o === 'conv2d').length, `${ops}`).toBe(f ? 2 : 6);
-      expect(file.expanders).toEqual(f ? pwInputs.map((cin, i) => ({
-        generator: kind === 'grouped' ? 2 : 1, balanced: kind !== 'grouped', ...(kind === 'grouped' ? { shuffled: i > 0 } : {}),
-        seedLo: kind === 'grouped' ? 0 : 11 + i, seedHi: 0, inChannels: cin, outChannels: pwOutputs[i], degree: cin / f, inGroup: 8, outGroup: 8,
-      })) : []);
+      expect(file.expanders).toEqual(f ? xgrfRecords(pwInputs.map((cin, i) => [cin, pwOutputs[i]]), f, kind, 11) : []);
       await expectAgrees(model, bytes, `mobilenet ${title}`);
       model.dispose();
     });

@@ -24,6 +24,21 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
   return m;
 }
 
+/** d/dx and d/dw of Σ conv(x, w)² on the wasm backend equal the cpu backend's; returns the cpu's. */
+async function expectGradsMatchCpu(conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor, xv: Float32Array, xShape: number[], wv: Float32Array, wShape: number[]) {
+  const run = () => {
+    const x = tf.tensor4d(xv, xShape as [number, number, number, number]), w = tf.tensor4d(wv, wShape as [number, number, number, number]);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.square(conv(a as tf.Tensor4D, b as tf.Tensor4D)).sum());
+    return g([x, w]).map((t) => t.dataSync());
+  };
+  const [dxW, dwW] = await on('wasm', run);
+  const [dxC, dwC] = await on('cpu', run);
+  expect(maxAbsDiff(dxW, dxC)).toBeLessThan(1e-3);
+  expect(maxAbsDiff(dwW, dwC)).toBeLessThan(1e-3);
+  await tf.setBackend('wasm');
+  return { dxC, dwC };
+}
+
 describe('wasm conv gradients equal the cpu backend', () => {
   const cases: [number, number, number, number, number, number, 'same' | 'valid'][] = [
     // H, W, k, ci, co, stride, pad
@@ -36,16 +51,7 @@ describe('wasm conv gradients equal the cpu backend', () => {
       const rand = rng(BASE_SEED ^ (H * 131 + k * 17 + ci * 7 + co));
       const xv = uniform(rand, 2 * H * W * ci);
       const wv = uniform(rand, k * k * ci * co);
-      const run = () => {
-        const x = tf.tensor4d(xv, [2, H, W, ci]), w = tf.tensor4d(wv, [k, k, ci, co]);
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)).sum());
-        return g([x, w]).map((t) => t.dataSync());
-      };
-      const [dxW, dwW] = await on('wasm', run);
-      const [dxC, dwC] = await on('cpu', run);
-      expect(maxAbsDiff(dxW, dxC)).toBeLessThan(1e-3);
-      expect(maxAbsDiff(dwW, dwC)).toBeLessThan(1e-3);
-      await tf.setBackend('wasm');
+      await expectGradsMatchCpu((x, w) => tf.conv2d(x, w, s, pad), xv, [2, H, W, ci], wv, [k, k, ci, co]);
     });
   }
 
@@ -58,17 +64,8 @@ describe('wasm conv gradients equal the cpu backend', () => {
     it(`depthwise ${H}x${W} k${k} C${C} s${s} ${pad}`, async () => {
       const rand = rng(BASE_SEED ^ (H * 131 + k * 17 + C * 7 + s));
       const xv = uniform(rand, 2 * H * W * C), wv = uniform(rand, k * k * C);
-      const run = () => {
-        const x = tf.tensor4d(xv, [2, H, W, C]), w = tf.tensor4d(wv, [k, k, C, 1]);
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)).sum());
-        return g([x, w]).map((t) => t.dataSync());
-      };
-      const [dxW, dwW] = await on('wasm', run);
-      const [dxC, dwC] = await on('cpu', run);
-      expect(maxAbsDiff(dxW, dxC)).toBeLessThan(1e-3);
-      expect(maxAbsDiff(dwW, dwC)).toBeLessThan(1e-3);
+      const { dwC } = await expectGradsMatchCpu((x, w) => tf.depthwiseConv2d(x, w, s, pad), xv, [2, H, W, C], wv, [k, k, C, 1]);
       expect(maxAbsDiff(dwC, new Float32Array(dwC.length))).toBeGreaterThan(0.1);
-      await tf.setBackend('wasm');
     });
   }
 

@@ -86,6 +86,28 @@ function relError(ref: ArrayLike<number>, got: ArrayLike<number>): number {
 }
 
 /** Batch norm in inference form as per-channel y = s·x + t. */
+/** The affine of the batch norm folded into `v` (`channels` outputs), the identity when there is none. */
+function foldedAffine(bn: LayerView | undefined, v: LayerView, channels: number): { s: Float32Array; t: Float32Array } {
+  const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(channels).fill(1), t: new Float32Array(channels) };
+  if (s.length !== channels) throw new ExportError(`layer '${bn!.name}' has ${s.length} channels, '${v.name}' outputs ${channels}`);
+  return { s, t };
+}
+
+/** Float weights (channel last) and bias with a folded affine: w' = w·s (per channel), b' = b·s + t. */
+function foldFloat(values: Float32Array, bias: Float32Array | undefined, s: Float32Array, t: Float32Array): { w: Float32Array; b: Float32Array } {
+  const c = s.length;
+  return { w: Float32Array.from(values, (x, j) => x * s[j % c]), b: Float32Array.from({ length: c }, (_, o) => (bias ? bias[o] : 0) * s[o] + t[o]) };
+}
+
+/** A conv layer's one stride and its padding (ExportError on unequal strides or dilation). */
+function convWindow(v: LayerView): { stride: number; padding: Padding } {
+  const [sh, sw] = pair(v.config.strides ?? 1);
+  if (sh !== sw) throw new ExportError(`layer '${v.name}': strides ${sh}x${sw} (kernels take one stride)`);
+  const dil = pair(v.config.dilationRate ?? 1);
+  if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
+  return { stride: sh, padding: v.config.padding as Padding };
+}
+
 function bnAffine(v: LayerView): { s: Float32Array; t: Float32Array } {
   const mean = v.weights.moving_mean.values, variance = v.weights.moving_variance.values;
   const n = mean.length;
@@ -339,17 +361,11 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
   const graph = v.graph;
   const kernel = v.weights.kernel;
   const cout = kernel.shape[kernel.shape.length - 1];
-  const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(cout).fill(1), t: new Float32Array(cout) };
-  if (s.length !== cout) throw new ExportError(`layer '${bn!.name}' has ${s.length} channels, '${v.name}' outputs ${cout}`);
+  const { s, t } = foldedAffine(bn, v, cout);
   let kh = 1, kw = 1, stride = 1, padding: Padding = 'valid';
   if (!dense) {
     [kh, kw] = pair(v.config.kernelSize);
-    const [sh, sw] = pair(v.config.strides ?? 1);
-    if (sh !== sw) throw new ExportError(`layer '${v.name}': strides ${sh}x${sw} (kernels take one stride)`);
-    stride = sh;
-    padding = v.config.padding as Padding;
-    const dil = pair(v.config.dilationRate ?? 1);
-    if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
+    ({ stride, padding } = convWindow(v));
   } else if (st.h * st.w !== 1) {
     // A dense layer right after Flatten of an [H, W, C] map: a conv whose kernel covers the map.
     if (!binary || graph) throw new ExportError(`layer '${v.name}': ${graph ? 'an X-' : 'float '}dense on an ${st.h}x${st.w} map needs a Flatten before it`);
@@ -366,10 +382,7 @@ function emitWeighted(chain: Chain, v: LayerView, bn: LayerView | undefined, act
 
   if (!binary) {
     if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': float weights on binary inputs (binarize the weights too, or remove the sign before it)`);
-    // Fold the batch norm: w' = w·s (per output channel), b' = b·s + t.
-    const bias = v.weights.bias?.values;
-    const w = Float32Array.from(kernel.values, (x, j) => x * s[j % cout]);
-    const b = Float32Array.from({ length: cout }, (_, o) => (bias ? bias[o] : 0) * s[o] + t[o]);
+    const { w, b } = foldFloat(kernel.values, v.weights.bias?.values, s, t);
     const rows = kernel.values.length / cout;
     // A float layer whose output is binarized keeps f32: its rounding would move
     // values across the sign threshold, and such layers (the first) are small.
@@ -436,20 +449,13 @@ function emitDepthwise(chain: Chain, v: LayerView, bn: LayerView | undefined, ac
   if (st.dtype !== 'f32') throw new ExportError(`layer '${v.name}': a depthwise conv on binary values`);
   if (c !== st.c) throw new ExportError(`layer '${v.name}' expects ${c} input channels, the chain gives ${st.c}`);
   if (act === 'sign') throw new ExportError(`layer '${v.name}': a sign after a depthwise conv is not supported (its op writes floats)`);
-  const [sh, sw] = pair(v.config.strides ?? 1);
-  if (sh !== sw) throw new ExportError(`layer '${v.name}': strides ${sh}x${sw} (kernels take one stride)`);
-  const dil = pair(v.config.dilationRate ?? 1);
-  if (dil[0] !== 1 || dil[1] !== 1) throw new ExportError(`layer '${v.name}': dilation is not supported`);
-  const padding = v.config.padding as Padding;
-  const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(c).fill(1), t: new Float32Array(c) };
-  if (s.length !== c) throw new ExportError(`layer '${bn!.name}' has ${s.length} channels, '${v.name}' outputs ${c}`);
-  const bias = v.weights.bias?.values;
-  const weights = Float32Array.from(kernel.values, (x, j) => x * s[j % c]);
-  const b = Float32Array.from({ length: c }, (_, o) => (bias ? bias[o] : 0) * s[o] + t[o]);
-  const g = convGeometry(st.h, st.w, kh, kw, sh, padding);
+  const { stride, padding } = convWindow(v);
+  const { s, t } = foldedAffine(bn, v, c);
+  const { w: weights, b } = foldFloat(kernel.values, v.weights.bias?.values, s, t);
+  const g = convGeometry(st.h, st.w, kh, kw, stride, padding);
   // f32 whatever --float-encoding says: kh·kw·C weights are a small share of any MobileNet block.
   const note = chain.floatEnc !== 'f32' ? `kept f32, not ${chain.floatEnc}: depthwise weights are few` : undefined;
-  chain.emit(from, { op: 'depthwiseConv2d', kh, kw, stride: sh, padding, outChannels: c, relu: act === 'relu', weights, bias: b },
+  chain.emit(from, { op: 'depthwiseConv2d', kh, kw, stride, padding, outChannels: c, relu: act === 'relu', weights, bias: b },
     { h: g.outH, w: g.outW, c, dtype: 'f32' }, 4 * (weights.length + c), 0, { encoding: 'f32', note });
 }
 

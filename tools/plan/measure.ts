@@ -71,7 +71,7 @@ export function floatInputsOf(model: tf.LayersModel): string[] {
 
 /** `float` candidates take float inputs (ReLU, zero padding), all others ±1 (sign, +1 padding); same weights. */
 export async function withFloatInputs(model: tf.LayersModel, float: readonly string[]): Promise<tf.LayersModel> {
-  const hybrid = await hybridOf(model, float);
+  const hybrid = await freshHybrid(model, float);
   for (const l of hybrid.layers) {
     const w = model.getLayer(l.name).getWeights();
     if (w.length) l.setWeights(w);
@@ -84,9 +84,7 @@ export async function withFloatInputs(model: tf.LayersModel, float: readonly str
  * in its topology), not its trained ones: what building the model with these floatInputs
  * gives, so `bexnet train --plan --from-scratch` trains the hybrid as FBin was trained.
  */
-export const freshHybrid = (model: tf.LayersModel, float: readonly string[]): Promise<tf.LayersModel> => hybridOf(model, float);
-
-async function hybridOf(model: tf.LayersModel, float: readonly string[]): Promise<tf.LayersModel> {
+export async function freshHybrid(model: tf.LayersModel, float: readonly string[]): Promise<tf.LayersModel> {
   const candidates = candidatesOf(model);
   for (const n of float) if (!candidates.includes(n)) throw new Error(`'${n}' is not a candidate layer (${candidates.join(', ')})`);
   const topo = topologyOf(model);

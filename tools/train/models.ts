@@ -168,20 +168,13 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
   const act = (x: tf.SymbolicTensor, name: string, into: string) =>
     (bin && !floatIn(into) ? new SignActivation({ name }) : tf.layers.reLU({ name })).apply(x) as tf.SymbolicTensor;
   const X = opts.expander;
-  if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
   if (X?.head && !(bin && opts.lastLayer === 'binary')) throw new Error("expander.head: an X classifier needs a binary model with lastLayer 'binary'");
-  const kind = X?.kind ?? 'expander';
-  if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
-  let graphSeed = X ? X.seed : 0;
-  // Input channels of each X-conv (to clamp D at 8 where C_in / f is smaller).
-  const cinOf: Record<string, number> = { conv2: ch(32), conv3: ch(64), conv4: ch(128), conv5: ch(256), conv6: ch(512) };
-  const divisorOf = (name: string) => (X!.clampDegree && cinOf[name] / X!.f < 8 ? Math.max(1, cinOf[name] / 8) : X!.f);
-  const graphArgs = (name: string) => (kind === 'grouped'
-    ? { graphKind: 'grouped' as const, shuffle: name !== 'conv2' && (X!.shuffle ?? true) }
-    : { graphSeed: (graphSeed++) >>> 0 });
+  // conv2 reads the dense conv1, so as the first X-conv it is the one grouped conv not shuffled.
+  const xArgs = xConvArgs(X, 'sketchnet');
+  const cin = (x: tf.SymbolicTensor) => x.shape[3] as number;
   const conv = (x: tf.SymbolicTensor, name: string, filters: number, k: number, padding: 'same' | 'valid') =>
     (X
-      ? new ExpanderConv2D({ name, filters, kernelSize: k, padding, divisor: divisorOf(name), ...graphArgs(name), useBias: false, seed: next(),
+      ? new ExpanderConv2D({ name, filters, kernelSize: k, padding, ...xArgs(cin(x)), useBias: false, seed: next(),
         ...(bin ? { quantizer: q, weightGrad, binaryInput: !floatIn(name) } : { kernelInitializer: 'heNormal' as const }) })
       : bin
         ? new BinaryConv2D({ name, filters, kernelSize: k, padding, quantizer: q, weightGrad, binaryInput: !floatIn(name), seed: next() })
@@ -222,7 +215,7 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
     if (opts.dropout) throw new Error('dropout: a binary last layer reads ±1 inputs; dropout applies to a float classifier input');
     x = act(x, 'act5', 'conv6');
     const head = X?.head
-      ? new ExpanderConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', divisor: divisorOf('conv6'), ...graphArgs('conv6'), quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() })
+      ? new ExpanderConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', ...xArgs(cin(x)), quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() })
       : new BinaryConv2D({ name: 'conv6', filters: classes, kernelSize: 1, padding: 'valid', quantizer: q, weightGrad, binaryInput: !floatIn('conv6'), useBias: true, seed: next() });
     x = head.apply(x) as tf.SymbolicTensor;
   } else {
@@ -231,17 +224,17 @@ export function sketchNet(opts: ModelOptions): tf.LayersModel {
     x = tf.layers.conv2d({ name: 'conv6', filters: classes, kernelSize: 1, useBias: true, kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }).apply(x) as tf.SymbolicTensor;
   }
   x = tf.layers.flatten({ name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: inp, outputs: x, name: `sketchnet${X ? `_${kind === 'grouped' ? 'g' : 'x'}${X.f}` : ''}_${variant}` });
+  return tf.model({ inputs: inp, outputs: x, name: `sketchnet${xModelSuffix(X)}_${variant}` });
 }
 
 /**
- * The X-conv arguments of the resnet's and mobilenet's X-layers, in build order: D = C_in / f
- * (8 where clampDegree and C_in / f < 8); graph seeds X.seed, + 1, ...; grouped: a channel
- * shuffle before every grouped conv but the first (it reads a dense layer).
+ * The X-conv arguments of a model's X-layers, called in build order with each one's input
+ * channels: D = C_in / f (8 where clampDegree and C_in / f < 8); graph seeds X.seed, + 1, ...;
+ * grouped: a channel shuffle before every grouped conv but the first (it reads a dense layer).
  */
-function xConvArgs(X: ExpanderOptions | undefined, model: string) {
+function xConvArgs(X: ExpanderOptions | undefined, model: ModelName) {
   if (X && !([2, 4, 8] as number[]).includes(X.f)) throw new Error(`expander.f must be 2, 4 or 8, got ${X.f}`);
-  if (X?.head) throw new Error(`${model}: expander.head is sketchnet only (its classifier stays dense)`);
+  if (X?.head && model !== 'sketchnet') throw new Error(`${model}: expander.head is sketchnet only (its classifier stays dense)`);
   const kind = X?.kind ?? 'expander';
   if (X && !GRAPH_KINDS.includes(kind)) throw new Error(`expander.kind must be ${GRAPH_KINDS.join(' | ')}, got '${kind}'`);
   let graphSeed = X ? X.seed : 0, built = 0;

@@ -60,11 +60,12 @@ function ownKernels(): TrainExports {
   return trainKernels;
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
+function convInfo(xShape: number[], filterShape: number[], attrs: Record<string, unknown>, depthwise = false): tf.backend_util.Conv2DInfo {
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number], filterShape as [number, number, number, number],
     attrs.strides as number | [number, number], attrs.dilations as number | [number, number] ?? 1,
-    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | undefined);
+    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | undefined, depthwise);
+  if (depthwise && filterShape[3] !== 1) throw new Error('bexnet training kernels: depthwise convolutions with a multiplier > 1 are not supported');
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.strideHeight !== info.strideWidth) {
     throw new Error('bexnet training kernels: dilated or unequally strided convolutions are not supported');
   }
@@ -258,17 +259,6 @@ function maxPoolGrad(args: KernelArgs): TensorInfo {
 
 // Depthwise gradients (the wasm backend ships neither): assembly/training.ts, multiplier 1.
 
-function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides as number | [number, number], attrs.dilations as number | [number, number] ?? 1,
-    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | undefined, true);
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.strideHeight !== info.strideWidth || filterShape[3] !== 1) {
-    throw new Error('bexnet training kernels: dilated, unequally strided or multiplier > 1 depthwise convolutions are not supported');
-  }
-  return info;
-}
-
 /** Copies `a` (x for dW, the filter for dx) and dy in, runs `grad`, returns the [outShape] result. */
 function depthwiseGradient(args: KernelArgs, a: TensorInfo, info: tf.backend_util.Conv2DInfo, outShape: number[], grad: 'depthwiseFilterGrad' | 'depthwiseInputGrad'): TensorInfo {
   const { inputs: { dy }, backend } = args;
@@ -288,13 +278,13 @@ function depthwiseGradient(args: KernelArgs, a: TensorInfo, info: tf.backend_uti
 function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
   const { inputs: { x }, attrs } = args;
   const filterShape = attrs.filterShape as number[];
-  return depthwiseGradient(args, x, depthwiseInfo(x.shape, filterShape, attrs), filterShape, 'depthwiseFilterGrad');
+  return depthwiseGradient(args, x, convInfo(x.shape, filterShape, attrs, true), filterShape, 'depthwiseFilterGrad');
 }
 
 function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
   const { inputs: { filter }, attrs } = args;
   const inputShape = attrs.inputShape as number[];
-  return depthwiseGradient(args, filter, depthwiseInfo(inputShape, filter.shape, attrs), inputShape, 'depthwiseInputGrad');
+  return depthwiseGradient(args, filter, convInfo(inputShape, filter.shape, attrs, true), inputShape, 'depthwiseInputGrad');
 }
 
 let registered = false;
