@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
   type ExpanderJob, type ExpanderJobResult, type PlanOptions,
 } from '../tools/train/expander-plan';
 import { lastStartDeadline, writeResultsAtomic } from '../tools/train/experiment-common';
@@ -83,9 +83,18 @@ describe('experiment:expander resumability and rows', () => {
     expect(settingsMismatch(undefined, settings)).toMatch(/other settings/);
     // the MobileNet's runs name their model; the sketch net's files, written before the choice, do not
     expect(settingsMismatch(settings, { ...settings, model: 'mobilenet' })).toMatch(/other settings/);
+    // a run may add binarizations to a file (the float jobs first, DABN later), never change one's recipe
+    const float = { ...settings, recipes: ['float-v2'] }, dabn = { ...settings, recipes: ['dabn-v2'] };
+    expect(settingsMismatch(float, dabn)).toBeNull();
+    expect(mergedSettings(float, dabn).recipes).toEqual(['float-v2', 'dabn-v2']);
+    expect(mergedSettings(mergedSettings(float, dabn), float).recipes).toEqual(['float-v2', 'dabn-v2']);
+    expect(mergedSettings(undefined, dabn)).toEqual(dabn);
+    expect(settingsMismatch(float, { ...settings, recipes: ['float-v1'] })).toMatch(/float jobs trained with another recipe \(float-v2; now float-v1\)/);
+    expect(settingsMismatch({ ...float, epochs: 12 }, dabn)).toMatch(/other settings/);
+    expect(settingsMismatch({ ...float, recipes: 'float-v2' }, dabn)).toMatch(/other settings/);
   });
 
-  it('rows: one per variant × binarization × f with finished seeds, mean and std over them; unplanned jobs left out', () => {
+  it('rows: one per variant × binarization × f with finished seeds, mean and std over them; unplanned jobs of a planned binarization left out', () => {
     const plan = planJobs({ ...all, binarizations: ['dabn'] });
     const results = [
       result({ variant: 'xnet', binarization: 'dabn', f: 4, seed: 2 }, 0.52),
@@ -107,11 +116,20 @@ describe('experiment:expander resumability and rows', () => {
     expect(rows[3].seeds).toEqual([1]);
     expect(rows[3].top1Std).toBe(0);
     expect(summarizeRows(plan, results, { dataset: 'quickdraw-345', epochs: 24, cpu: 'c', model: 'mobilenet' }).map((r) => r.model)).toEqual(Array(4).fill('mobilenet'));
+    // an earlier run's binarization (float here) is kept whole, after the plan's rows; a stray dabn seed still is not
+    const earlier = [result({ variant: 'grouped', binarization: 'float', f: 2, seed: 1 }, 0.41), result({ variant: 'grouped', binarization: 'float', f: 2, seed: 9 }, 0.43)];
+    const both = summarizeRows(plan, [...results, ...earlier], { dataset: 'quickdraw-345', epochs: 24, cpu: 'AMD EPYC' });
+    expect(both.map((r) => `${r.variant}:${r.binarization}:${r.f}:${r.head}`)).toEqual(['dense:dabn:null:dense', 'xnet:dabn:4:dense', 'xnet:dabn:4:x-binary', 'grouped:dabn:8:dense', 'grouped:float:2:dense']);
+    expect(both[4]).toMatchObject({ top1: 0.42, seeds: [1, 9] });
+    expect(both[3].seeds).toEqual([1]);
   });
 
-  it('--model mobilenet is float only: one line, exit 2, before any training', () => {
-    const r = spawnSync(process.execPath, [new URL('../dist/experiment-expander.mjs', import.meta.url).pathname, '--model', 'mobilenet'], { encoding: 'utf8', timeout: 60_000 });
+  it('--model mobilenet is float only, --size-only needs DABN: one line, exit 2, before any training', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [new URL('../dist/experiment-expander.mjs', import.meta.url).pathname, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const r = run('--model', 'mobilenet');
     expect([r.status, r.stderr.trim().split('\n')]).toEqual([2, ['error: --model mobilenet is float only: pass --binarization float']]);
+    const s = run('--size-only', '--binarization', 'float,xnor');
+    expect([s.status, s.stderr.trim().split('\n')]).toEqual([2, ['error: --size-only is a DABN X-Net of the sketch net: pass --binarization dabn (and keep xnet in --variants)']]);
   });
 });
 

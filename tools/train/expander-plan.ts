@@ -106,15 +106,34 @@ export interface ExpanderSettings {
   dataset: string;
   epochs: number;
   batchSize: number;
+  /** One recipe name per binarization the file holds ('float-v2', 'dabn-v2' ...: the binarization, '-', the version). */
   recipes: string[];
   clampDegree: boolean;
   /** Absent: the sketch net (the files written before there was a choice). */
   model?: ExpanderModel;
 }
 
-/** null when `previous` (a results file's settings) may be continued with `current`, else why not. */
+const recipeBinarization = (name: string) => name.split('-')[0];
+
+/**
+ * null when `previous` (a results file's settings) may be continued with `current`, else
+ * why not. Everything must match except that a run may add binarizations the file does
+ * not hold yet (the float jobs and a later DABN run share one file); a binarization both
+ * hold must use the same recipe.
+ */
 export function settingsMismatch(previous: unknown, current: ExpanderSettings): string | null {
-  return JSON.stringify(previous) === JSON.stringify(current) ? null : `it holds a run with other settings (${JSON.stringify(previous)}, now ${JSON.stringify(current)})`;
+  const mismatch = `it holds a run with other settings (${JSON.stringify(previous)}, now ${JSON.stringify(current)})`;
+  if (typeof previous !== 'object' || previous === null || !Array.isArray((previous as ExpanderSettings).recipes)) return mismatch;
+  const { recipes: before, ...p } = previous as ExpanderSettings;
+  const { recipes: now, ...c } = current;
+  if (JSON.stringify(p) !== JSON.stringify(c)) return mismatch;
+  const clash = now.find((r) => !before.includes(r) && before.some((b) => recipeBinarization(b) === recipeBinarization(r)));
+  return clash ? `it holds ${recipeBinarization(clash)} jobs trained with another recipe (${before.join(', ')}; now ${clash})` : null;
+}
+
+/** The settings a continued file records: `current`, its recipes after the ones `previous` already held. */
+export function mergedSettings(previous: ExpanderSettings | undefined, current: ExpanderSettings): ExpanderSettings {
+  return { ...current, recipes: [...new Set([...(previous?.recipes ?? []), ...current.recipes])] };
 }
 
 export interface ExpanderRow {
@@ -140,13 +159,18 @@ export interface ExpanderRow {
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
-/** One row per (variant, binarization, f, head) of the plan with at least one finished seed, in plan order. */
+/**
+ * One row per (variant, binarization, f, head) with at least one finished seed: the plan's
+ * groups in plan order, then those of binarizations this run did not plan (an earlier run's,
+ * kept whole). Of a planned binarization only the planned jobs count (a stray seed does not).
+ */
 export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: number; cpu: string; model?: ExpanderModel }): ExpanderRow[] {
   const groupKey = (j: ExpanderJob) => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.head ?? 'dense'}`;
-  const order = [...new Set(plan.map(groupKey))];
-  const planned = new Set(plan.map(jobKey));
+  const planned = new Set(plan.map(jobKey)), plannedBinarizations = new Set(plan.map((j) => j.binarization));
+  const counted = results.filter((r) => planned.has(jobKey(r)) || !plannedBinarizations.has(r.binarization));
+  const order = [...new Set([...plan, ...counted].map(groupKey))];
   return order.flatMap((g) => {
-    const rs = results.filter((r) => groupKey(r) === g && planned.has(jobKey(r))).sort((a, b) => a.seed - b.seed);
+    const rs = counted.filter((r) => groupKey(r) === g).sort((a, b) => a.seed - b.seed);
     if (!rs.length) return [];
     const top1Seeds = rs.map((r) => +r.top1.toFixed(4));
     return [{

@@ -10,6 +10,8 @@
 //   npm run experiment:expander -- [options]   (--help lists them)
 //
 // --quick: 20 classes, 2 epochs, seed 1 (a smoke run of the whole pipeline).
+// --size-only --binarization dabn: only the size job. One results file holds every binarization:
+// a run may add binarizations to it (settingsMismatch), and keeps the rows of the ones it did not plan.
 // At width 1 conv2 has 32 inputs, too few for f = 8 in groups of 8: it reads D = 8
 // there (expander.clampDegree) for grouped and X-Net alike; params and .bxn bytes say so.
 // Writes {"rows":[{dataset, model, variant, binarization, f, head, params, bxnBytes, floatBytes,
@@ -38,7 +40,7 @@ import { RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
   type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
 } from './expander-plan.js';
 
@@ -57,6 +59,7 @@ const o = runScript('npm run experiment:expander -- [options]', {
   out: opt.string('model directory (default a new temporary one)', undefined, { placeholder: 'DIR' }),
   json: opt.string('write the result to FILE (a rerun with it skips the finished jobs)', undefined, { placeholder: 'FILE' }),
   quick: opt.flag('20 classes, 2 epochs, seed 1: a smoke run of the whole pipeline'),
+  'size-only': opt.flag("only issue 9's size job: a DABN X-Net at the main f, first seed, binary-weight X-Dense classifier"),
   'last-start': opt.string('start no job after this UTC time HH:MM (a job cut off by the end of a session is lost; the finished ones are kept)', undefined, { placeholder: 'HH:MM' }),
   job: opt.string('internal: run one job VARIANT:BINARIZATION:F:SEED (F - for dense) and print its result', undefined, { placeholder: 'JOB' }),
 }, process.argv.slice(2).map((a) => (a === '-f' ? '--f' : a))); // help shows one-letter options as -f; --f works too
@@ -112,7 +115,12 @@ if (o.job !== undefined) {
 }
 
 const plan = orExit(() => {
-  try { return planJobs({ variants: o.variants, binarizations: o.binarization, fs, seeds, mainF }); } catch (e) { throw new UsageError((e as Error).message); }
+  try {
+    const jobs = planJobs({ variants: o.variants, binarizations: o.binarization, fs, seeds, mainF });
+    if (!o['size-only']) return jobs;
+    if (modelName !== 'sketchnet' || !o.binarization.includes('dabn') || !o.variants.includes('xnet')) throw new Error('--size-only is a DABN X-Net of the sketch net: pass --binarization dabn (and keep xnet in --variants)');
+    return jobs.filter((j) => j.head === 'x-binary');
+  } catch (e) { throw new UsageError((e as Error).message); }
 });
 // The data set's name as rows record it (quickdraw-345, mnist-10 ...): the class count is known without loading it.
 const datasetName = `${dataset}${classes ? `-${classes}` : dataset === 'quickdraw' ? '-345' : '-10'}`;
@@ -121,11 +129,12 @@ const self = fileURLToPath(entryUrl('experiment-expander'));
 console.error(`experiment: ${modelName} ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
 const settings: ExpanderSettings = { dataset: datasetName, epochs, batchSize, recipes: o.binarization.map((b) => RECIPES[b].name), clampDegree: CLAMP_DEGREE, ...(modelName !== 'sketchnet' && { model: modelName }) };
-const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: unknown; jobs?: ExpanderJobResult[]; wallSeconds?: number } : null;
+const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: ExpanderSettings; jobs?: ExpanderJobResult[]; wallSeconds?: number } : null;
 if (previous?.jobs?.length) {
   const why = settingsMismatch(previous.settings, settings);
   if (why) orExit(() => { throw new UsageError(`${o.json}: ${why}; pass another --json to start a new one`); });
 }
+const savedSettings = mergedSettings(previous?.jobs?.length ? previous.settings : undefined, settings);
 mkdirSync(outDir, { recursive: true });
 const results: ExpanderJobResult[] = previous?.jobs ?? [];
 const queue = pendingJobs(plan, results);
@@ -143,7 +152,7 @@ function summary() {
   const wall = earlierWall + (performance.now() - t0) / 1000;
   const trainImages = results.reduce((s, r) => s + r.trainImages, 0);
   return {
-    rows: summarizeRows(plan, results, { dataset: datasetName, epochs, cpu, model: modelName }), settings, jobs: results,
+    rows: summarizeRows(plan, results, { dataset: datasetName, epochs, cpu, model: modelName }), settings: savedSettings, jobs: results,
     trainImagesPerSec: +(trainImages / wall).toFixed(1),
     backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`, cpu,
     batchSize, wallSeconds: +wall.toFixed(0),
