@@ -1,7 +1,7 @@
 // The wasm training kernels (tools/train/wasm-kernels.ts) against the pure-JS cpu
 // backend on the same data: conv gradients for same/valid, stride 1/2, 1x1 and
 // the dense-like valid conv, odd channel counts, plus the BatchNorm gradient
-// override; and assembly/training.ts's SIMD weight gradient against its reference.
+// override, the per-channel Sum/Mean; and assembly/training.ts's SIMD kernels against their references.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupBackend } from '../tools/train/backend.js';
@@ -208,4 +208,51 @@ describe('depthwise gradients: SIMD against the plain loops (assembly/training.t
       expect(k.f32(dwRef, dwBytes / 4).some((v) => v !== 0) && k.f32(dxRef, dxBytes / 4).some((v) => v !== 0)).toBe(true);
     });
   }
+});
+
+describe('channelSums (assembly/training.ts): SIMD equals the reference, both near the exact sums', () => {
+  const k = new KernelHarness('train');
+  // rows across the 64-row blocks, channels not a multiple of 4
+  const cases = [[1, 1], [5, 3], [63, 4], [64, 5], [65, 17], [300, 64], [129, 130]];
+  for (const [rows, c] of cases) {
+    it(`${rows} rows x ${c} channels (seed ${BASE_SEED})`, () => {
+      k.reset();
+      const rand = rng(BASE_SEED ^ (rows * 131 + c));
+      const xs = uniform(rand, rows * c).map((v) => v + 0.25); // a nonzero mean, as activations have
+      const x = k.put(xs), ref = k.output(c * 4), got = k.output(c * 4), s1 = k.output(c * 12), s2 = k.output(c * 12);
+      k.exports.channelSumsReference(x, rows, c, ref, s1);
+      k.exports.channelSums(x, rows, c, got, s2);
+      k.checkGuards();
+      expect(Array.from(k.f32(got, c))).toEqual(Array.from(k.f32(ref, c)));
+      const exact = Array.from({ length: c }, (_, j) => { let t = 0; for (let r = 0; r < rows; r++) t += xs[r * c + j]; return t; });
+      expect(maxAbsDiff(k.f32(got, c), exact)).toBeLessThan(1e-6 * rows + 1e-6);
+    });
+  }
+});
+
+describe('wasm Sum and Mean equal the cpu backend', () => {
+  // [shape, axis, keepDims]: per-channel reductions (our kernel) and others (the shipped one)
+  const cases: [number[], number | number[], boolean][] = [
+    [[6, 5, 7, 19], [0, 1, 2], false], [[6, 5, 7, 19], [2, 0, 1], true], [[33, 130], 0, false], [[33, 130], [-2], true],
+    [[4, 3, 9], [0, 1], true], [[6, 5, 7, 19], [1, 2], false], [[6, 5, 7, 19], -1, false], [[33, 130], [0, 1], false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    it(`${shape.join('x')} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, async () => {
+      const rand = rng(BASE_SEED ^ shape.reduce((p, d) => p * 7 + d, 0));
+      const xs = uniform(rand, shape.reduce((p, d) => p * d, 1));
+      const run = () => [tf.sum(tf.tensor(xs, shape), axis, keepDims), tf.mean(tf.tensor(xs, shape), axis, keepDims)].map((t) => ({ shape: t.shape, dtype: t.dtype, v: t.dataSync() }));
+      const wasm = await on('wasm', run), cpu = await on('cpu', run);
+      for (let i = 0; i < 2; i++) {
+        expect([wasm[i].shape, wasm[i].dtype]).toEqual([cpu[i].shape, cpu[i].dtype]);
+        expect(maxAbsDiff(wasm[i].v, cpu[i].v)).toBeLessThan(1e-4);
+      }
+      await tf.setBackend('wasm');
+    });
+  }
+  it('is registered, and int32 sums stay the shipped kernel\'s', async () => {
+    const info = await setupBackend({ quiet: true, prefer: 'wasm' });
+    expect(info.description).toContain('Sum/Mean over all axes but the channels (bexnet wasm)');
+    const t = tf.sum(tf.tensor([[1, 2], [3, 4], [5, 7]], [3, 2], 'int32'), 0);
+    expect([t.dtype, Array.from(t.dataSync())]).toEqual(['int32', [9, 13]]);
+  });
 });

@@ -1,7 +1,7 @@
 // Training kernels for @tensorflow/tfjs-backend-wasm.
 //
 // The shipped wasm backend (4.22) has no Conv2DBackpropFilter (nor the depthwise
-// gradients), its
+// gradients), its Sum/Mean over all axes but the channels transpose first, its
 // Conv2DBackpropInput is a naive loop (~1-2 GFLOP/s against ~10 GMAC/s for the
 // XNNPACK forward Conv2D on the same shapes) and its MaxPoolGrad is slow. They
 // run here on our own kernels (assembly/training.ts, built into
@@ -49,6 +49,7 @@ type TrainExports = {
   maxPoolGrad(...a: number[]): void;
   depthwiseFilterGrad(...a: number[]): void;
   depthwiseInputGrad(...a: number[]): void;
+  channelSums(...a: number[]): void;
 };
 
 let trainKernels: TrainExports | null = null;
@@ -287,6 +288,35 @@ function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
   return depthwiseGradient(args, filter, convInfo(inputShape, filter.shape, attrs, true), inputShape, 'depthwiseInputGrad');
 }
 
+/**
+ * Sum and Mean over every axis but the last (batch-norm moments, bias and scale gradients):
+ * assembly/training.ts's channelSums, one pass without the backend's transpose. Any other
+ * reduction, dtype or an empty tensor goes to the shipped kernel.
+ */
+function channelReduction(mean: boolean) {
+  return (args: KernelArgs, shipped: KFunc | undefined): TensorInfo => {
+    const { inputs: { x }, backend, attrs } = args;
+    const rank = x.shape.length, c = x.shape[rank - 1] ?? 0, size = x.shape.reduce((p, d) => p * d, 1);
+    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+    const perChannel = x.dtype === 'float32' && rank >= 2 && size > 0 && axes.length === rank - 1 && [...axes].sort((a, b) => a - b).every((a, i) => a === i);
+    if (!perChannel) {
+      if (!shipped) throw new Error(`wasm backend lacks kernel ${mean ? 'Mean' : 'Sum'}`);
+      return shipped(args);
+    }
+    const rows = size / c;
+    const k = ownKernels();
+    const xs = heap(backend, x);
+    const [px, pout, pscratch] = layout(k, xs.byteLength, c * 4, c * 12);
+    new Float32Array(k.memory.buffer).set(xs, px >> 2);
+    k.channelSums(px, rows, c, pout, pscratch);
+    const out = backend.makeOutput(attrs.keepDims ? [...Array(rank - 1).fill(1), c] : [c], 'float32');
+    const o = heap(backend, out);
+    o.set(new Float32Array(k.memory.buffer, pout, c));
+    if (mean) for (let i = 0; i < c; i++) o[i] /= rows;
+    return out;
+  };
+}
+
 let registered = false;
 
 /** Registers (or replaces) the wasm kernels training needs. Idempotent. */
@@ -294,18 +324,22 @@ export function registerWasmTrainingKernels(): string[] {
   if (registered) return [];
   registered = true;
   ownKernels(); // fail here, with the build hint, rather than in the first backward pass
-  const kernels: [string, (a: KernelArgs) => TensorInfo, string][] = [
+  // Each kernel gets the shipped one (if any) to fall back on.
+  const kernels: [string, (a: KernelArgs, shipped: KFunc | undefined) => TensorInfo, string][] = [
     ['Conv2DBackpropFilter', conv2DBackpropFilter, 'Conv2DBackpropFilter (bexnet SIMD GEMM)'],
     ['Conv2DBackpropInput', conv2DBackpropInput, 'Conv2DBackpropInput (bexnet conv2d / col2im; 1x1 BatchMatMul)'],
     ['MaxPoolGrad', maxPoolGrad, 'MaxPoolGrad (bexnet wasm)'],
     ['DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter, 'DepthwiseConv2dNativeBackpropFilter/Input (bexnet wasm)'],
     ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput, ''],
+    ['Sum', channelReduction(false), 'Sum/Mean over all axes but the channels (bexnet wasm)'],
+    ['Mean', channelReduction(true), ''],
   ];
   for (const [name, f] of kernels) {
     const shipped = tf.getKernel(name, 'wasm');
     if (shipped) tf.unregisterKernel(name, 'wasm');
+    const fallback = shipped?.kernelFunc as unknown as KFunc | undefined;
     // A shipped kernel's setupFunc already ran at backend init.
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: shipped?.setupFunc, kernelFunc: f as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: shipped?.setupFunc, kernelFunc: ((a: KernelArgs) => f(a, fallback)) as unknown as tf.KernelFunc });
   }
   return [...kernels.map((k) => k[2]).filter(Boolean), 'Conv2D (bexnet conv2d while training)'];
 }
