@@ -85,6 +85,15 @@ describe('X sketchnet: export → XGRF + X ops → sdk agrees with tfjs', () => 
     expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 8, seed: 1 } })).toThrow(/'conv2'.*D 4 must be a multiple of inGroup 8/);
     expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 3 as never, seed: 1 } })).toThrow(/expander.f/);
   });
+
+  it('per-channel graphs (graphGroup 1) train with the same parameters but do not export: the sdk would refuse them', () => {
+    const x = sketchNet({ variant: 'float', classes: 3, seed: 2, expander: { f: 4, seed: 1 } });
+    const c = sketchNet({ variant: 'float', classes: 3, seed: 2, expander: { f: 4, seed: 1, graphGroup: 1 } });
+    expect(c.name).toBe('sketchnet_x4c_float');
+    expect(c.countParams()).toBe(x.countParams());
+    expect((c.getLayer('conv3') as unknown as ExpanderLayer).layerGraph()).toMatchObject({ inGroup: 1, outGroup: 1, degree: 16 });
+    expect(() => exportModel(c)).toThrow(/the sdk would refuse this file: layer \d+ \(xconv2d\): graph 0 has outGroup 1; the X kernels run blocks of 8 outputs/);
+  });
 });
 
 describe('binary X-convs on float inputs (xconv2dBinaryWeights): hybrid layers and a binary-weight X head', () => {

@@ -7,14 +7,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
   type ExpanderJob, type ExpanderJobResult, type PlanOptions,
 } from '../tools/train/expander-plan';
 import { lastStartDeadline, writeResultsAtomic } from '../tools/train/experiment-common';
 import { renderTable } from '../tools/render-readme.mjs';
 import { expanderSvg } from '../tools/plot-expander.mjs';
 
-const all: PlanOptions = { variants: EXPANDER_VARIANTS, binarizations: BINARIZATIONS, ...DEFAULT_PLAN };
+const all: PlanOptions = { variants: DEFAULT_VARIANTS, binarizations: BINARIZATIONS, ...DEFAULT_PLAN };
 const keys = (jobs: ExpanderJob[]) => jobs.map(jobKey);
 
 describe('experiment:expander plan', () => {
@@ -34,6 +34,17 @@ describe('experiment:expander plan', () => {
     expect(jobs.slice(0, 9).every((j) => j.seed === 1 && (j.f === 4 || j.f === null) && !j.head)).toBe(true);
     expect(jobs[9]).toEqual({ variant: 'xnet', binarization: 'dabn', f: 4, seed: 1, head: 'x-binary' }); // the size job, right after them
     expect(jobs.slice(-9).every((j) => j.seed === 2)).toBe(true);
+  });
+
+  it("the per-channel diagnostic 'xnet-channel' is opt-in: planned like xnet when asked, never the size job's", () => {
+    expect(EXPANDER_VARIANTS).toEqual([...DEFAULT_VARIANTS, 'xnet-channel']);
+    expect(keys(planJobs({ ...all, variants: ['xnet-channel'], binarizations: ['float', 'dabn'] }))).toEqual([
+      'xnet-channel:float:4:1', 'xnet-channel:dabn:4:1', 'xnet-channel:float:2:1', 'xnet-channel:dabn:2:1', 'xnet-channel:float:8:1', 'xnet-channel:dabn:8:1',
+      'xnet-channel:float:4:2', 'xnet-channel:dabn:4:2',
+    ]);
+    expect(parseJobKey('xnet-channel:float:4:2')).toEqual({ variant: 'xnet-channel', binarization: 'float', f: 4, seed: 2 });
+    expect(parseJobKey('xnet-channel:dabn:4:1:x-binary')).toBeNull();
+    expect(parseJobKey('xnet-channel:float:-:1')).toBeNull();
   });
 
   it('options: variants, binarizations, f list, seeds and the main f', () => {

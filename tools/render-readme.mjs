@@ -88,7 +88,7 @@ TABLES.expander = (data) => {
     '|---|---|---:|---:|---:|---|---:|---:|---:|',
   ];
   const xHead = (r) => r.head === 'x-binary';
-  const order = (r) => [['float', 'xnor', 'dabn'].indexOf(r.binarization), r.f ?? 0, ['dense', 'grouped', 'xnet'].indexOf(r.variant), xHead(r) ? 1 : 0];
+  const order = (r) => [['float', 'xnor', 'dabn'].indexOf(r.binarization), r.f ?? 0, ['dense', 'grouped', 'xnet', 'xnet-channel'].indexOf(r.variant), xHead(r) ? 1 : 0];
   const rows = [...data.rows].sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || x[3] - y[3]; });
   const denseOf = (binarization) => data.rows.find((d) => d.variant === 'dense' && d.binarization === binarization);
   for (const r of rows) {
@@ -106,6 +106,7 @@ TABLES.expander = (data) => {
 };
 TABLES.expander_mnist = (data) => TABLES.expander(data);
 TABLES.expander_mobilenet = (data) => TABLES.expander(data);
+TABLES.expander_channel_graph = (data) => TABLES.expander(data);
 
 // The HBN experiment (tools/train/experiment-hybrid.ts): float / WBin / FBin / two planner hybrids per model.
 TABLES.hybrid = (data) => {

@@ -30,7 +30,7 @@
 // this exporter cannot express (unequal strides, float
 // inputs into a +1-padded binary conv) is an ExportError naming the layer.
 import type * as tf from '@tensorflow/tfjs';
-import { writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
+import { readBxn, writeBxn, f16ToF32, f32ToF16, int8ScaleIndex, quantizeInt8, PANEL, type LayerInput, type TensorInput } from '../../sdk/format/index.js';
 import type { BxnMetadata, ExpanderRecord } from '../../sdk/format/model.js';
 import { GENERATOR_GROUPED, GENERATOR_XOSHIRO_FY, type LayerGraph } from '../../sdk/expander.js';
 import { convGeometry, packBinaryFilters, packBinaryWeightsByOutput, packFloatFilters, packXBinaryFilters, packXBinaryWeightsByBlock, roundUp, type Padding } from '../../sdk/layout.js';
@@ -513,5 +513,12 @@ export function exportModel(model: tf.LayersModel, opts: ExportOptions = {}): Ex
     layers: chain.layers,
     ...(chain.expanders.length && { expanders: chain.expanders }),
   });
+  // The sdk's own validation, so nothing leaves here that loadModel would refuse (e.g. a
+  // per-channel X graph, which trains but which the X kernels cannot run).
+  try {
+    readBxn(bytes);
+  } catch (e) {
+    throw new ExportError(`the sdk would refuse this file: ${(e as Error).message}`);
+  }
   return { bytes, layers: chain.report };
 }

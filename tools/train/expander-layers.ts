@@ -50,6 +50,13 @@ export interface ExpanderLayerArgs extends Omit<BinaryLayerArgs, 'quantizer'> {
   shuffle?: boolean;
   /** Binarized weights ('xnor' | 'dabn'), or float weights (null, the default). */
   quantizer?: Quantizer | null;
+  /**
+   * 'expander' only: the graph's nodes are groups of this many input channels and blocks of
+   * this many outputs. 8 (the default) is the graph the sdk's X kernels run; 1 is the
+   * authors' per-channel graph (every output its own D inputs), trainable for comparison
+   * but not loadable by the sdk (FORMAT.md §10: outGroup 8).
+   */
+  graphGroup?: 1 | 8;
 }
 
 export interface ExpanderConv2DArgs extends ExpanderLayerArgs {
@@ -104,6 +111,7 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
   graphSeed: number;
   graphKind: GraphKind;
   shuffle: boolean;
+  graphGroup: 1 | 8;
   quantizer: Quantizer | null;
   weightGrad: WeightGrad | null;
   binaryInput: boolean;
@@ -132,6 +140,9 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
       throw new Error(`${this.getClassName()}: graphSeed must be an integer in 0..2^32-1, got ${this.graphSeed}`);
     if (grouped && this.graphSeed !== 0) throw new Error(`${this.getClassName()}: a grouped layer has no graph seed (got graphSeed ${this.graphSeed})`);
     if (!grouped && this.shuffle) throw new Error(`${this.getClassName()}: shuffle is for graphKind 'grouped' only`);
+    this.graphGroup = args.graphGroup ?? X_GRAPH.inGroup;
+    if (this.graphGroup !== 1 && this.graphGroup !== 8) throw new Error(`${this.getClassName()}: graphGroup must be 1 or 8, got ${this.graphGroup}`);
+    if (grouped && this.graphGroup !== 8) throw new Error(`${this.getClassName()}: graphGroup is for graphKind 'expander' only`);
     this.quantizer = args.quantizer == null ? null : checkQuantizer(args.quantizer);
     this.weightGrad = this.quantizer ? checkWeightGrad(args.weightGrad ?? DEFAULT_WEIGHT_GRAD[this.quantizer]) : null;
     this.binaryInput = this.quantizer ? args.binaryInput ?? true : false;
@@ -148,7 +159,7 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
         seedLo: 0, seedHi: 0, balanced: GROUPED_GRAPH.balanced, generator: GROUPED_GRAPH.generator, shuffled: this.shuffle,
       }
       : {
-        inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: X_GRAPH.inGroup, outGroup: X_GRAPH.outGroup,
+        inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: this.graphGroup, outGroup: this.graphGroup,
         seedLo: this.graphSeed, seedHi: 0, balanced: X_GRAPH.balanced,
       };
     const err = layerGraphError(graph);
@@ -217,6 +228,7 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
       : {};
     return {
       divisor: this.divisor, graphSeed: this.graphSeed, graphKind: this.graphKind, ...(this.graphKind === 'grouped' ? { shuffle: this.shuffle } : {}),
+      ...(this.graphGroup !== X_GRAPH.inGroup ? { graphGroup: this.graphGroup } : {}),
       quantizer: this.quantizer, ...binary,
       useBias: this.useBias, kernelInitializer: this.kernelInitializer, seed: this.seed ?? null,
     };

@@ -4,11 +4,19 @@
 //
 // Variants: 'dense' (the sketchnet), 'grouped' (conv2..conv5 grouped convs reading
 // D = C_in/f channels, conv3..conv5 shuffled: FORMAT.md §10 generator 2) and 'xnet'
-// (the same layers on random expander graphs, generator 1), each trained 'float',
+// (the same layers on random expander graphs, generator 1; 'xnet-channel' on per-channel
+// graphs, a diagnostic), each trained 'float',
 // 'xnor' or 'dabn'. Dense does not depend on f: it runs once per seed (f = null).
 
-export type ExpanderVariant = 'dense' | 'grouped' | 'xnet';
-export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet'];
+export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-channel';
+/**
+ * 'xnet-channel': the X-Net on the authors' per-channel graphs (every output its own D
+ * inputs; graphGroup 1) instead of the groups of 8 the sdk's kernels run: a diagnostic of
+ * what the coarser graph costs in accuracy, trained but not loadable by the sdk (no .bxn).
+ */
+export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet', 'xnet-channel'];
+/** The experiment's variants unless --variants says otherwise (issue 9's comparison). */
+export const DEFAULT_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet'];
 export type Binarization = 'float' | 'xnor' | 'dabn';
 /** The net whose layers become X / grouped: the sketch net (conv2..conv5) or the MobileNet (pointwise convs of blocks 2-5; float only). */
 export type ExpanderModel = 'sketchnet' | 'mobilenet';

@@ -110,6 +110,8 @@ export interface ExpanderOptions {
   kind?: GraphKind;
   /** 'grouped': channel shuffle before conv3..conv5 (default true). */
   shuffle?: boolean;
+  /** 'expander': 1 for the authors' per-channel graphs instead of the sdk's groups of 8 (ExpanderLayerArgs.graphGroup; not loadable by the sdk). */
+  graphGroup?: 1 | 8;
   /**
    * A layer whose C_in / f is not a multiple of 8 (conv2's 32 inputs at f = 8) reads D = 8
    * instead of failing (its own f is then C_in / 8). Default false.
@@ -240,14 +242,16 @@ function xConvArgs(X: ExpanderOptions | undefined, model: ModelName) {
   let graphSeed = X ? X.seed : 0, built = 0;
   return (cin: number) => {
     const divisor = X!.clampDegree && cin / X!.f < 8 ? Math.max(1, cin / 8) : X!.f;
-    const graph = kind === 'grouped' ? { graphKind: 'grouped' as const, shuffle: built > 0 && (X!.shuffle ?? true) } : { graphSeed: (graphSeed++) >>> 0 };
+    const graph = kind === 'grouped'
+      ? { graphKind: 'grouped' as const, shuffle: built > 0 && (X!.shuffle ?? true) }
+      : { graphSeed: (graphSeed++) >>> 0, ...(X!.graphGroup ? { graphGroup: X!.graphGroup } : {}) };
     built++;
     return { divisor, ...graph };
   };
 }
 
 /** _x4 / _g4 in an X / grouped model's name. */
-const xModelSuffix = (X: ExpanderOptions | undefined) => (X ? `_${X.kind === 'grouped' ? 'g' : 'x'}${X.f}` : '');
+const xModelSuffix = (X: ExpanderOptions | undefined) => (X ? `_${X.kind === 'grouped' ? 'g' : 'x'}${X.f}${X.graphGroup === 1 ? 'c' : ''}` : '');
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
   const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
