@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, reachShares, settingsMismatch, summarizeRows,
   type ExpanderJob, type ExpanderJobResult, type PlanOptions,
 } from '../tools/train/expander-plan';
 import { lastStartDeadline, writeResultsAtomic } from '../tools/train/experiment-common';
@@ -200,6 +200,38 @@ describe('experiment-common', () => {
       expect(readdirSync(d)).toEqual(['r.json']);
     } finally {
       rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('expander reach (tools/train/expander-reach.ts)', () => {
+  const grouped = (cin: number, cout: number, d: number, shuffled: boolean) =>
+    ({ inChannels: cin, outChannels: cout, degree: d, inGroup: 8, outGroup: 8, seedLo: 0, seedHi: 0, balanced: false, generator: 2, shuffled });
+  it('reachShares: plain grouped convs never mix; a shuffle mixes G groups per layer; per-channel expanders mix fastest', () => {
+    // 32 channels, 4 groups of 8, D = 8: one input group per block.
+    expect(reachShares([grouped(32, 32, 8, false), grouped(32, 32, 8, false), grouped(32, 32, 8, false)])).toEqual([0.25, 0.25, 0.25]);
+    // 64 channels, 8 groups, D = 16 (2 groups per block, G = 4): shuffled, layer 2 reads 2 groups that each saw 2 inputs groups.
+    expect(reachShares([grouped(64, 64, 16, false), grouped(64, 64, 16, true)])).toEqual([0.25, 0.5]);
+    const channel = (seed: number) => ({ inChannels: 64, outChannels: 64, degree: 16, inGroup: 1, outGroup: 1, seedLo: seed, seedHi: 0, balanced: true });
+    const r = reachShares([channel(1), channel(2)]);
+    expect(r[0]).toBe(0.25);
+    expect(r[1]).toBeGreaterThan(0.9);
+    expect(reachShares([])).toEqual([]);
+    expect(() => reachShares([grouped(32, 64, 8, false), grouped(32, 32, 8, false)])).toThrow(/layer 1 reads 32 channels but the layer before has 64 outputs/);
+  });
+
+  it('the committed table is what the script computes from the models experiment:expander builds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bexnet-reach-'));
+    try {
+      const out = join(dir, 'reach.json');
+      const r = spawnSync(process.execPath, [new URL('../dist/expander-reach.mjs', import.meta.url).pathname, '--json', out], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const fresh = JSON.parse(readFileSync(out, 'utf8')), committed = JSON.parse(readFileSync(new URL('../tools/results/expander_reach.json', import.meta.url), 'utf8'));
+      expect(fresh.rows).toEqual(committed.rows);
+      expect(fresh.rows.map((x: { variant: string; f: number }) => `${x.variant}:${x.f}`)).toEqual(['grouped:2', 'xnet:2', 'xnet-channel:2', 'grouped:4', 'xnet:4', 'xnet-channel:4', 'grouped:8', 'xnet:8', 'xnet-channel:8']);
+      expect(renderTable('expander_reach', fresh).split('\n')[0]).toBe('| f | graph | conv2 | conv3 | conv4 | conv5 | distinct input sets in conv2 |');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

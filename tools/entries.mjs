@@ -20,6 +20,7 @@ export const ENTRIES = {
   'experiment-binarization': { source: 'tools/train/experiment-binarization.ts', what: 'npm run experiment:binarization (and its jobs)' },
   'experiment-expander': { source: 'tools/train/experiment-expander.ts', what: 'npm run experiment:expander (and its jobs)' },
   'experiment-hybrid': { source: 'tools/train/experiment-hybrid.ts', what: 'npm run experiment:hybrid (and its jobs)' },
+  'expander-reach': { source: 'tools/train/expander-reach.ts', what: 'npm run expander:reach' },
   'tune-recipe': { source: 'tools/train/tune-recipe.ts', what: 'npm run tune:recipe (and its jobs)' },
   'train-worker': { source: 'tools/train/worker.ts', what: 'a data-parallel training replica (tools/train/parallel.ts)' },
 };

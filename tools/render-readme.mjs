@@ -107,6 +107,18 @@ TABLES.expander = (data) => {
 TABLES.expander_mnist = (data) => TABLES.expander(data);
 TABLES.expander_mobilenet = (data) => TABLES.expander(data);
 TABLES.expander_channel_graph = (data) => TABLES.expander(data);
+// How far the X-Net experiment's sparse layers mix their inputs (tools/train/expander-reach.ts).
+TABLES.expander_reach = (data) => {
+  const names = { grouped: 'grouped (shuffled)', xnet: 'X-Net, groups of 8 (shipped)', 'xnet-channel': 'X-Net, per channel' };
+  const layers = data.rows[0]?.layers ?? [];
+  const out = [
+    `| f | graph | ${layers.join(' | ')} | distinct input sets in ${layers[0] ?? 'the first layer'} |`,
+    `|---:|---|${layers.map(() => '---:|').join('')}---:|`,
+  ];
+  for (const r of data.rows) out.push(`| ${r.f} | ${names[r.variant] ?? r.variant} | ${r.reach.map((v) => `${fmt(100 * v, 0)}%`).join(' | ')} | ${r.firstLayerInputSets} |`);
+  out.push('', `Mean share of ${layers[0]}'s input channels that an output of each layer depends on; ${data.rows[0]?.model} as experiment:expander builds it (graph seed ${data.rows[0]?.graphSeed}).`);
+  return out.join('\n');
+};
 
 // The HBN experiment (tools/train/experiment-hybrid.ts): float / WBin / FBin / two planner hybrids per model.
 TABLES.hybrid = (data) => {

@@ -1,12 +1,15 @@
 // The X-Net accuracy experiment's plan and bookkeeping (issue 9), kept free of tfjs and
 // of side effects so the tests can check which jobs run, what a rerun skips and what
-// rows come out, without training anything. tools/train/experiment-expander.ts runs it.
+// rows come out, without training anything. tools/train/experiment-expander.ts runs it;
+// reachShares measures how far its sparse layers mix their inputs (tools/train/expander-reach.ts).
 //
 // Variants: 'dense' (the sketchnet), 'grouped' (conv2..conv5 grouped convs reading
 // D = C_in/f channels, conv3..conv5 shuffled: FORMAT.md §10 generator 2) and 'xnet'
 // (the same layers on random expander graphs, generator 1; 'xnet-channel' on per-channel
 // graphs, a diagnostic), each trained 'float',
 // 'xnor' or 'dabn'. Dense does not depend on f: it runs once per seed (f = null).
+
+import { layerChannelTable, type LayerGraph } from '../../sdk/expander.js';
 
 export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-channel';
 /**
@@ -187,5 +190,30 @@ export function summarizeRows(plan: readonly ExpanderJob[], results: readonly Ex
       top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
       epochs: s.epochs, seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,
     }];
+  });
+}
+
+/**
+ * How far a stack of sparse layers mixes its input (issue 9's expansion, on the trained
+ * nets' own graphs): for `graphs` applied in order (each layer's inputs the previous
+ * one's outputs), the mean share of the first layer's input channels that an output of
+ * each layer depends on. A dense stack gives 1 from the first layer on.
+ */
+export function reachShares(graphs: readonly LayerGraph[]): number[] {
+  if (!graphs.length) return [];
+  const n = graphs[0].inChannels;
+  let reach: Uint8Array[] = Array.from({ length: n }, (_, c) => { const r = new Uint8Array(n); r[c] = 1; return r; });
+  return graphs.map((g, i) => {
+    if (g.inChannels !== reach.length) throw new Error(`layer ${i} reads ${g.inChannels} channels but the layer before has ${reach.length} outputs`);
+    const table = layerChannelTable(g), next: Uint8Array[] = [];
+    let total = 0;
+    for (let o = 0; o < g.outChannels; o++) {
+      const r = new Uint8Array(n);
+      for (let k = 0; k < g.degree; k++) { const from = reach[table[o * g.degree + k]]; for (let c = 0; c < n; c++) r[c] |= from[c]; }
+      for (let c = 0; c < n; c++) total += r[c];
+      next.push(r);
+    }
+    reach = next;
+    return total / (g.outChannels * n);
   });
 }

@@ -1,0 +1,51 @@
+// How well the X-Net experiment's sparse layers mix their inputs (issue 9): the sketch
+// net's conv2..conv5 exactly as experiment:expander builds them (seed 1, clampDegree), for
+// the shuffled grouped convs, the X-Net on the sdk's graphs (groups of 8 channels) and on
+// the authors' per-channel graphs ('xnet-channel'): the mean share of conv2's input
+// channels an output of each layer depends on (reachShares), and how many distinct input
+// sets conv2's outputs read. Graph arithmetic on the built models: no training, the same
+// on any CPU.
+//   npm run expander:reach -- [--json tools/results/expander_reach.json]
+import { opt, runScript } from '../args.js';
+import { writeRows } from '../bench/common.js';
+import type { ExpanderLayer } from './expander-layers.js';
+import { setupBackend } from './backend.js';
+import { buildModel } from './models.js';
+import { reachShares, type ExpanderVariant } from './expander-plan.js';
+import { layerChannelTable } from '../../sdk/expander.js';
+
+const o = runScript('npm run expander:reach -- [options]', {
+  json: opt.string('write the rows to FILE', undefined, { placeholder: 'FILE' }),
+});
+
+export interface ReachRow {
+  model: 'sketchnet';
+  variant: Exclude<ExpanderVariant, 'dense'>;
+  f: number;
+  layers: string[];
+  /** Per layer: the mean share of conv2's input channels an output depends on. */
+  reach: number[];
+  /** Distinct sets of input channels among conv2's outputs. */
+  firstLayerInputSets: number;
+  graphSeed: number;
+}
+
+await setupBackend({ quiet: true }); // the models are only built, never run
+const SEED = 1;
+const rows: ReachRow[] = [];
+for (const f of [2, 4, 8] as const) {
+  for (const variant of ['grouped', 'xnet', 'xnet-channel'] as const) {
+    const model = buildModel('sketchnet', {
+      variant: 'float', classes: 345, seed: SEED,
+      expander: { f, seed: SEED, kind: variant === 'grouped' ? 'grouped' : 'expander', clampDegree: true, ...(variant === 'xnet-channel' ? { graphGroup: 1 as const } : {}) },
+    });
+    const xs = model.layers.filter((l) => l.getClassName() === 'ExpanderConv2D') as unknown as ExpanderLayer[];
+    const graphs = xs.map((l) => l.layerGraph());
+    const first = graphs[0], table = layerChannelTable(first), sets = new Set<string>();
+    for (let out = 0; out < first.outChannels; out++) sets.add([...table.subarray(out * first.degree, (out + 1) * first.degree)].sort((a, b) => a - b).join(','));
+    rows.push({ model: 'sketchnet', variant, f, layers: xs.map((l) => l.name), reach: reachShares(graphs).map((v) => +v.toFixed(4)), firstLayerInputSets: sets.size, graphSeed: SEED });
+    model.dispose();
+  }
+}
+for (const r of rows) console.log(`f=${r.f} ${r.variant.padEnd(12)} ${r.layers.map((l, i) => `${l} ${(100 * r.reach[i]).toFixed(0)}%`).join('  ')}   conv2 input sets: ${r.firstLayerInputSets}`);
+writeRows(o.json, rows, { command: 'npm run expander:reach -- --json tools/results/expander_reach.json' });
