@@ -86,13 +86,22 @@ describe('X sketchnet: export → XGRF + X ops → sdk agrees with tfjs', () => 
     expect(() => sketchNet({ variant: 'float', classes: 3, expander: { f: 3 as never, seed: 1 } })).toThrow(/expander.f/);
   });
 
-  it('per-channel graphs (graphGroup 1) train with the same parameters but do not export: the sdk would refuse them', () => {
+  it("finer graph nodes: 'input-channels' (float) exports and runs in the sdk; 'channels' trains with the same parameters but does not export", async () => {
     const x = sketchNet({ variant: 'float', classes: 3, seed: 2, expander: { f: 4, seed: 1 } });
-    const c = sketchNet({ variant: 'float', classes: 3, seed: 2, expander: { f: 4, seed: 1, graphGroup: 1 } });
+    const c = sketchNet({ variant: 'float', classes: 3, seed: 2, expander: { f: 4, seed: 1, graphNodes: 'channels' } });
     expect(c.name).toBe('sketchnet_x4c_float');
     expect(c.countParams()).toBe(x.countParams());
     expect((c.getLayer('conv3') as unknown as ExpanderLayer).layerGraph()).toMatchObject({ inGroup: 1, outGroup: 1, degree: 16 });
     expect(() => exportModel(c)).toThrow(/the sdk would refuse this file: layer \d+ \(xconv2d\): graph 0 has outGroup 1; the X kernels run blocks of 8 outputs/);
+    // Input channels, blocks of 8 outputs: the float X kernels gather per channel; D = 4 at conv2 (width 0.5), no multiple of 8.
+    const i = sketchNet({ variant: 'float', classes: data.classes.length, width: 0.5, seed: 3, expander: { f: 4, seed: 5, graphNodes: 'input-channels' } });
+    await train(i, data, { epochs: 1, batchSize: 32, learningRate: 2e-3, seed: 3, maxSteps: 4, evalEachEpoch: false });
+    const { bytes } = exportModel(i, { labels: data.classes });
+    expect(readBxn(bytes).expanders!.map((g) => [g.inGroup, g.outGroup, g.degree])).toEqual(innerConvs(0.5).map(([cin]) => [1, 8, cin / 4]));
+    await expectAgrees(i, bytes, 'float f=4 input-channel graph');
+    const b = sketchNet({ variant: 'dabn', classes: 3, width: 0.5, seed: 3, expander: { f: 2, seed: 5, graphNodes: 'input-channels' } });
+    expect(() => exportModel(b)).toThrow(/the sdk would refuse this file: .*inGroup 1; binary X-convs gather whole bytes/);
+    for (const m of [x, c, i, b]) m.dispose();
   });
 });
 

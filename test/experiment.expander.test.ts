@@ -36,8 +36,8 @@ describe('experiment:expander plan', () => {
     expect(jobs.slice(-9).every((j) => j.seed === 2)).toBe(true);
   });
 
-  it("the per-channel diagnostic 'xnet-channel' is opt-in: planned like xnet when asked, never the size job's", () => {
-    expect(EXPANDER_VARIANTS).toEqual([...DEFAULT_VARIANTS, 'xnet-channel']);
+  it("the graph diagnostics 'xnet-input-channel' and 'xnet-channel' are opt-in: planned like xnet when asked, never the size job's", () => {
+    expect(EXPANDER_VARIANTS).toEqual([...DEFAULT_VARIANTS, 'xnet-input-channel', 'xnet-channel']);
     expect(keys(planJobs({ ...all, variants: ['xnet-channel'], binarizations: ['float', 'dabn'] }))).toEqual([
       'xnet-channel:float:4:1', 'xnet-channel:dabn:4:1', 'xnet-channel:float:2:1', 'xnet-channel:dabn:2:1', 'xnet-channel:float:8:1', 'xnet-channel:dabn:8:1',
       'xnet-channel:float:4:2', 'xnet-channel:dabn:4:2',
@@ -45,6 +45,7 @@ describe('experiment:expander plan', () => {
     expect(parseJobKey('xnet-channel:float:4:2')).toEqual({ variant: 'xnet-channel', binarization: 'float', f: 4, seed: 2 });
     expect(parseJobKey('xnet-channel:dabn:4:1:x-binary')).toBeNull();
     expect(parseJobKey('xnet-channel:float:-:1')).toBeNull();
+    expect(parseJobKey('xnet-input-channel:float:8:1')).toEqual({ variant: 'xnet-input-channel', binarization: 'float', f: 8, seed: 1 });
   });
 
   it('options: variants, binarizations, f list, seeds and the main f', () => {
@@ -228,7 +229,7 @@ describe('expander reach (tools/train/expander-reach.ts)', () => {
       expect(r.status, r.stderr).toBe(0);
       const fresh = JSON.parse(readFileSync(out, 'utf8')), committed = JSON.parse(readFileSync(new URL('../tools/results/expander_reach.json', import.meta.url), 'utf8'));
       expect(fresh.rows).toEqual(committed.rows);
-      expect(fresh.rows.map((x: { variant: string; f: number }) => `${x.variant}:${x.f}`)).toEqual(['grouped:2', 'xnet:2', 'xnet-channel:2', 'grouped:4', 'xnet:4', 'xnet-channel:4', 'grouped:8', 'xnet:8', 'xnet-channel:8']);
+      expect(fresh.rows.map((x: { variant: string; f: number }) => `${x.variant}:${x.f}`)).toEqual([2, 4, 8].flatMap((f) => ['grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'].map((v) => `${v}:${f}`)));
       expect(renderTable('expander_reach', fresh).split('\n')[0]).toBe('| f | graph | conv2 | conv3 | conv4 | conv5 | distinct input sets in conv2 |');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -151,28 +151,35 @@ describe('X-layer configuration', () => {
     expect(() => new ExpanderDense({ units: 4, divisor: 0.5, graphSeed: 1 })).toThrow(/divisor/);
   });
 
-  it('graphGroup 1: the per-channel graph (every output its own D distinct inputs), kept in the config; expander only', async () => {
+  it("graphNodes: 'channels' gives every output its own D distinct inputs, 'input-channels' every block of 8; kept in the config; expander only", async () => {
     await tf.setBackend('cpu');
-    const l = new ExpanderConv2D({ name: 'xc1', filters: 24, kernelSize: 3, divisor: 4, graphSeed: 7, graphGroup: 1 });
-    l.build([null, 5, 5, 20]); // D = 5: no multiple of 8 needed
-    expect(l.layerGraph()).toEqual({ inChannels: 20, outChannels: 24, degree: 5, inGroup: 1, outGroup: 1, seedLo: 7, seedHi: 0, balanced: true });
-    expect(l.kernel!.shape).toEqual([3, 3, 5, 24]);
-    const k = l.maskedKernel().dataSync(), sets: string[] = [];
-    for (let o = 0; o < 24; o++) {
-      const ins: number[] = [];
-      for (let c = 0; c < 20; c++) if (k[(4 * 20 + c) * 24 + o] !== 0) ins.push(c); // centre tap
-      expect(ins.length, `output ${o}`).toBe(5);
-      sets.push(ins.join(','));
-    }
-    // Unlike groups of 8, outputs of one block of 8 read different inputs.
-    expect(new Set(sets.slice(0, 8)).size).toBeGreaterThan(1);
-    expect(l.getConfig().graphGroup).toBe(1);
-    expect(new ExpanderConv2D({ filters: 8, kernelSize: 3, divisor: 2, graphSeed: 1 }).getConfig()).not.toHaveProperty('graphGroup');
-    const again = new ExpanderConv2D(l.getConfig() as never);
-    again.build([null, 5, 5, 20]);
-    expect(again.layerGraph()).toEqual(l.layerGraph());
-    expect(() => new ExpanderDense({ units: 4, divisor: 2, graphKind: 'grouped', graphGroup: 1 })).toThrow(/graphGroup is for graphKind 'expander' only/);
-    expect(() => new ExpanderDense({ units: 4, divisor: 2, graphSeed: 1, graphGroup: 4 as never })).toThrow(/graphGroup must be 1 or 8, got 4/);
+    const inputSets = (graphNodes: 'channels' | 'input-channels') => {
+      const l = new ExpanderConv2D({ name: 'xc1', filters: 24, kernelSize: 3, divisor: 4, graphSeed: 7, graphNodes });
+      l.build([null, 5, 5, 20]); // D = 5: no multiple of 8 needed
+      const [inGroup, outGroup] = graphNodes === 'channels' ? [1, 1] : [1, 8];
+      expect(l.layerGraph()).toEqual({ inChannels: 20, outChannels: 24, degree: 5, inGroup, outGroup, seedLo: 7, seedHi: 0, balanced: true });
+      expect(l.kernel!.shape).toEqual([3, 3, 5, 24]);
+      expect(l.getConfig().graphNodes).toBe(graphNodes);
+      const again = new ExpanderConv2D(l.getConfig() as never);
+      again.build([null, 5, 5, 20]);
+      expect(again.layerGraph()).toEqual(l.layerGraph());
+      const k = l.maskedKernel().dataSync(), sets: string[] = [];
+      for (let o = 0; o < 24; o++) {
+        const ins: number[] = [];
+        for (let c = 0; c < 20; c++) if (k[(4 * 20 + c) * 24 + o] !== 0) ins.push(c); // centre tap
+        expect(ins.length, `output ${o}`).toBe(5);
+        sets.push(ins.join(','));
+      }
+      return sets;
+    };
+    const channels = inputSets('channels'), blocks = inputSets('input-channels');
+    // Per channel, outputs of one block of 8 read different inputs; per input channel, a block shares one set.
+    expect(new Set(channels.slice(0, 8)).size).toBeGreaterThan(1);
+    for (let b = 0; b < 3; b++) expect(new Set(blocks.slice(8 * b, 8 * b + 8)).size).toBe(1);
+    expect(new Set(blocks).size).toBeGreaterThan(1);
+    expect(new ExpanderConv2D({ filters: 8, kernelSize: 3, divisor: 2, graphSeed: 1 }).getConfig()).not.toHaveProperty('graphNodes');
+    expect(() => new ExpanderDense({ units: 4, divisor: 2, graphKind: 'grouped', graphNodes: 'channels' })).toThrow(/graphNodes is for graphKind 'expander' only/);
+    expect(() => new ExpanderDense({ units: 4, divisor: 2, graphSeed: 1, graphNodes: 'pixels' as never })).toThrow(/graphNodes must be groups \| input-channels \| channels, got 'pixels'/);
   });
 
   it('another graph seed is another graph (the seed reaches the generator)', async () => {

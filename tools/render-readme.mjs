@@ -88,7 +88,7 @@ TABLES.expander = (data) => {
     '|---|---|---:|---:|---:|---|---:|---:|---:|',
   ];
   const xHead = (r) => r.head === 'x-binary';
-  const order = (r) => [['float', 'xnor', 'dabn'].indexOf(r.binarization), r.f ?? 0, ['dense', 'grouped', 'xnet', 'xnet-channel'].indexOf(r.variant), xHead(r) ? 1 : 0];
+  const order = (r) => [['float', 'xnor', 'dabn'].indexOf(r.binarization), r.f ?? 0, ['dense', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'].indexOf(r.variant), xHead(r) ? 1 : 0];
   const rows = [...data.rows].sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || x[3] - y[3]; });
   const denseOf = (binarization) => data.rows.find((d) => d.variant === 'dense' && d.binarization === binarization);
   for (const r of rows) {
@@ -109,7 +109,7 @@ TABLES.expander_mobilenet = (data) => TABLES.expander(data);
 TABLES.expander_channel_graph = (data) => TABLES.expander(data);
 // How far the X-Net experiment's sparse layers mix their inputs (tools/train/expander-reach.ts).
 TABLES.expander_reach = (data) => {
-  const names = { grouped: 'grouped (shuffled)', xnet: 'X-Net, groups of 8 (shipped)', 'xnet-channel': 'X-Net, per channel' };
+  const names = { grouped: 'grouped (shuffled)', xnet: 'X-Net, nodes of 8 channels (every X kernel)', 'xnet-input-channel': 'X-Net, input channels × blocks of 8 outputs (float X kernels)', 'xnet-channel': 'X-Net, per channel (training only)' };
   const layers = data.rows[0]?.layers ?? [];
   const out = [
     `| f | graph | ${layers.join(' | ')} | distinct input sets in ${layers[0] ?? 'the first layer'} |`,

@@ -33,6 +33,17 @@ export const X_GRAPH = Object.freeze({ generator: GENERATOR_XOSHIRO_FY, balanced
 /** The graph of a 'grouped' X-layer: generator 2, no seed, the same groups of 8. */
 export const GROUPED_GRAPH = Object.freeze({ generator: GENERATOR_GROUPED, balanced: false, inGroup: 8, outGroup: 8 });
 
+/**
+ * What a node of an expander graph is, as [inGroup, outGroup] (FORMAT.md §10):
+ * 'groups' (the default): 8 input channels and blocks of 8 outputs, what every X kernel runs;
+ * 'input-channels': single input channels, blocks of 8 outputs (each block its own D
+ * channels), run by the float X kernels, which gather per channel (binary ones gather bytes);
+ * 'channels': every output its own D inputs, the authors' graph, for training only (the
+ * X kernels run blocks of 8 outputs, so the exporter refuses it).
+ */
+export const GRAPH_NODES = Object.freeze({ groups: [8, 8], 'input-channels': [1, 8], channels: [1, 1] } as const);
+export type GraphNodes = keyof typeof GRAPH_NODES;
+
 /** 'expander': generator 1 (the X-Net); 'grouped': generator 2 (grouped convolution, the baseline). */
 export type GraphKind = 'expander' | 'grouped';
 export const GRAPH_KINDS: readonly GraphKind[] = ['expander', 'grouped'];
@@ -50,13 +61,8 @@ export interface ExpanderLayerArgs extends Omit<BinaryLayerArgs, 'quantizer'> {
   shuffle?: boolean;
   /** Binarized weights ('xnor' | 'dabn'), or float weights (null, the default). */
   quantizer?: Quantizer | null;
-  /**
-   * 'expander' only: the graph's nodes are groups of this many input channels and blocks of
-   * this many outputs. 8 (the default) is the graph the sdk's X kernels run; 1 is the
-   * authors' per-channel graph (every output its own D inputs), trainable for comparison
-   * but not loadable by the sdk (FORMAT.md §10: outGroup 8).
-   */
-  graphGroup?: 1 | 8;
+  /** 'expander' only: what a node of the graph is (GRAPH_NODES); default 'groups'. */
+  graphNodes?: GraphNodes;
 }
 
 export interface ExpanderConv2DArgs extends ExpanderLayerArgs {
@@ -111,7 +117,7 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
   graphSeed: number;
   graphKind: GraphKind;
   shuffle: boolean;
-  graphGroup: 1 | 8;
+  graphNodes: GraphNodes;
   quantizer: Quantizer | null;
   weightGrad: WeightGrad | null;
   binaryInput: boolean;
@@ -140,9 +146,9 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
       throw new Error(`${this.getClassName()}: graphSeed must be an integer in 0..2^32-1, got ${this.graphSeed}`);
     if (grouped && this.graphSeed !== 0) throw new Error(`${this.getClassName()}: a grouped layer has no graph seed (got graphSeed ${this.graphSeed})`);
     if (!grouped && this.shuffle) throw new Error(`${this.getClassName()}: shuffle is for graphKind 'grouped' only`);
-    this.graphGroup = args.graphGroup ?? X_GRAPH.inGroup;
-    if (this.graphGroup !== 1 && this.graphGroup !== 8) throw new Error(`${this.getClassName()}: graphGroup must be 1 or 8, got ${this.graphGroup}`);
-    if (grouped && this.graphGroup !== 8) throw new Error(`${this.getClassName()}: graphGroup is for graphKind 'expander' only`);
+    this.graphNodes = args.graphNodes ?? 'groups';
+    if (!Object.hasOwn(GRAPH_NODES, this.graphNodes)) throw new Error(`${this.getClassName()}: graphNodes must be ${Object.keys(GRAPH_NODES).join(' | ')}, got '${this.graphNodes}'`);
+    if (grouped && this.graphNodes !== 'groups') throw new Error(`${this.getClassName()}: graphNodes is for graphKind 'expander' only`);
     this.quantizer = args.quantizer == null ? null : checkQuantizer(args.quantizer);
     this.weightGrad = this.quantizer ? checkWeightGrad(args.weightGrad ?? DEFAULT_WEIGHT_GRAD[this.quantizer]) : null;
     this.binaryInput = this.quantizer ? args.binaryInput ?? true : false;
@@ -159,7 +165,7 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
         seedLo: 0, seedHi: 0, balanced: GROUPED_GRAPH.balanced, generator: GROUPED_GRAPH.generator, shuffled: this.shuffle,
       }
       : {
-        inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: this.graphGroup, outGroup: this.graphGroup,
+        inChannels: cin, outChannels: cout, degree: cin / this.divisor, inGroup: GRAPH_NODES[this.graphNodes][0], outGroup: GRAPH_NODES[this.graphNodes][1],
         seedLo: this.graphSeed, seedHi: 0, balanced: X_GRAPH.balanced,
       };
     const err = layerGraphError(graph);
@@ -228,7 +234,7 @@ export abstract class ExpanderLayer extends tf.layers.Layer {
       : {};
     return {
       divisor: this.divisor, graphSeed: this.graphSeed, graphKind: this.graphKind, ...(this.graphKind === 'grouped' ? { shuffle: this.shuffle } : {}),
-      ...(this.graphGroup !== X_GRAPH.inGroup ? { graphGroup: this.graphGroup } : {}),
+      ...(this.graphNodes !== 'groups' ? { graphNodes: this.graphNodes } : {}),
       quantizer: this.quantizer, ...binary,
       useBias: this.useBias, kernelInitializer: this.kernelInitializer, seed: this.seed ?? null,
     };

@@ -5,19 +5,22 @@
 //
 // Variants: 'dense' (the sketchnet), 'grouped' (conv2..conv5 grouped convs reading
 // D = C_in/f channels, conv3..conv5 shuffled: FORMAT.md §10 generator 2) and 'xnet'
-// (the same layers on random expander graphs, generator 1; 'xnet-channel' on per-channel
-// graphs, a diagnostic), each trained 'float',
+// (the same layers on random expander graphs, generator 1; 'xnet-input-channel' and
+// 'xnet-channel' on finer graphs, diagnostics), each trained 'float',
 // 'xnor' or 'dabn'. Dense does not depend on f: it runs once per seed (f = null).
 
 import { layerChannelTable, type LayerGraph } from '../../sdk/expander.js';
 
-export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-channel';
+export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-input-channel' | 'xnet-channel';
 /**
- * 'xnet-channel': the X-Net on the authors' per-channel graphs (every output its own D
- * inputs; graphGroup 1) instead of the groups of 8 the sdk's kernels run: a diagnostic of
- * what the coarser graph costs in accuracy, trained but not loadable by the sdk (no .bxn).
+ * Diagnostics of the graph's granularity (expander-layers.ts GRAPH_NODES), beside 'xnet'
+ * (graph nodes of 8 channels, what every X kernel runs): 'xnet-input-channel' (single input
+ * channels, blocks of 8 outputs: the float X kernels run it, the binary ones do not) and
+ * 'xnet-channel' (every output its own D inputs, the authors' graph: training only, no .bxn).
  */
-export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet', 'xnet-channel'];
+export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'];
+/** What graph nodes an X variant's layers use. */
+export const VARIANT_GRAPH_NODES = Object.freeze({ xnet: 'groups', 'xnet-input-channel': 'input-channels', 'xnet-channel': 'channels' } as const);
 /** The experiment's variants unless --variants says otherwise (issue 9's comparison). */
 export const DEFAULT_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet'];
 export type Binarization = 'float' | 'xnor' | 'dabn';

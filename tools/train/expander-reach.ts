@@ -1,7 +1,7 @@
 // How well the X-Net experiment's sparse layers mix their inputs (issue 9): the sketch
 // net's conv2..conv5 exactly as experiment:expander builds them (seed 1, clampDegree), for
-// the shuffled grouped convs, the X-Net on the sdk's graphs (groups of 8 channels) and on
-// the authors' per-channel graphs ('xnet-channel'): the mean share of conv2's input
+// the shuffled grouped convs and the X-Net on graph nodes of 8 channels (the shipped
+// graph), of single input channels and of single channels (the authors'): the mean share of conv2's input
 // channels an output of each layer depends on (reachShares), and how many distinct input
 // sets conv2's outputs read. Graph arithmetic on the built models: no training, the same
 // on any CPU.
@@ -11,7 +11,7 @@ import { writeRows } from '../bench/common.js';
 import type { ExpanderLayer } from './expander-layers.js';
 import { setupBackend } from './backend.js';
 import { buildModel } from './models.js';
-import { reachShares, type ExpanderVariant } from './expander-plan.js';
+import { reachShares, VARIANT_GRAPH_NODES, type ExpanderVariant } from './expander-plan.js';
 import { layerChannelTable } from '../../sdk/expander.js';
 
 const o = runScript('npm run expander:reach -- [options]', {
@@ -34,10 +34,10 @@ await setupBackend({ quiet: true }); // the models are only built, never run
 const SEED = 1;
 const rows: ReachRow[] = [];
 for (const f of [2, 4, 8] as const) {
-  for (const variant of ['grouped', 'xnet', 'xnet-channel'] as const) {
+  for (const variant of ['grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'] as const) {
     const model = buildModel('sketchnet', {
       variant: 'float', classes: 345, seed: SEED,
-      expander: { f, seed: SEED, kind: variant === 'grouped' ? 'grouped' : 'expander', clampDegree: true, ...(variant === 'xnet-channel' ? { graphGroup: 1 as const } : {}) },
+      expander: { f, seed: SEED, kind: variant === 'grouped' ? 'grouped' : 'expander', clampDegree: true, ...(variant !== 'grouped' ? { graphNodes: VARIANT_GRAPH_NODES[variant] } : {}) },
     });
     const xs = model.layers.filter((l) => l.getClassName() === 'ExpanderConv2D') as unknown as ExpanderLayer[];
     const graphs = xs.map((l) => l.layerGraph());

@@ -40,14 +40,14 @@ import { RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows,
+  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows, VARIANT_GRAPH_NODES,
   type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
 } from './expander-plan.js';
 
 const o = runScript('npm run experiment:expander -- [options]', {
   dataset: opt.choice(DATASETS, 'data set (mnist: a sanity check)', 'quickdraw'),
   model: opt.choice(EXPANDER_MODELS, "the net: sketchnet's conv2..conv5 or mobilenet's pointwise convs (float only) become X / grouped", 'sketchnet'),
-  variants: opt.choices(EXPANDER_VARIANTS, "variants (xnet-channel: per-channel graphs, a diagnostic the sdk cannot load)", [...DEFAULT_VARIANTS]),
+  variants: opt.choices(EXPANDER_VARIANTS, "variants (xnet-input-channel, xnet-channel: finer graphs, diagnostics; the sdk cannot load xnet-channel)", [...DEFAULT_VARIANTS]),
   binarization: opt.choices(BINARIZATIONS, 'binarizations', [...BINARIZATIONS]),
   f: opt.ints(`f values, comma-separated (default ${DEFAULT_PLAN.fs.join(',')})`, [], { min: 1 }),
   'main-f': opt.int(`the f that runs every seed (the others run the first seed; default ${DEFAULT_PLAN.mainF})`),
@@ -84,7 +84,7 @@ async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResu
     ...(job.variant === 'dense' ? {} : {
       expander: {
         f: job.f as 2 | 4 | 8, seed: job.seed, kind: job.variant === 'grouped' ? 'grouped' : 'expander', clampDegree: CLAMP_DEGREE, head: job.head === 'x-binary',
-        ...(job.variant === 'xnet-channel' ? { graphGroup: 1 as const } : {}),
+        ...(job.variant !== 'grouped' && job.variant !== 'xnet' ? { graphNodes: VARIANT_GRAPH_NODES[job.variant] } : {}),
       },
     }),
     // The size job's classifier: binary weights on the float features, as an X-Dense.

@@ -42,7 +42,7 @@
 // shortcuts and classifier dense, as in the authors' X-ResNet.
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../../sdk/prng.js';
-import { ExpanderConv2D, GRAPH_KINDS, type GraphKind } from './expander-layers.js';
+import { ExpanderConv2D, GRAPH_KINDS, type GraphKind, type GraphNodes } from './expander-layers.js';
 import { BinaryConv2D, BinaryDense, SignActivation } from './layers.js';
 import type { Quantizer, WeightGrad } from './quantizers.js';
 import { SeededDropout } from './regularize.js';
@@ -110,8 +110,8 @@ export interface ExpanderOptions {
   kind?: GraphKind;
   /** 'grouped': channel shuffle before conv3..conv5 (default true). */
   shuffle?: boolean;
-  /** 'expander': 1 for the authors' per-channel graphs instead of the sdk's groups of 8 (ExpanderLayerArgs.graphGroup; not loadable by the sdk). */
-  graphGroup?: 1 | 8;
+  /** 'expander': what a graph node is (GRAPH_NODES in expander-layers.ts; default 'groups', the one every X kernel runs). */
+  graphNodes?: GraphNodes;
   /**
    * A layer whose C_in / f is not a multiple of 8 (conv2's 32 inputs at f = 8) reads D = 8
    * instead of failing (its own f is then C_in / 8). Default false.
@@ -244,14 +244,14 @@ function xConvArgs(X: ExpanderOptions | undefined, model: ModelName) {
     const divisor = X!.clampDegree && cin / X!.f < 8 ? Math.max(1, cin / 8) : X!.f;
     const graph = kind === 'grouped'
       ? { graphKind: 'grouped' as const, shuffle: built > 0 && (X!.shuffle ?? true) }
-      : { graphSeed: (graphSeed++) >>> 0, ...(X!.graphGroup ? { graphGroup: X!.graphGroup } : {}) };
+      : { graphSeed: (graphSeed++) >>> 0, ...(X!.graphNodes ? { graphNodes: X!.graphNodes } : {}) };
     built++;
     return { divisor, ...graph };
   };
 }
 
-/** _x4 / _g4 in an X / grouped model's name. */
-const xModelSuffix = (X: ExpanderOptions | undefined) => (X ? `_${X.kind === 'grouped' ? 'g' : 'x'}${X.f}${X.graphGroup === 1 ? 'c' : ''}` : '');
+/** _x4 / _g4 in an X / grouped model's name (_x4i, _x4c: input-channel, channel graph nodes). */
+const xModelSuffix = (X: ExpanderOptions | undefined) => (X ? `_${X.kind === 'grouped' ? 'g' : 'x'}${X.f}${X.graphNodes === 'channels' ? 'c' : X.graphNodes === 'input-channels' ? 'i' : ''}` : '');
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
   const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
