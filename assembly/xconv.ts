@@ -110,6 +110,21 @@ function gatherWindowF32(input: usize, h: i32, w: i32, c: i32, row: usize, inGro
           v128.store(q, v128.load(from, 16), 16);
         }
       }
+    } else if (ASC_FEATURE_SIMD && inGroup == 1) {
+      // Single channels (graphs over input channels): four loads into one vector store, no
+      // per-group loop (measured 1.3-1.6x slower than grouped convs with it).
+      for (; dst < end; dst += pixelBytes, src += inPixelBytes) {
+        let k = 0;
+        for (; k + 4 <= d; k += 4) {
+          const at = row + (<usize>k << 2);
+          let v = f32x4.splat(load<f32>(src + (<usize>load<i32>(at) << 2)));
+          v = f32x4.replace_lane(v, 1, load<f32>(src + (<usize>load<i32>(at, 4) << 2)));
+          v = f32x4.replace_lane(v, 2, load<f32>(src + (<usize>load<i32>(at, 8) << 2)));
+          v = f32x4.replace_lane(v, 3, load<f32>(src + (<usize>load<i32>(at, 12) << 2)));
+          v128.store(dst + (<usize>k << 2), v);
+        }
+        for (; k < d; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>load<i32>(row + (<usize>k << 2)) << 2)));
+      }
     } else {
       for (; dst < end; dst += pixelBytes, src += inPixelBytes) {
         let q = dst;

@@ -4,8 +4,8 @@
 // 3×3 stride-1 same layers (float weights also as int8 and as α/β binary weights on float
 // inputs, conv2dbw), dense layers, plus the
 // in-process XOR+popcount ceiling. With --xnet, X-Convs (D = C/f, f = 2, 4, 8; float
-// xconv2d and binary xbconv2d, DABN transform) and grouped convs of equal MACs beside
-// the dense conv of each standard shape.
+// xconv2d and binary xbconv2d, DABN transform; float also on a graph over single input
+// channels, xconv-in1) and grouped convs of equal MACs beside the dense conv of each standard shape.
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { orExit, runScript, UsageError } from '../args.js';
@@ -146,6 +146,14 @@ function recordXnet(shape: string, h: number, c: number, cout: number, k: number
     // Block b of 8 outputs lies in group floor(8b / (cout/f)), which reads channels [gD, (g+1)D).
     const grouped = Int32Array.from({ length: cout / 8 }, (_, b) => Math.floor((8 * b) / (cout / f)));
     const wf = rand(k * k * d * cout), wbits = packXBinaryFilters(wf, k, k, d, cout);
+    {
+      // Float on a graph over single input channels (graphNodes 'input-channels'): a per-channel gather.
+      const inputChannels = layerGroupTable({ inChannels: c, outChannels: cout, degree: d, inGroup: 1, outGroup: 8, seedLo: 1000 + f, seedHi: 0, balanced: true });
+      const a = new Arena(simd);
+      const ip = a.put(x), tp = a.put(inputChannels), wp = a.put(packFloatFilters(wf, k * k * d, cout)), bp = a.put(rand(cout));
+      const sp = a.alloc(simd.xconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
+      record(shape, `xconv-in1-f${f}`, macs, () => simd.xconv2d(ip, h, h, c, tp, 1, d, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+    }
     for (const [kind, table, inGroup] of [['xconv', expander, 8], ['grouped', grouped, d]] as const) {
       const a = new Arena(simd);
       const ip = a.put(x), tp = a.put(table), wp = a.put(packFloatFilters(wf, k * k * d, cout)), bp = a.put(rand(cout));
