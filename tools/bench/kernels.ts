@@ -145,20 +145,15 @@ function recordXnet(shape: string, h: number, c: number, cout: number, k: number
     const expander = layerGroupTable({ inChannels: c, outChannels: cout, degree: d, inGroup: 8, outGroup: 8, seedLo: 1000 + f, seedHi: 0, balanced: true });
     // Block b of 8 outputs lies in group floor(8b / (cout/f)), which reads channels [gD, (g+1)D).
     const grouped = Int32Array.from({ length: cout / 8 }, (_, b) => Math.floor((8 * b) / (cout / f)));
+    // Float also on a graph over single input channels (graphNodes 'input-channels'): a per-channel gather.
+    const inputChannels = layerGroupTable({ inChannels: c, outChannels: cout, degree: d, inGroup: 1, outGroup: 8, seedLo: 1000 + f, seedHi: 0, balanced: true });
     const wf = rand(k * k * d * cout), wbits = packXBinaryFilters(wf, k, k, d, cout);
-    {
-      // Float on a graph over single input channels (graphNodes 'input-channels'): a per-channel gather.
-      const inputChannels = layerGroupTable({ inChannels: c, outChannels: cout, degree: d, inGroup: 1, outGroup: 8, seedLo: 1000 + f, seedHi: 0, balanced: true });
-      const a = new Arena(simd);
-      const ip = a.put(x), tp = a.put(inputChannels), wp = a.put(packFloatFilters(wf, k * k * d, cout)), bp = a.put(rand(cout));
-      const sp = a.alloc(simd.xconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
-      record(shape, `xconv-in1-f${f}`, macs, () => simd.xconv2d(ip, h, h, c, tp, 1, d, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
-    }
-    for (const [kind, table, inGroup] of [['xconv', expander, 8], ['grouped', grouped, d]] as const) {
+    for (const [kind, table, inGroup] of [['xconv', expander, 8], ['xconv-in1', inputChannels, 1], ['grouped', grouped, d]] as const) {
       const a = new Arena(simd);
       const ip = a.put(x), tp = a.put(table), wp = a.put(packFloatFilters(wf, k * k * d, cout)), bp = a.put(rand(cout));
       const sp = a.alloc(simd.xconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
       record(shape, `${kind}-f${f}`, macs, () => simd.xconv2d(ip, h, h, c, tp, inGroup, d, wp, bp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, 0, op, sp));
+      if (inGroup % 8 !== 0) continue; // xbconv2d gathers whole bytes of bits
       const ab = new Arena(simd);
       const xbp = ab.put(xb), tbp = ab.put(table), wfile = ab.put(new Int8Array(wbits.buffer)), trp = ab.put(tr);
       const wbp = ab.alloc(simd.xbconv2dPackedBytes(d, k, k, cout)); // the layout xbconv2d reads, as the sdk prepares it at load

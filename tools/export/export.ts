@@ -85,7 +85,6 @@ function relError(ref: ArrayLike<number>, got: ArrayLike<number>): number {
   return den > 0 ? Math.sqrt(num / den) : 0;
 }
 
-/** Batch norm in inference form as per-channel y = s·x + t. */
 /** The affine of the batch norm folded into `v` (`channels` outputs), the identity when there is none. */
 function foldedAffine(bn: LayerView | undefined, v: LayerView, channels: number): { s: Float32Array; t: Float32Array } {
   const { s, t } = bn ? bnAffine(bn) : { s: new Float32Array(channels).fill(1), t: new Float32Array(channels) };
@@ -108,6 +107,7 @@ function convWindow(v: LayerView): { stride: number; padding: Padding } {
   return { stride: sh, padding: v.config.padding as Padding };
 }
 
+/** Batch norm in inference form as per-channel y = s·x + t. */
 function bnAffine(v: LayerView): { s: Float32Array; t: Float32Array } {
   const mean = v.weights.moving_mean.values, variance = v.weights.moving_variance.values;
   const n = mean.length;

@@ -1,11 +1,12 @@
 // X-Net layers for training (FORMAT.md §10): ExpanderConv2D and ExpanderDense.
 //
 // Each output channel reads only D = C_in / divisor input channels, chosen by the
-// expander graph of sdk/expander.ts (generator 1, balanced, inGroup 8, outGroup 8)
-// seeded by the layer's `graphSeed`: the exporter writes that seed into the layer's
-// XGRF record and the runtime rebuilds the same graph, so the config is all a file
-// needs. inGroup 8 because xbconv2d gathers whole bytes of bits; the float layers use
-// the same graph so float and binary X-nets differ only in their weights.
+// expander graph of sdk/expander.ts (generator 1, balanced; nodes of 8 input channels
+// and blocks of 8 outputs unless `graphNodes` says otherwise, GRAPH_NODES) seeded by the
+// layer's `graphSeed`: the exporter writes that seed into the layer's XGRF record and the
+// runtime rebuilds the same graph, so the config is all a file needs. Nodes of 8 because
+// xbconv2d gathers whole bytes of bits; the float layers use the same graph so float and
+// binary X-nets differ only in their weights.
 //
 // Weights are stored compactly: conv [kh, kw, D, C_out], dense [D, C_out], where input
 // k of output o is channel layerChannelTable(graph)[o·D + k] (ascending per output),
@@ -28,8 +29,8 @@ import { GENERATOR_GROUPED, GENERATOR_XOSHIRO_FY, layerChannelTable, layerGraphE
 import { centreAndClampJS, DEFAULT_WEIGHT_GRAD, quantizeWeights, type Quantizer, type WeightGrad } from './quantizers.js';
 import { binaryExportOf, checkQuantizer, checkWeightGrad, convOutputShape, padPlusOne, pair, type BinaryExport, type BinaryLayerArgs } from './layers.js';
 
-/** The graph every X-layer uses (FORMAT.md §10): generator 1, balanced, groups of 8 inputs and 8 outputs. */
-export const X_GRAPH = Object.freeze({ generator: GENERATOR_XOSHIRO_FY, balanced: true, inGroup: 8, outGroup: 8 });
+/** The graph every X-layer uses (FORMAT.md §10): generator 1, balanced; its nodes are GRAPH_NODES[graphNodes]. */
+export const X_GRAPH = Object.freeze({ generator: GENERATOR_XOSHIRO_FY, balanced: true });
 /** The graph of a 'grouped' X-layer: generator 2, no seed, the same groups of 8. */
 export const GROUPED_GRAPH = Object.freeze({ generator: GENERATOR_GROUPED, balanced: false, inGroup: 8, outGroup: 8 });
 

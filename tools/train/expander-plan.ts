@@ -10,6 +10,7 @@
 // 'xnor' or 'dabn'. Dense does not depend on f: it runs once per seed (f = null).
 
 import { layerChannelTable, type LayerGraph } from '../../sdk/expander.js';
+import type { ExpanderOptions } from './models.js';
 
 export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-input-channel' | 'xnet-channel';
 /**
@@ -20,7 +21,21 @@ export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-input-channel
  */
 export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'];
 /** What graph nodes an X variant's layers use. */
-export const VARIANT_GRAPH_NODES = Object.freeze({ xnet: 'groups', 'xnet-input-channel': 'input-channels', 'xnet-channel': 'channels' } as const);
+const VARIANT_GRAPH_NODES = Object.freeze({ xnet: 'groups', 'xnet-input-channel': 'input-channels', 'xnet-channel': 'channels' } as const);
+
+/**
+ * The experiment's layers read D = 8 where C_in / f is smaller (expander.clampDegree): conv2's
+ * 32 inputs at f = 8, for grouped and X-Net alike.
+ */
+export const CLAMP_DEGREE = true;
+
+/** The model's expander options for a sparse variant (the experiment's jobs and expander:reach build the same nets). */
+export function variantExpander(variant: Exclude<ExpanderVariant, 'dense'>, f: number, seed: number): ExpanderOptions {
+  return {
+    f: f as ExpanderOptions['f'], seed, clampDegree: CLAMP_DEGREE,
+    ...(variant === 'grouped' ? { kind: 'grouped' } : { kind: 'expander', graphNodes: VARIANT_GRAPH_NODES[variant] }),
+  };
+}
 /** The experiment's variants unless --variants says otherwise (issue 9's comparison). */
 export const DEFAULT_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet'];
 export type Binarization = 'float' | 'xnor' | 'dabn';

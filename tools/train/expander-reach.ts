@@ -11,7 +11,7 @@ import { writeRows } from '../bench/common.js';
 import type { ExpanderLayer } from './expander-layers.js';
 import { setupBackend } from './backend.js';
 import { buildModel } from './models.js';
-import { reachShares, VARIANT_GRAPH_NODES, type ExpanderVariant } from './expander-plan.js';
+import { reachShares, variantExpander, type ExpanderVariant } from './expander-plan.js';
 import { layerChannelTable } from '../../sdk/expander.js';
 
 const o = runScript('npm run expander:reach -- [options]', {
@@ -37,7 +37,7 @@ for (const f of [2, 4, 8] as const) {
   for (const variant of ['grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'] as const) {
     const model = buildModel('sketchnet', {
       variant: 'float', classes: 345, seed: SEED,
-      expander: { f, seed: SEED, kind: variant === 'grouped' ? 'grouped' : 'expander', clampDegree: true, ...(variant !== 'grouped' ? { graphNodes: VARIANT_GRAPH_NODES[variant] } : {}) },
+      expander: variantExpander(variant, f, SEED),
     });
     const xs = model.layers.filter((l) => l.getClassName() === 'ExpanderConv2D') as unknown as ExpanderLayer[];
     const graphs = xs.map((l) => l.layerGraph());

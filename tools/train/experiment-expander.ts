@@ -40,7 +40,7 @@ import { RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows, VARIANT_GRAPH_NODES,
+  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows, variantExpander, CLAMP_DEGREE,
   type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
 } from './expander-plan.js';
 
@@ -70,7 +70,6 @@ const batchSize = o.batch, parallel = o.jobs;
 const fs = o.f.length ? o.f : [...DEFAULT_PLAN.fs];
 const mainF = o['main-f'] ?? (fs.includes(DEFAULT_PLAN.mainF) ? DEFAULT_PLAN.mainF : fs[0]);
 const seeds = o.seeds.length ? o.seeds : quick ? [1] : [...DEFAULT_PLAN.seeds];
-const CLAMP_DEGREE = true;
 const modelName = o.model;
 if (modelName === 'mobilenet' && o.binarization.some((b) => b !== 'float')) orExit(() => { throw new UsageError('--model mobilenet is float only: pass --binarization float'); });
 
@@ -81,12 +80,7 @@ async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResu
   const data = loadDataset(dataset, { classes });
   const model = buildModel(modelName, {
     ...recipeModelOptions(recipe), variant: job.binarization, classes: data.classes.length, seed: job.seed,
-    ...(job.variant === 'dense' ? {} : {
-      expander: {
-        f: job.f as 2 | 4 | 8, seed: job.seed, kind: job.variant === 'grouped' ? 'grouped' : 'expander', clampDegree: CLAMP_DEGREE, head: job.head === 'x-binary',
-        ...(job.variant !== 'grouped' && job.variant !== 'xnet' ? { graphNodes: VARIANT_GRAPH_NODES[job.variant] } : {}),
-      },
-    }),
+    ...(job.variant === 'dense' ? {} : { expander: { ...variantExpander(job.variant, job.f!, job.seed), head: job.head === 'x-binary' } }),
     // The size job's classifier: binary weights on the float features, as an X-Dense.
     ...(job.head === 'x-binary' ? { lastLayer: 'binary' as const, floatInputs: ['conv6'] } : {}),
   });

@@ -296,7 +296,7 @@ function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
 function channelReduction(mean: boolean) {
   return (args: KernelArgs, shipped: KFunc | undefined): TensorInfo => {
     const { inputs: { x }, backend, attrs } = args;
-    const rank = x.shape.length, c = x.shape[rank - 1] ?? 0, size = x.shape.reduce((p, d) => p * d, 1);
+    const rank = x.shape.length, c = x.shape[rank - 1] ?? 0, size = tf.util.sizeFromShape(x.shape);
     const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
     const perChannel = x.dtype === 'float32' && rank >= 2 && size > 0 && axes.length === rank - 1 && [...axes].sort((a, b) => a - b).every((a, i) => a === i);
     if (!perChannel) {
