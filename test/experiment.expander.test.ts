@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, reachShares, settingsMismatch, summarizeRows,
+  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, reachShares, settingsMismatch, summarizeRows, variantExpander,
   type ExpanderJob, type ExpanderJobResult, type PlanOptions,
 } from '../tools/train/expander-plan';
 import { lastStartDeadline, writeResultsAtomic } from '../tools/train/experiment-common';
@@ -37,7 +37,8 @@ describe('experiment:expander plan', () => {
   });
 
   it("the graph diagnostics 'xnet-input-channel' and 'xnet-channel' are opt-in: planned like xnet when asked, never the size job's", () => {
-    expect(EXPANDER_VARIANTS).toEqual([...DEFAULT_VARIANTS, 'xnet-input-channel', 'xnet-channel']);
+    expect(EXPANDER_VARIANTS).toEqual([...DEFAULT_VARIANTS, 'xnet-input-channel', 'xnet-channel', 'grouped-plain']);
+    expect(parseJobKey('grouped-plain:float:4:2')).toEqual({ variant: 'grouped-plain', binarization: 'float', f: 4, seed: 2 });
     expect(keys(planJobs({ ...all, variants: ['xnet-channel'], binarizations: ['float', 'dabn'] }))).toEqual([
       'xnet-channel:float:4:1', 'xnet-channel:dabn:4:1', 'xnet-channel:float:2:1', 'xnet-channel:dabn:2:1', 'xnet-channel:float:8:1', 'xnet-channel:dabn:8:1',
       'xnet-channel:float:4:2', 'xnet-channel:dabn:4:2',
@@ -221,6 +222,13 @@ describe('expander reach (tools/train/expander-reach.ts)', () => {
     expect(() => reachShares([grouped(32, 64, 8, false), grouped(32, 32, 8, false)])).toThrow(/layer 1 reads 32 channels but the layer before has 64 outputs/);
   });
 
+  it("variantExpander: 'grouped' shuffles before all but the first sparse layer, 'grouped-plain' never; X variants seed their graphs", () => {
+    expect(variantExpander('grouped', 4, 3)).toMatchObject({ kind: 'grouped', shuffle: true, f: 4 });
+    expect(variantExpander('grouped-plain', 8, 3)).toMatchObject({ kind: 'grouped', shuffle: false, f: 8 });
+    expect(variantExpander('xnet', 2, 3)).toMatchObject({ kind: 'expander', graphNodes: 'groups', seed: 3 });
+    expect(variantExpander('xnet-channel', 2, 3)).toMatchObject({ kind: 'expander', graphNodes: 'channels' });
+  });
+
   it('the committed table is what the script computes from the models experiment:expander builds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bexnet-reach-'));
     try {
@@ -229,8 +237,15 @@ describe('expander reach (tools/train/expander-reach.ts)', () => {
       expect(r.status, r.stderr).toBe(0);
       const fresh = JSON.parse(readFileSync(out, 'utf8')), committed = JSON.parse(readFileSync(new URL('../tools/results/expander_reach.json', import.meta.url), 'utf8'));
       expect(fresh.rows).toEqual(committed.rows);
-      expect(fresh.rows.map((x: { variant: string; f: number }) => `${x.variant}:${x.f}`)).toEqual([2, 4, 8].flatMap((f) => ['grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'].map((v) => `${v}:${f}`)));
-      expect(renderTable('expander_reach', fresh).split('\n')[0]).toBe('| f | graph | conv2 | conv3 | conv4 | conv5 | distinct input sets in conv2 |');
+      const variants = ['grouped-plain', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'];
+      expect(fresh.rows.map((x: { model: string; variant: string; f: number }) => `${x.model}:${x.variant}:${x.f}`))
+        .toEqual(['sketchnet', 'mobilenet'].flatMap((m) => [2, 4, 8].flatMap((f) => variants.map((v) => `${m}:${v}:${f}`))));
+      // Grouped convs with no shuffle never mix: every layer reaches 1/f of the first one's inputs (conv2 at f = 8 reads 8 of 32).
+      for (const r of fresh.rows.filter((x: { variant: string }) => x.variant === 'grouped-plain'))
+        expect(new Set(r.reach), `${r.model} f=${r.f}`).toEqual(new Set([r.model === 'sketchnet' && r.f === 8 ? 0.25 : 1 / r.f]));
+      const lines = renderTable('expander_reach', fresh).split('\n');
+      expect(lines[0]).toBe('| sketchnet: f | graph | conv2 | conv3 | conv4 | conv5 | distinct input sets in conv2 |');
+      expect(lines).toContain('| mobilenet: f | graph | pw2 | pw3 | pw4 | pw5 | distinct input sets in pw2 |');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 // The X-Net experiment's plot: top-1 against .bxn bytes (log scale), one marker shape per
-// variant (dense ●, grouped ■, X-Net ▲), one colour per binarization, f written beside
+// variant (dense ●, grouped ■, grouped with no shuffle □, X-Net ▲), one colour per binarization, f written beside
 // each sparse point. Reads tools/results/expander.json (or the file given), writes
 // tools/results/expander.svg (or --out FILE). No dependencies; a missing results file is
 // reported and is not an error.
@@ -8,13 +8,14 @@
 import { esc, plotScript, scatterFrame } from './plot-common.mjs';
 
 const COLOURS = { float: '#1f77b4', xnor: '#d62728', dabn: '#2ca02c' };
-const VARIANTS = ['dense', 'grouped', 'xnet'];
-const NAMES = { dense: 'dense', grouped: 'grouped (shuffled)', xnet: 'X-Net' };
+const VARIANTS = ['dense', 'grouped-plain', 'grouped', 'xnet'];
+const NAMES = { dense: 'dense', 'grouped-plain': 'grouped (no shuffle)', grouped: 'grouped (shuffled)', xnet: 'X-Net' };
 
 function marker(variant, x, y, colour) {
   const r = 5;
   if (variant === 'dense') return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}" fill="${colour}"/>`;
   if (variant === 'grouped') return `<rect x="${(x - r).toFixed(1)}" y="${(y - r).toFixed(1)}" width="${2 * r}" height="${2 * r}" fill="${colour}"/>`;
+  if (variant === 'grouped-plain') return `<rect x="${(x - r + 1).toFixed(1)}" y="${(y - r + 1).toFixed(1)}" width="${2 * r - 2}" height="${2 * r - 2}" fill="none" stroke="${colour}" stroke-width="2"/>`;
   return `<path d="M${x.toFixed(1)},${(y - r - 1).toFixed(1)} L${(x + r + 1).toFixed(1)},${(y + r).toFixed(1)} L${(x - r - 1).toFixed(1)},${(y + r).toFixed(1)} Z" fill="${colour}"/>`;
 }
 

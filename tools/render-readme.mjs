@@ -88,7 +88,7 @@ TABLES.expander = (data) => {
     '|---|---|---:|---:|---:|---|---:|---:|---:|',
   ];
   const xHead = (r) => r.head === 'x-binary';
-  const order = (r) => [['float', 'xnor', 'dabn'].indexOf(r.binarization), r.f ?? 0, ['dense', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'].indexOf(r.variant), xHead(r) ? 1 : 0];
+  const order = (r) => [['float', 'xnor', 'dabn'].indexOf(r.binarization), r.f ?? 0, ['dense', 'grouped-plain', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'].indexOf(r.variant), xHead(r) ? 1 : 0];
   const rows = [...data.rows].sort((a, b) => { const x = order(a), y = order(b); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || x[3] - y[3]; });
   const denseOf = (binarization) => data.rows.find((d) => d.variant === 'dense' && d.binarization === binarization);
   for (const r of rows) {
@@ -109,14 +109,19 @@ TABLES.expander_mobilenet = (data) => TABLES.expander(data);
 TABLES.expander_channel_graph = (data) => TABLES.expander(data);
 // How far the X-Net experiment's sparse layers mix their inputs (tools/train/expander-reach.ts).
 TABLES.expander_reach = (data) => {
-  const names = { grouped: 'grouped (shuffled)', xnet: 'X-Net, nodes of 8 channels (every X kernel)', 'xnet-input-channel': 'X-Net, input channels × blocks of 8 outputs (float X kernels)', 'xnet-channel': 'X-Net, per channel (training only)' };
-  const layers = data.rows[0]?.layers ?? [];
-  const out = [
-    `| f | graph | ${layers.join(' | ')} | distinct input sets in ${layers[0] ?? 'the first layer'} |`,
-    `|---:|---|${layers.map(() => '---:|').join('')}---:|`,
-  ];
-  for (const r of data.rows) out.push(`| ${r.f} | ${names[r.variant] ?? r.variant} | ${r.reach.map((v) => `${fmt(100 * v, 0)}%`).join(' | ')} | ${r.firstLayerInputSets} |`);
-  out.push('', `Mean share of ${layers[0]}'s input channels that an output of each layer depends on; ${data.rows[0]?.model} as experiment:expander builds it (graph seed ${data.rows[0]?.graphSeed}).`);
+  const names = { 'grouped-plain': 'grouped (no shuffle)', grouped: 'grouped (shuffled)', xnet: 'X-Net, nodes of 8 channels (every X kernel)', 'xnet-input-channel': 'X-Net, input channels × blocks of 8 outputs (float X kernels)', 'xnet-channel': 'X-Net, per channel (training only)' };
+  // One table per model: their sparse layers differ (sketchnet conv2..conv5, MobileNet pw2..pw5).
+  const out = [];
+  for (const model of [...new Set(data.rows.map((r) => r.model))]) {
+    const rows = data.rows.filter((r) => r.model === model), layers = rows[0].layers;
+    if (out.length) out.push('');
+    out.push(
+      `| ${model}: f | graph | ${layers.join(' | ')} | distinct input sets in ${layers[0]} |`,
+      `|---:|---|${layers.map(() => '---:|').join('')}---:|`,
+      ...rows.map((r) => `| ${r.f} | ${names[r.variant] ?? r.variant} | ${r.reach.map((v) => `${fmt(100 * v, 0)}%`).join(' | ')} | ${r.firstLayerInputSets} |`),
+    );
+  }
+  out.push('', `Mean share of the first sparse layer's input channels that an output of each layer depends on, in the nets experiment:expander builds (graph seed ${data.rows[0]?.graphSeed}).`);
   return out.join('\n');
 };
 

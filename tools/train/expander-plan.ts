@@ -6,20 +6,21 @@
 // Variants: 'dense' (the sketchnet), 'grouped' (conv2..conv5 grouped convs reading
 // D = C_in/f channels, conv3..conv5 shuffled: FORMAT.md §10 generator 2) and 'xnet'
 // (the same layers on random expander graphs, generator 1; 'xnet-input-channel' and
-// 'xnet-channel' on finer graphs, diagnostics), each trained 'float',
+// 'xnet-channel' on finer graphs, diagnostics; 'grouped-plain' the grouped convs with no
+// shuffle, the thesis's baseline), each trained 'float',
 // 'xnor' or 'dabn'. Dense does not depend on f: it runs once per seed (f = null).
 
 import { layerChannelTable, type LayerGraph } from '../../sdk/expander.js';
 import type { ExpanderOptions } from './models.js';
 
-export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-input-channel' | 'xnet-channel';
+export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-input-channel' | 'xnet-channel' | 'grouped-plain';
 /**
  * Diagnostics of the graph's granularity (expander-layers.ts GRAPH_NODES), beside 'xnet'
  * (graph nodes of 8 channels, what every X kernel runs): 'xnet-input-channel' (single input
  * channels, blocks of 8 outputs: the float X kernels run it, the binary ones do not) and
  * 'xnet-channel' (every output its own D inputs, the authors' graph: training only, no .bxn).
  */
-export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel'];
+export const EXPANDER_VARIANTS: readonly ExpanderVariant[] = ['dense', 'grouped', 'xnet', 'xnet-input-channel', 'xnet-channel', 'grouped-plain'];
 /** What graph nodes an X variant's layers use. */
 const VARIANT_GRAPH_NODES = Object.freeze({ xnet: 'groups', 'xnet-input-channel': 'input-channels', 'xnet-channel': 'channels' } as const);
 
@@ -33,7 +34,9 @@ export const CLAMP_DEGREE = true;
 export function variantExpander(variant: Exclude<ExpanderVariant, 'dense'>, f: number, seed: number): ExpanderOptions {
   return {
     f: f as ExpanderOptions['f'], seed, clampDegree: CLAMP_DEGREE,
-    ...(variant === 'grouped' ? { kind: 'grouped' } : { kind: 'expander', graphNodes: VARIANT_GRAPH_NODES[variant] }),
+    // 'grouped-plain': no channel shuffle, so each group only ever sees its own inputs (the
+    // grouped convs the thesis measured X-Nets against; 'grouped' is the strong baseline).
+    ...(variant === 'grouped' || variant === 'grouped-plain' ? { kind: 'grouped', shuffle: variant === 'grouped' } : { kind: 'expander', graphNodes: VARIANT_GRAPH_NODES[variant] }),
   };
 }
 /** The experiment's variants unless --variants says otherwise (issue 9's comparison). */

@@ -250,8 +250,8 @@ function xConvArgs(X: ExpanderOptions | undefined, model: ModelName) {
   };
 }
 
-/** _x4 / _g4 in an X / grouped model's name (_x4i, _x4c: input-channel, channel graph nodes). */
-const xModelSuffix = (X: ExpanderOptions | undefined) => (X ? `_${X.kind === 'grouped' ? 'g' : 'x'}${X.f}${X.graphNodes === 'channels' ? 'c' : X.graphNodes === 'input-channels' ? 'i' : ''}` : '');
+/** _x4 / _g4 in an X / grouped model's name (_x4i, _x4c: input-channel, channel graph nodes; _g4p: grouped, no shuffle). */
+const xModelSuffix = (X: ExpanderOptions | undefined) => (X ? `_${X.kind === 'grouped' ? 'g' : 'x'}${X.f}${X.graphNodes === 'channels' ? 'c' : X.graphNodes === 'input-channels' ? 'i' : X.kind === 'grouped' && X.shuffle === false ? 'p' : ''}` : '');
 
 export function resNet(opts: ModelOptions): tf.LayersModel {
   const { variant, classes, ch, next, bin, q, weightGrad, inp } = modelBasics(opts);
