@@ -1,6 +1,6 @@
 // The X-Net experiment without training (tools/train/expander-plan.ts): which jobs each
 // set of options plans, what a rerun skips, the rows, the README table and the plot.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { expectPlotScript } from './support/plot.js';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import {
   BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, reachShares, settingsMismatch, summarizeRows, variantExpander,
   type ExpanderJob, type ExpanderJobResult, type PlanOptions,
 } from '../tools/train/expander-plan';
-import { lastStartDeadline, writeResultsAtomic } from '../tools/train/experiment-common';
+import { lastStartDeadline, runQueue, writeResultsAtomic } from '../tools/train/experiment-common';
 import { renderTable } from '../tools/render-readme.mjs';
 import { expanderSvg } from '../tools/plot-expander.mjs';
 
@@ -193,6 +193,33 @@ describe('experiment-common', () => {
     expect(lastStartDeadline('10:05', now)).toBe(Date.UTC(2026, 11, 4, 10, 5));
     expect(lastStartDeadline('09:00', now)).toBe(Date.UTC(2026, 11, 5, 9, 0));
     expect(lastStartDeadline(undefined, now)).toBe(Infinity);
+  });
+  it('runQueue: at most `parallel` jobs at once, in order; a failed job is reported and the others go on; nothing starts after the deadline', async () => {
+    let running = 0, most = 0;
+    const started: number[] = [], done: number[] = [];
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const run = async (j: number) => {
+        started.push(j); most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, j % 3));
+        running--;
+        if (j === 2 || j === 5) throw new Error(`job ${j} broke`);
+        return j * 10;
+      };
+      const failed = await runQueue([0, 1, 2, 3, 4, 5, 6], { parallel: 2, key: (j) => `j${j}`, run, done: (r) => done.push(r) });
+      expect(most).toBe(2);
+      expect(started).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(failed).toEqual(['j2', 'j5']);
+      expect(done.sort((a, b) => a - b)).toEqual([0, 10, 30, 40, 60]);
+      expect(errors.mock.calls.flat().join('\n')).toMatch(/job j2 failed, left for the next run: job 2 broke/);
+      // A deadline already past: nothing starts, nothing fails.
+      started.length = 0;
+      expect(await runQueue([7, 8], { parallel: 2, lastStart: Date.now() - 1, key: String, run, done: () => {} })).toEqual([]);
+      expect(started).toEqual([]);
+      expect(errors.mock.calls.flat().join('\n')).toMatch(/--last-start passed: not starting 7, 8/);
+    } finally {
+      errors.mockRestore();
+    }
   });
   it('writes the results file whole, with no temporary file left', () => {
     const d = mkdtempSync(join(tmpdir(), 'bexnet-results-'));

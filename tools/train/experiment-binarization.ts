@@ -27,7 +27,7 @@
 // is best launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
+import { lastStartDeadline, runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
 import { cpuModel } from '../machine.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,22 +179,18 @@ function save() {
 }
 
 // --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
-const lastStart = lastStartDeadline(o['last-start']);
-
-async function worker() {
-  for (let next = queue.shift(); next; next = queue.shift()) {
-    if (Date.now() > lastStart) { console.error(`--last-start ${o['last-start']} passed: not starting ${next.join(':')}`); queue.length = 0; break; }
-    const r = await spawnJob(next[0], next[1], next[2]);
+const failed = await runQueue(queue, {
+  parallel, lastStart: lastStartDeadline(o['last-start']), key: (j) => j.join(':'), run: (j) => spawnJob(j[0], j[1], j[2]),
+  done(r) {
     results.push(r);
     save();
     console.error(`done ${results.length}/${total}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
-  }
-}
-await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+  },
+});
 const out = summary();
 console.log('| variant | inputs | last layer | top-1 mean | per seed | std | tfjs bytes | .bxn bytes | .bxn, int8 last |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of out.rows) console.log(`| ${r.variant} | ${r.inputs} | ${r.lastLayer} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} | ${r.bxnBytesInt8Last ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
 save();
-process.exit(0);
+process.exit(failed.length ? 1 : 0);

@@ -1,6 +1,6 @@
 // What the long experiments (experiment-binarization.ts, experiment-expander.ts,
-// experiment-hybrid.ts, tune-recipe.ts) share: a job as a child process, the results file
-// written whole or not at all, and the --last-start deadline.
+// experiment-hybrid.ts, tune-recipe.ts) share: a job as a child process, a queue of them run
+// a few at a time, the results file written whole or not at all, and the --last-start deadline.
 import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { orExit, UsageError } from '../args.js';
@@ -34,4 +34,47 @@ export function lastStartDeadline(value: string | undefined, now = Date.now()): 
   if (!m) return orExit(() => { throw new UsageError(`--last-start must be HH:MM (UTC), got '${value}'`); });
   const t = new Date(now); t.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
   return t.getTime() < now ? t.getTime() + 86_400_000 : t.getTime();
+}
+
+export interface QueueOptions<J, R> {
+  /** Jobs at a time. */
+  parallel: number;
+  /** Epoch ms after which no job starts (lastStartDeadline); Infinity for none. */
+  lastStart?: number;
+  /** The job's name in messages. */
+  key: (job: J) => string;
+  run: (job: J) => Promise<R>;
+  /** A finished job's result (record it, save the results file, report). */
+  done: (result: R) => void;
+}
+
+/**
+ * Runs the jobs `parallel` at a time, in order. A job that fails is reported and left for the
+ * next run while the others go on, so one bad job does not throw away the hours of the ones
+ * beside it; the caller exits non-zero when any failed. Returns the failed jobs' keys.
+ */
+export async function runQueue<J, R>(jobs: readonly J[], o: QueueOptions<J, R>): Promise<string[]> {
+  const queue = [...jobs], failed: string[] = [];
+  const lastStart = o.lastStart ?? Infinity;
+  async function worker() {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      if (Date.now() > lastStart) {
+        console.error(`--last-start passed: not starting ${[next, ...queue].map(o.key).join(', ')}`);
+        queue.length = 0;
+        break;
+      }
+      let result: R;
+      try {
+        result = await o.run(next);
+      } catch (e) {
+        failed.push(o.key(next));
+        console.error(`job ${o.key(next)} failed, left for the next run: ${(e as Error).message}`);
+        continue;
+      }
+      o.done(result);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.parallel, queue.length)) }, worker));
+  if (failed.length) console.error(`${failed.length} job(s) failed: ${failed.join(', ')}; a rerun with the same --json runs them again`);
+  return failed;
 }

@@ -25,7 +25,7 @@
 // launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
+import { lastStartDeadline, runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,22 +164,18 @@ function save() {
 }
 
 // --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
-const lastStart = lastStartDeadline(o['last-start']);
-
-async function worker() {
-  for (let next = queue.shift(); next; next = queue.shift()) {
-    if (Date.now() > lastStart) { console.error(`--last-start ${o['last-start']} passed: not starting ${jobKey(next)}`); queue.length = 0; break; }
-    const r = await spawnJob(next);
+const failed = await runQueue(queue, {
+  parallel, lastStart: lastStartDeadline(o['last-start']), key: jobKey, run: spawnJob,
+  done(r) {
     results.push(r);
     save();
     console.error(`done ${results.length}/${total}: ${jobKey(r)} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
-  }
-}
-await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+  },
+});
 const out = summary();
 console.log('| variant | binarization | f | classifier | params | top-1 mean | per seed | std | tfjs bytes | .bxn bytes |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of out.rows) console.log(`| ${r.variant} | ${r.binarization} | ${r.f ?? '-'} | ${r.head} | ${r.params} | ${(r.top1 * 100).toFixed(2)}% | ${r.top1Seeds.map((v) => (v * 100).toFixed(1)).join(' / ')} | ${(r.top1Std * 100).toFixed(2)} | ${r.floatBytes} | ${r.bxnBytes ?? '-'} |`);
 console.log(`training throughput ${out.trainImagesPerSec} img/s over ${out.wallSeconds} s (${out.backend})`);
 save();
-process.exit(0);
+process.exit(failed.length ? 1 : 0);

@@ -20,7 +20,7 @@ import { NO_AUGMENTATION } from '../data/augment.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
-import { runJobProcess } from './experiment-common.js';
+import { runJobProcess, runQueue } from './experiment-common.js';
 import { sketchNet, VARIANTS, type Variant } from './models.js';
 import { DABN_V1, FLOAT_V1, recipeModelOptions, XNOR_V1, type Recipe } from './recipes.js';
 
@@ -145,13 +145,12 @@ const self = fileURLToPath(entryUrl('tune-recipe'));
 function spawnJob(variant: string, name: string): Promise<Row> {
   return runJobProcess(self, `${variant}:${name}`, ['--classes', String(opts.classes), '--batch', String(opts.batch), '--workers', String(opts.workers)]);
 }
-async function worker() {
-  for (let next = queue.shift(); next; next = queue.shift()) {
-    const row = await spawnJob(next[0], next[1]);
+const failed = await runQueue(queue, {
+  parallel: opts.jobs, key: ([variant, name]) => `${variant}:${name}`, run: ([variant, name]) => spawnJob(variant, name),
+  done(row) {
     rows.push(row);
     save();
     console.error(`done: ${row.variant} ${row.config} val ${(row.valTop1 * 100).toFixed(1)}% train ${(row.trainTop1 * 100).toFixed(1)}% (${row.seconds} s)`);
-  }
-}
-await Promise.all(Array.from({ length: Math.min(opts.jobs, queue.length) }, worker));
-process.exit(0);
+  },
+});
+process.exit(failed.length ? 1 : 0);
