@@ -107,7 +107,7 @@ describe('experiment:expander resumability and rows', () => {
     expect(settingsMismatch({ ...float, recipes: 'float-v2' }, dabn)).toMatch(/other settings/);
   });
 
-  it('rows: one per variant × binarization × f with finished seeds, mean and std over them; unplanned jobs of a planned binarization left out', () => {
+  it('rows: one per variant × binarization × f with finished seeds, mean and std over them; unplanned seeds of a planned group left out, unplanned groups kept whole', () => {
     const plan = planJobs({ ...all, binarizations: ['dabn'] });
     const results = [
       result({ variant: 'xnet', binarization: 'dabn', f: 4, seed: 2 }, 0.52),
@@ -135,6 +135,10 @@ describe('experiment:expander resumability and rows', () => {
     expect(both.map((r) => `${r.variant}:${r.binarization}:${r.f}:${r.head}`)).toEqual(['dense:dabn:null:dense', 'xnet:dabn:4:dense', 'xnet:dabn:4:x-binary', 'grouped:dabn:8:dense', 'grouped:float:2:dense']);
     expect(both[4]).toMatchObject({ top1: 0.42, seeds: [1, 9] });
     expect(both[3].seeds).toEqual([1]);
+    // A run of one more variant (grouped-plain at f = 8) rewrites its own row and keeps every other group whole, stray seed 7 included.
+    const plain = planJobs({ ...all, variants: ['grouped-plain'], binarizations: ['dabn'], fs: [8], mainF: 8, seeds: [1] });
+    const added = summarizeRows(plain, [...results, result({ variant: 'grouped-plain', binarization: 'dabn', f: 8, seed: 1 }, 0.28)], { dataset: 'quickdraw-345', epochs: 24, cpu: 'c' });
+    expect(added.map((r) => `${r.variant}:${r.f}:${r.head}:${r.seeds.join('+')}`)).toEqual(['grouped-plain:8:dense:1', 'xnet:4:dense:1+2', 'dense:null:dense:1', 'grouped:8:dense:1+7', 'xnet:4:x-binary:1']);
   });
 
   it('--model mobilenet is float only, --size-only needs DABN: one line, exit 2, before any training', () => {

@@ -193,13 +193,14 @@ const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v
 
 /**
  * One row per (variant, binarization, f, head) with at least one finished seed: the plan's
- * groups in plan order, then those of binarizations this run did not plan (an earlier run's,
- * kept whole). Of a planned binarization only the planned jobs count (a stray seed does not).
+ * groups in plan order, then the groups this run did not plan (an earlier run's, kept whole,
+ * so a run of one more variant or binarization adds its rows to the file's). Of a planned
+ * group only the planned seeds count (a stray seed does not).
  */
 export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: number; cpu: string; model?: ExpanderModel }): ExpanderRow[] {
   const groupKey = (j: ExpanderJob) => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.head ?? 'dense'}`;
-  const planned = new Set(plan.map(jobKey)), plannedBinarizations = new Set(plan.map((j) => j.binarization));
-  const counted = results.filter((r) => planned.has(jobKey(r)) || !plannedBinarizations.has(r.binarization));
+  const planned = new Set(plan.map(jobKey)), plannedGroups = new Set(plan.map(groupKey));
+  const counted = results.filter((r) => planned.has(jobKey(r)) || !plannedGroups.has(groupKey(r)));
   const order = [...new Set([...plan, ...counted].map(groupKey))];
   return order.flatMap((g) => {
     const rs = counted.filter((r) => groupKey(r) === g).sort((a, b) => a.seed - b.seed);
