@@ -179,12 +179,13 @@ function save() {
 }
 
 // --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
+let plannedDone = total - queue.length; // planned jobs done, this run's and earlier runs'
 const failed = await runQueue(queue, {
   parallel, lastStart: lastStartDeadline(o['last-start']), key: (j) => j.join(':'), run: (j) => spawnJob(j[0], j[1], j[2]),
   done(r) {
     results.push(r);
     save();
-    console.error(`done ${results.length}/${total}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+    console.error(`done ${++plannedDone}/${total}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
   },
 });
 const out = summary();
