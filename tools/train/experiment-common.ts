@@ -22,8 +22,8 @@ export function runJobProcess<T>(script: string, key: string, args: readonly str
 }
 
 /** Writes `data` as JSON to `file` through a temporary file, so a results file is never half-written. */
-export function writeResultsAtomic(file: string, data: unknown): void {
-  writeFileSync(file + '.tmp', JSON.stringify(data, null, 2) + '\n');
+export function writeResultsAtomic(file: string, data: unknown, indent = 2): void {
+  writeFileSync(file + '.tmp', JSON.stringify(data, null, indent) + '\n');
   renameSync(file + '.tmp', file);
 }
 

@@ -163,8 +163,8 @@ function save() {
   writeResultsAtomic(o.json, summary());
 }
 
-// --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
 let plannedDone = total - queue.length; // planned jobs done, this run's and earlier runs'
+// --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
 const failed = await runQueue(queue, {
   parallel, lastStart: lastStartDeadline(o['last-start']), key: jobKey, run: spawnJob,
   done(r) {

@@ -10,7 +10,7 @@
 // Validation: of each class's 80 training drawings (the fixed seeded split), the
 // last 10 in split order are held out; training uses the other 70.
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpuModel } from '../machine.js';
 import { fileURLToPath } from 'node:url';
 import { entryUrl } from '../entries.mjs';
@@ -20,7 +20,7 @@ import { NO_AUGMENTATION } from '../data/augment.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
-import { runJobProcess, runQueue } from './experiment-common.js';
+import { runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
 import { sketchNet, VARIANTS, type Variant } from './models.js';
 import { DABN_V1, FLOAT_V1, recipeModelOptions, XNOR_V1, type Recipe } from './recipes.js';
 
@@ -133,13 +133,8 @@ const done = new Set(rows.map((r) => `${r.dataset}:${r.variant}:${r.config}`));
 const queue = opts.configs.flatMap((c) => opts.variants.map((v) => [v, c] as const))
   .filter(([v, c]) => !done.has(`quickdraw-${opts.classes}:${v}:${c}`));
 console.error(`tune-recipe: ${queue.length} job(s) to run (${rows.length} rows already in ${jsonFile}), ${opts.jobs} at a time`);
-const save = () => {
-  // Write then rename, so an interrupted run never leaves a half-written file.
-  writeFileSync(jsonFile + '.tmp', JSON.stringify({
-    command: 'npm run tune:recipe -- ' + process.argv.slice(2).join(' '), rows,
-  }, null, 1) + '\n');
-  renameSync(jsonFile + '.tmp', jsonFile);
-};
+// Indent 1, as the committed tuning file has it.
+const save = () => writeResultsAtomic(jsonFile, { command: 'npm run tune:recipe -- ' + process.argv.slice(2).join(' '), rows }, 1);
 
 const self = fileURLToPath(entryUrl('tune-recipe'));
 function spawnJob(variant: string, name: string): Promise<Row> {
