@@ -15,7 +15,7 @@ describe('recipes', () => {
         expect(() => { (r as { learningRate: number }).learningRate = 1; }).toThrow(TypeError);
         expect(r.name).toBe(`${variant}-v2`);
         expect(r.dropout).toBe(0);
-        expect(recipeTrainOptions(r)).toEqual({ epochs: 24, batchSize: 128, learningRate: variant === 'float' ? 8e-3 : 2e-2, schedule: 'cosine', weightDecay: 0, labelSmoothing: 0, augmentation: { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0, flip: 0 } });
+        expect(recipeTrainOptions(r)).toEqual({ optimizer: 'adam', epochs: 24, batchSize: 128, learningRate: variant === 'float' ? 8e-3 : 2e-2, schedule: 'cosine', weightDecay: 0, labelSmoothing: 0, mixup: 0, augmentation: { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0, flip: 0 } });
       }
       // v1 (the binarization_v1 results) stays importable by name, without augmentation.
       expect(RECIPES_BY_NAME.get('dabn-v1')?.augmentation).toEqual({ rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 });

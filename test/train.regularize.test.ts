@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { decayFloatKernels, dropoutMask, floatKernels, SeededDropout } from '../tools/train/regularize.js';
+import { betaSample, decayFloatKernels, dropoutMask, floatKernels, mixupDraw, SeededDropout } from '../tools/train/regularize.js';
+import { gatherBatch, type StepConfig } from '../tools/train/step.js';
+import { mulberry32 } from '../sdk/prng.js';
+import { BASE_SEED } from './support/rng.js';
 import { resNet, sketchNet } from '../tools/train/models.js';
 import { exportView } from '../tools/train/export-view.js';
 
@@ -112,5 +115,51 @@ describe('seeded dropout', () => {
       }
       expect(() => build({ variant: 'dabn', classes: 6, seed: 5, width: 0.25, dropout: 0.5, lastLayer: 'binary' })).toThrow(/binary last layer/);
     }
+  });
+});
+
+describe('mixup', () => {
+  it('λ ~ Beta(α, α): in [0, 1], mean 1/2, variance 1/(4(2α + 1)), for α below and above 1', () => {
+    for (const alpha of [0.2, 0.4, 1, 2.5]) {
+      const rng = mulberry32(BASE_SEED + Math.round(alpha * 10));
+      const n = 40000;
+      const xs = Array.from({ length: n }, () => betaSample(alpha, rng));
+      expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...xs)).toBeLessThanOrEqual(1);
+      const mean = xs.reduce((a, b) => a + b, 0) / n;
+      const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+      expect(mean, `α ${alpha}`).toBeCloseTo(0.5, 1.5);
+      expect(variance / (1 / (4 * (2 * alpha + 1))), `α ${alpha}`).toBeGreaterThan(0.95);
+      expect(variance / (1 / (4 * (2 * alpha + 1))), `α ${alpha}`).toBeLessThan(1.05);
+      // at small α most draws sit near 0 or 1 (U-shaped), at large α near 1/2
+      const middle = xs.filter((x) => x > 0.25 && x < 0.75).length / n;
+      if (alpha < 1) expect(middle).toBeLessThan(0.4); else if (alpha > 1) expect(middle).toBeGreaterThan(0.6);
+    }
+  });
+
+  it('a batch blends each image with its partner by λ and carries both labels; an image\'s draw does not depend on the batch cut', () => {
+    const seed = BASE_SEED % 100000, n = 37, size = 16;
+    const rng = mulberry32(seed);
+    const split = { x: Float32Array.from({ length: n * size }, () => rng()), y: Int32Array.from({ length: n }, (_, i) => i % 5), n };
+    const cfg: StepConfig = { imageShape: [4, 4, 1], classes: 5, augmentation: { rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 }, seed, labelSmoothing: 0, weightDecay: 0, mixup: 0.4 };
+    const idx = Int32Array.from([3, 30, 7, 7, 12, 0, 36]);
+    const batch = gatherBatch(split, cfg, idx, 2, null);
+    const { partner, lambda } = mixupDraw(0.4, seed, 2, idx, n);
+    expect(new Set(partner).size).toBeGreaterThan(3); // partners spread over the split
+    for (let j = 0; j < idx.length; j++) {
+      expect(batch.y[j]).toBe(split.y[idx[j]]);
+      expect(batch.mix!.y[j]).toBe(split.y[partner[j]]);
+      expect(batch.mix!.lambda[j]).toBe(lambda[j]);
+      for (let i = 0; i < size; i++)
+        expect(batch.x[j * size + i]).toBeCloseTo(lambda[j] * split.x[idx[j] * size + i] + (1 - lambda[j]) * split.x[partner[j] * size + i], 6);
+      // the same image alone in a batch (another worker's share) gets the same partner and λ
+      const alone = gatherBatch(split, cfg, idx.subarray(j, j + 1), 2, null);
+      expect(Array.from(alone.x)).toEqual(Array.from(batch.x.subarray(j * size, (j + 1) * size)));
+    }
+    // another epoch draws again; no mixup leaves the images and has no second label
+    expect(Array.from(mixupDraw(0.4, seed, 3, idx, n).lambda)).not.toEqual(Array.from(lambda));
+    const plain = gatherBatch(split, { ...cfg, mixup: 0 }, idx, 2, null);
+    expect(plain.mix).toBeNull();
+    expect(Array.from(plain.x.subarray(0, size))).toEqual(Array.from(split.x.subarray(3 * size, 4 * size)));
   });
 });

@@ -11,6 +11,7 @@ import { BASE_SEED } from './support/rng.js';
 import { loadQuickdraw } from '../tools/data/quickdraw.js';
 import { isBinaryLayer } from '../tools/train/layers.js';
 import { SeededDropout } from '../tools/train/regularize.js';
+import { applyGradients, checkStepConfig, makeOptimizer, trainableVariables, updateTarget } from '../tools/train/step.js';
 
 beforeAll(async () => {
   await setupBackend({ quiet: true, prefer: 'wasm' });
@@ -40,6 +41,32 @@ describe('trainer', () => {
     }, 30000);
   }
 
+  // The schedule changes the rate every step; SGD-type optimizers cache -lr, so a missed
+  // update would train the whole run at the first rate.
+  for (const [optimizer, expected] of [['adam', [0.9, 0.89]], ['nesterov', [0.81, 0.7829]]] as const) {
+    it(`${optimizer}: every step runs at that step's learning rate (two steps of gradient 1 at 0.1, then 0.01)`, () => {
+      const m = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1], useBias: false, kernelInitializer: 'ones' })] });
+      const cfg = { imageShape: [1, 1, 1] as [number, number, number], classes: 1, augmentation: { rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 }, seed: 1, labelSmoothing: 0, weightDecay: 0, optimizer };
+      const [v] = trainableVariables(m);
+      const opt = makeOptimizer(cfg, 0.1);
+      const seen: number[] = [];
+      for (const lr of [0.1, 0.01]) {
+        // nesterov: a ← 0.9a + g, w ← w − lr·(g + 0.9a); adam's first steps move w by lr
+        applyGradients(updateTarget(m, cfg), opt, { [v.name]: tf.scalar(1).reshape([1, 1]) }, lr);
+        seen.push(v.dataSync()[0]);
+      }
+      expect(seen[0]).toBeCloseTo(expected[0], 5);
+      expect(seen[1]).toBeCloseTo(expected[1], 5);
+      opt.dispose();
+    });
+  }
+
+  it('an unknown optimizer is refused before training', () => {
+    const cfg = { imageShape: [28, 28, 1] as [number, number, number], classes: 4, augmentation: { rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 }, seed: 1, labelSmoothing: 0, weightDecay: 0 };
+    expect(() => checkStepConfig({ ...cfg, optimizer: 'sgd' as never })).toThrow(/optimizer must be one of adam, nesterov, got sgd/);
+    expect(() => checkStepConfig({ ...cfg, optimizer: 'nesterov' })).not.toThrow();
+  });
+
   it('resnet trains for every variant: the loss on its training images decreases', async () => {
     const small = { ...data, train: subset(data.train, 64) };
     for (const variant of ['float', 'xnor', 'dabn'] as const) {
@@ -55,7 +82,7 @@ describe('trainer', () => {
     }
   }, 60000);
 
-  it('two workers: the same steps as one worker (a model without batch norm, with augmentation, label smoothing, weight decay and dropout), checkpoints say so', async () => {
+  it('two workers: the same steps as one worker (a model without batch norm, with augmentation, label smoothing, weight decay, mixup and dropout), checkpoints say so', async () => {
     const seed = BASE_SEED % 100000;
     // dropout masks are seeded per image too (a share's rows get the masks one worker gives them)
     const tiny = () => tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), new SeededDropout({ rate: 0.4, salt: 3 }), tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed }) })] }) as unknown as tf.LayersModel;
@@ -70,7 +97,7 @@ describe('trainer', () => {
         const r = await train(m, sub, {
           epochs: 2, batchSize: 41, learningRate: 1e-3, seed, workers, checkpointDir: join(dir, String(workers)),
           // each replica augments its share itself: seeded per image, so the shares match one worker's batch
-          augmentation: { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0.3, flip: 0.2 }, labelSmoothing: 0.1, weightDecay: 0.05,
+          augmentation: { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0.3, flip: 0.2 }, labelSmoothing: 0.1, weightDecay: 0.05, mixup: 0.4,
           onProgress: (p) => { if (p.phase === 'batch') running.push(p.loss * ((p.batch - 1) * 41 + Math.min(41, sub.train.n - (p.batch - 1) * 41))); },
         });
         // per-step batch losses from the running means

@@ -25,7 +25,7 @@ const options = {
   out: opt.string('checkpoint and result directory', undefined, { required: true, placeholder: 'DIR' }),
   classes: opt.int('use N evenly spaced classes (default: all)', undefined, { min: 2 }),
   batch: opt.int("batch size (default: the variant's recipe, tools/train/recipes.ts)"),
-  lr: opt.number("Adam learning rate, cosine decay (default: the variant's recipe)"),
+  lr: opt.number("learning rate at the start of the cosine decay (default: the variant's recipe, whose optimizer it is)"),
   seed: opt.int("weights init and shuffle seed (default 1; with --plan, the plan's model's)", undefined, { min: 0 }),
   workers: opt.int('data-parallel worker threads, 1 or 2 (default 2 on the wasm backend, else 1)'),
   'last-layer': opt.choice(['float', 'binary'] as const, 'last layer precision for binary models', 'float'),

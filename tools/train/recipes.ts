@@ -5,12 +5,15 @@ import type { BlockOrder, ModelOptions, Variant } from './models.js';
 import type { WeightGrad } from './quantizers.js';
 import { NO_AUGMENTATION, type Augmentation } from '../data/augment.js';
 import type { Schedule, TrainOptions } from './trainer.js';
+import type { OptimizerName } from './step.js';
 
 export interface Recipe {
   /** Stable name, recorded in results and checkpoints. */
   readonly name: string;
   readonly variant: Variant;
-  /** Adam learning rate at the start of the schedule. */
+  /** The update rule: Adam, or SGD with Nesterov momentum 0.9. */
+  readonly optimizer: OptimizerName;
+  /** Learning rate at the start of the schedule. */
   readonly learningRate: number;
   readonly schedule: Schedule;
   /** Epochs of a full run (the binarization experiment). */
@@ -22,6 +25,8 @@ export interface Recipe {
   readonly weightDecay: number;
   /** Label smoothing of the cross-entropy targets (0: none). */
   readonly labelSmoothing: number;
+  /** Mixup's α (tools/train/regularize.ts; 0: none). */
+  readonly mixup: number;
   /** Dropout rate on the classifier's input (ModelOptions.dropout; 0: none). */
   readonly dropout: number;
   /** On-the-fly augmentation of the training images. */
@@ -52,7 +57,7 @@ export const ARCH: Readonly<{ blockOrder: BlockOrder; convRelu: boolean }> = Obj
  *  gap stays within seed noise (+-1.5 points at 600 test images, ~3 points from
  *  seed to seed), e.g. at lr 5e-3 seeds 1-2: xnor 61.1%, dabn 59.8%.
  */
-const common = { schedule: 'cosine', epochs: 8, batchSize: 128, weightDecay: 0, labelSmoothing: 0, dropout: 0, augmentation: NO_AUGMENTATION } as const;
+const common = { optimizer: 'adam', schedule: 'cosine', epochs: 8, batchSize: 128, weightDecay: 0, labelSmoothing: 0, mixup: 0, dropout: 0, augmentation: NO_AUGMENTATION } as const;
 
 export const FLOAT_V1: Recipe = Object.freeze({ name: 'float-v1', variant: 'float', learningRate: 2e-3, ...common });
 export const XNOR_V1: Recipe = Object.freeze({ name: 'xnor-v1', variant: 'xnor', learningRate: 5e-3, weightGrad: 'exact', ...common });
@@ -95,8 +100,8 @@ export const SHORT_RECIPES: Readonly<Record<Variant, Recipe>> = Object.freeze({ 
 export const RECIPES_BY_NAME: ReadonlyMap<string, Recipe> = new Map([FLOAT_V1, XNOR_V1, DABN_V1, FLOAT_V2, XNOR_V2, DABN_V2].map((r) => [r.name, r]));
 
 /** The training-loop options a recipe sets (the caller adds data-independent ones: seed, workers, progress ...). */
-export function recipeTrainOptions(r: Recipe): Required<Pick<TrainOptions, 'epochs' | 'batchSize' | 'learningRate' | 'schedule' | 'weightDecay' | 'labelSmoothing' | 'augmentation'>> {
-  return { epochs: r.epochs, batchSize: r.batchSize, learningRate: r.learningRate, schedule: r.schedule, weightDecay: r.weightDecay, labelSmoothing: r.labelSmoothing, augmentation: { ...r.augmentation } };
+export function recipeTrainOptions(r: Recipe): Required<Pick<TrainOptions, 'optimizer' | 'epochs' | 'batchSize' | 'learningRate' | 'schedule' | 'weightDecay' | 'labelSmoothing' | 'mixup' | 'augmentation'>> {
+  return { optimizer: r.optimizer, epochs: r.epochs, batchSize: r.batchSize, learningRate: r.learningRate, schedule: r.schedule, weightDecay: r.weightDecay, labelSmoothing: r.labelSmoothing, mixup: r.mixup, augmentation: { ...r.augmentation } };
 }
 
 /** The model options a recipe sets. */

@@ -1,4 +1,4 @@
-// Regularisers of the training loop: weight decay and dropout. Weight decay is for the
+// Regularisers of the training loop: weight decay, dropout and mixup. Weight decay is for the
 // float layers only: binary layers' latent weights are clipped and centred by their own
 // constraint, and batch-norm scales and biases are not decayed.
 import * as tf from '@tensorflow/tfjs';
@@ -87,3 +87,49 @@ export class SeededDropout extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(SeededDropout);
+
+// ---------------------------------------------------------------------------
+// Mixup (Zhang et al. 2018): each training image is blended with a partner,
+// x = λ·x + (1 − λ)·x_p, and so are the targets, λ ~ Beta(α, α). The partner and λ are
+// drawn from the image's own seed (imageSeed, salted), and the partner is any image of the
+// training split, not a batch neighbour: so a run replays whatever the batch cut or worker
+// count, as augmentation and dropout do.
+
+const MIXUP_SALT = 0x6d1c;
+
+/** A Gamma(shape, 1) draw (Marsaglia–Tsang; shape < 1 by boosting, Gamma(a) = Gamma(a + 1)·U^(1/a)). */
+function gammaSample(shape: number, rng: () => number): number {
+  if (shape < 1) return gammaSample(shape + 1, rng) * Math.pow(1 - rng(), 1 / shape);
+  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number, v: number;
+    do {
+      // Box–Muller normal; 1 − u keeps the log finite.
+      x = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** λ ~ Beta(α, α) from two Gamma draws. */
+export function betaSample(alpha: number, rng: () => number): number {
+  const a = gammaSample(alpha, rng), b = gammaSample(alpha, rng);
+  return a + b > 0 ? a / (a + b) : 0.5;
+}
+
+/** Per image of a batch: its partner's index in the training split and its weight λ. */
+export interface MixupDraw { partner: Int32Array; lambda: Float32Array }
+
+/** The partners and weights of images idx (indices into a training split of n images) in `epoch`. */
+export function mixupDraw(alpha: number, seed: number, epoch: number, idx: Int32Array, n: number): MixupDraw {
+  const partner = new Int32Array(idx.length), lambda = new Float32Array(idx.length);
+  for (let j = 0; j < idx.length; j++) {
+    const rng = mulberry32(imageSeed(seed ^ MIXUP_SALT, epoch, idx[j]));
+    partner[j] = Math.min(n - 1, Math.floor(rng() * n));
+    lambda[j] = betaSample(alpha, rng);
+  }
+  return { partner, lambda };
+}

@@ -1,4 +1,4 @@
-// The training loop: Adam, seeded shuffles, a learning-rate schedule, progress
+// The training loop: Adam (or SGD with Nesterov momentum), seeded shuffles, a learning-rate schedule, progress
 // callbacks, per-epoch evaluation and checkpoints. Where the steps run is a mode:
 // in this thread (workers 1) or on N data-parallel replicas (tools/train/parallel.ts);
 // the step itself is tools/train/step.ts in both.
@@ -8,8 +8,8 @@ import { mulberry32, permutation } from '../../sdk/prng.js';
 import { saveModel } from './file-io.js';
 import { ParallelSteps } from './parallel.js';
 import {
-  applyGradients, batchGradients, batchTransform, checkStepConfig, gatherBatch, NO_AUGMENTATION, trainableVariables, updateTarget,
-  type Augmentation, type StepConfig, type UpdateTarget,
+  applyGradients, batchGradients, batchTransform, checkStepConfig, gatherBatch, makeOptimizer, NO_AUGMENTATION, trainableVariables, updateTarget,
+  type Augmentation, type OptimizerName, type StepConfig, type UpdateTarget,
 } from './step.js';
 import { useTrainingForwardConv } from './wasm-kernels.js';
 
@@ -48,6 +48,10 @@ export interface TrainOptions {
   labelSmoothing?: number;
   /** Weight decay on float weights (default 0). */
   weightDecay?: number;
+  /** The update rule (default 'adam'). */
+  optimizer?: OptimizerName;
+  /** Mixup's α (default 0: none). */
+  mixup?: number;
   onProgress?: (p: Progress) => void;
   /** Report every N batches (default 1). */
   progressEvery?: number;
@@ -110,20 +114,20 @@ export function lrAt(base: number, schedule: Schedule, step: number, total: numb
 
 /** Steps in this thread, on the training forward conv (restored by close()). */
 class LocalSteps implements StepRunner {
-  private readonly optimizer: tf.AdamOptimizer;
+  private readonly optimizer: tf.Optimizer;
   private readonly vars: tf.Variable[];
   private readonly transform;
   private readonly target: UpdateTarget;
   private readonly forwardConvBefore = useTrainingForwardConv(true);
   constructor(private readonly model: tf.LayersModel, private readonly split: Split, private readonly cfg: StepConfig, lr: number) {
-    this.optimizer = tf.train.adam(lr);
+    this.optimizer = makeOptimizer(cfg, lr);
     this.vars = trainableVariables(model);
     this.transform = batchTransform(cfg);
     this.target = updateTarget(model, cfg);
   }
   async step(idx: Int32Array, epoch: number, lr: number) {
-    const { x, y, n } = gatherBatch(this.split, this.cfg, idx, epoch, this.transform);
-    return batchGradients(this.model, this.vars, this.cfg, x, y, n, { idx, epoch }, (g) => applyGradients(this.target, this.optimizer, g, lr));
+    const batch = gatherBatch(this.split, this.cfg, idx, epoch, this.transform);
+    return batchGradients(this.model, this.vars, this.cfg, batch, { idx, epoch }, (g) => applyGradients(this.target, this.optimizer, g, lr));
   }
   async sync() {}
   async close() {
@@ -141,7 +145,7 @@ export async function train(model: tf.LayersModel, data: Dataset, opts: TrainOpt
   const every = Math.max(1, opts.progressEvery ?? 1);
   const cfg: StepConfig = {
     imageShape: data.imageShape, classes: data.classes.length,
-    augmentation: opts.augmentation ?? NO_AUGMENTATION, seed, labelSmoothing: opts.labelSmoothing ?? 0, weightDecay: opts.weightDecay ?? 0,
+    augmentation: opts.augmentation ?? NO_AUGMENTATION, seed, labelSmoothing: opts.labelSmoothing ?? 0, weightDecay: opts.weightDecay ?? 0, optimizer: opts.optimizer ?? 'adam', mixup: opts.mixup ?? 0,
   };
   checkStepConfig(cfg);
   const { train: split } = data;

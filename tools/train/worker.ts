@@ -1,7 +1,7 @@
 // A data-parallel training replica (tools/train/parallel.ts), one per worker thread,
 // on its own wasm backend. Per step: gradients of its share of the batch (the shared
 // step of tools/train/step.ts) → its slot of a shared gradient buffer; on 'apply',
-// the count-weighted mean of all slots → the same Adam update in every replica
+// the count-weighted mean of all slots → the same optimizer update in every replica
 // (replicas stay identical: same ops, same inputs, same backend).
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -9,7 +9,7 @@ import { setupBackend } from './backend.js';
 import './layers.js'; // registers the binary layer classes for modelFromJSON
 import './expander-layers.js'; // and the X-layers
 import type { ToWorker, WorkerInit } from './parallel.js';
-import { applyGradients, batchGradients, batchTransform, gatherBatch, trainableVariables, updateTarget } from './step.js';
+import { applyGradients, batchGradients, batchTransform, gatherBatch, makeOptimizer, trainableVariables, updateTarget } from './step.js';
 import { useTrainingForwardConv } from './wasm-kernels.js';
 
 const init = workerData as WorkerInit;
@@ -20,7 +20,7 @@ tf.enableProdMode();
 const model = await tf.models.modelFromJSON(JSON.parse(init.modelJSON));
 model.setWeights(init.weights.map((w, i) => tf.tensor(w, model.weights[i].shape as number[])));
 const vars = trainableVariables(model);
-const optimizer = tf.train.adam(init.lr);
+const optimizer = makeOptimizer(init.cfg, init.lr);
 const split = { x: new Float32Array(init.images), y: new Int32Array(init.labels), n: init.n };
 const transform = batchTransform(init.cfg);
 const target = updateTarget(model, init.cfg);
@@ -54,8 +54,9 @@ port.on('message', (msg: ToWorker) => {
     const t0 = performance.now();
     // A short last batch can leave a replica no images: nothing to compute, weight 0 in the mean.
     if (msg.idx.length === 0) return port.postMessage({ type: 'grads', loss: 0, acc: 0, n: 0, ms: 0, applyMs: lastApplyMs });
-    const { x, y, n } = gatherBatch(split, init.cfg, msg.idx, msg.epoch, transform);
-    const { loss, acc } = batchGradients(model, vars, init.cfg, x, y, n, { idx: msg.idx, epoch: msg.epoch }, (g) => {
+    const batch = gatherBatch(split, init.cfg, msg.idx, msg.epoch, transform);
+    const n = batch.n;
+    const { loss, acc } = batchGradients(model, vars, init.cfg, batch, { idx: msg.idx, epoch: msg.epoch }, (g) => {
       let off = (msg.slot * init.workers + init.rank) * P;
       for (const v of vars) {
         const d = g[v.name].dataSync() as Float32Array;
