@@ -202,19 +202,19 @@ TABLES.recipe_tuning = (data) => {
     : [a.rotateDeg && `±${a.rotateDeg}°`, a.scale && `×${1 - a.scale}–${1 + a.scale}`, a.shear && `shear ${a.shear}`, a.shiftPx && `±${a.shiftPx} px`, a.dilate && `dilate ${a.dilate}`, a.flip && `flip ${a.flip}`].filter(Boolean).join(', '));
   const cell = (r) => (r ? `${(100 * r.valTop1).toFixed(1)}% (${(100 * r.trainTop1).toFixed(0)}%)` : '–');
   const out = [
-    `| config | epochs | augmentation | label smoothing | weight decay | dropout | mixup α | optimizer, lr | ${variants.map((v) => `${v} val (train)`).join(' | ')} |`,
-    `|---|---:|---|---:|---:|---:|---:|---|${variants.map(() => '---:').join('|')}|`,
+    `| config | epochs | augmentation | label smoothing | weight decay | dropout | mixup α | batch | optimizer, lr | ${variants.map((v) => `${v} val (train)`).join(' | ')} |`,
+    `|---|---:|---|---:|---:|---:|---:|---:|---|${variants.map(() => '---:').join('|')}|`,
   ];
   for (const c of configs) {
     const any = data.rows.find((r) => r.config === c);
     // Adam rows: the multiple of the v1 (base) rates, which differ per variant; other optimizers: their rate.
     const lrScale = any.lr / (data.rows.find((r) => r.config === 'base' && r.variant === any.variant)?.lr ?? any.lr);
     const lr = (any.optimizer ?? 'adam') === 'adam' ? `Adam, ×${fmt(lrScale, 0)}` : `${any.optimizer}, ${any.lr}`;
-    out.push(`| ${c} | ${any.epochs} | ${aug(any.augmentation)} | ${any.labelSmoothing} | ${any.weightDecay} | ${any.dropout ?? 0} | ${any.mixup ?? 0} | ${lr} | ${variants.map((v) => cell(get(c, v))).join(' | ')} |`);
+    out.push(`| ${c} | ${any.epochs} | ${aug(any.augmentation)} | ${any.labelSmoothing} | ${any.weightDecay} | ${any.dropout ?? 0} | ${any.mixup ?? 0} | ${any.batch} | ${lr} | ${variants.map((v) => cell(get(c, v))).join(' | ')} |`);
   }
   const first = data.rows[0];
   const cpus = [...new Set(data.rows.map((r) => r.cpu))].map((cpu) => `${cpu} (${data.rows.filter((r) => r.cpu === cpu).length})`).join(', ');
-  out.push('', `${first.dataset}, ${first.split}, seed ${first.seed}, batch ${first.batch}; ${data.rows.length} runs on ${cpus}. Train = top-1 on the un-augmented training drawings.`);
+  out.push('', `${first.dataset}, ${first.split}, seed ${first.seed}; ${data.rows.length} runs on ${cpus}. Train = top-1 on the un-augmented training drawings.`);
   return out.join('\n');
 };
 
