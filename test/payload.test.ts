@@ -2,7 +2,7 @@
 // importing loadModel plus the SIMD wasm, gzip -9, held to a guard so it cannot grow
 // unnoticed; the single-file build and the tfjs peer are measured beside it.
 import { describe, expect, it } from 'vitest';
-import { measurePayload, PAYLOAD_GUARD_BYTES, PAYLOAD_TARGET_BYTES } from '../tools/payload.mjs';
+import { blankLiterals, measurePayload, PAYLOAD_GUARD_BYTES, PAYLOAD_TARGET_BYTES } from '../tools/payload.mjs';
 
 describe('browser payload', () => {
   it(`the loadModel app plus SIMD wasm stays within ${PAYLOAD_GUARD_BYTES} B gzip, and under a ninth of tfjs's`, async () => {
@@ -17,5 +17,14 @@ describe('browser payload', () => {
     expect(inline.wasmBytes).toBe(0);
     expect(inline.jsGzip).toBeGreaterThan(bexnet.totalGzip);
     expect(tfjs.totalGzip).toBeGreaterThan(9 * bexnet.totalGzip); // 9.75x at 28 KiB
+    // The message text is a real share of the JS, not all of it (the code parsed after blanking, or measurePayload threw).
+    expect(bexnet.jsCodeGzip).toBeLessThan(bexnet.jsGzip - 2000);
+    expect(bexnet.jsCodeGzip).toBeGreaterThan(8000);
   }, 120_000);
+
+  it('blankLiterals empties string and template text, keeps template expressions, escapes and braces', () => {
+    const src = 'let a="x\\"y",b=\'{\',c=`t\\`${f({k:`in${"}"}`})}u`;if(a){b}';
+    expect(blankLiterals(src)).toBe('let a="",b=\'\',c=`${f({k:`${""}`})}`;if(a){b}');
+    expect(() => blankLiterals('let a="open')).toThrow(/unterminated/);
+  });
 });

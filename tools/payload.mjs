@@ -5,6 +5,8 @@
 //   node tools/payload.mjs [--json tools/results/payload.json]
 // test/payload.test.ts holds the bexnet row to PAYLOAD_GUARD_BYTES. The target is
 // PAYLOAD_TARGET_BYTES (20 KiB); the guard is what it measures today, so any growth fails.
+// jsCodeGzip: the app's JS with its literals' text removed, how much of it is messages.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,39 @@ async function bundle(dir, code) {
   return out.outputFiles[0].contents;
 }
 
+/**
+ * The code with the text of every string and template literal removed (template
+ * expressions kept): what the bundle would weigh with no message text at all.
+ */
+export function blankLiterals(src) {
+  let out = '', i = 0, depth = 0;
+  const open = []; // brace depth at each open template expression
+  const end = (j) => { if (j >= src.length) throw new Error('unterminated literal'); return j; };
+  while (i < src.length) {
+    const ch = src[i];
+    if (ch === '"' || ch === "'") {
+      let j = i + 1;
+      while (src[end(j)] !== ch) j += src[j] === '\\' ? 2 : 1;
+      out += ch + ch; i = j + 1;
+    } else if (ch === '`' || (ch === '}' && open.length && open[open.length - 1] === depth)) {
+      if (ch === '}') open.pop();
+      out += ch;
+      let j = i + 1;
+      for (;;) {
+        if (src[end(j)] === '\\') j += 2;
+        else if (src[j] === '`') { out += '`'; i = j + 1; break; }
+        else if (src[j] === '$' && src[j + 1] === '{') { out += '${'; open.push(depth); i = j + 2; break; }
+        else j++;
+      }
+    } else {
+      if (ch === '{') depth++;
+      else if (ch === '}') depth--;
+      out += ch; i++;
+    }
+  }
+  return out;
+}
+
 function row(what, js, wasm = []) {
   const wasmBytes = wasm.reduce((s, b) => s + b.length, 0);
   const wasmGzip = wasm.reduce((s, b) => s + gz(b), 0);
@@ -44,7 +79,14 @@ export async function measurePayload() {
     const app = (entry) => `import { loadModel } from '${entry}';
       export async function classify(url, pixels) { return (await loadModel(new URL(url, location.href))).classify(pixels, 5); }`;
     const installed = join(pkg.app, 'node_modules/bexnet');
-    const bexnet = row('bexnet (loadModel, zero-config) + SIMD wasm', await bundle(pkg.app, app('bexnet')), [readFileSync(join(installed, 'build/bexnet.simd.wasm'))]);
+    const appJs = await bundle(pkg.app, app('bexnet'));
+    const bexnet = row('bexnet (loadModel, zero-config) + SIMD wasm', appJs, [readFileSync(join(installed, 'build/bexnet.simd.wasm'))]);
+    // How much of the JS is message text: the same bundle with its literals emptied, checked to still parse as a module.
+    const code = blankLiterals(new TextDecoder().decode(appJs));
+    const codeFile = join(pkg.dir, 'code-only.mjs');
+    writeFileSync(codeFile, code);
+    execFileSync(process.execPath, ['--check', codeFile]);
+    bexnet.jsCodeGzip = gz(Buffer.from(code));
     const inline = row('bexnet/inline (both kernel builds inside)', await bundle(pkg.app, app('bexnet/inline')));
     const tfjs = row('tfjs-core + tfjs-backend-wasm + tfjs-converter + SIMD wasm', await bundle(root, `
       import * as tf from '@tensorflow/tfjs-core';
