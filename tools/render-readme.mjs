@@ -197,10 +197,17 @@ TABLES.models = (data) => {
 TABLES.recipe_tuning = (data) => {
   const variants = ['float', 'xnor', 'dabn'];
   const configs = [...new Set(data.rows.map((r) => r.config))];
-  const get = (c, v) => data.rows.find((r) => r.config === c && r.variant === v);
+  const get = (c, v) => data.rows.filter((r) => r.config === c && r.variant === v);
   const aug = (a) => (Object.values(a).every((x) => x === 0) ? 'none'
     : [a.rotateDeg && `±${a.rotateDeg}°`, a.scale && `×${1 - a.scale}–${1 + a.scale}`, a.shear && `shear ${a.shear}`, a.shiftPx && `±${a.shiftPx} px`, a.dilate && `dilate ${a.dilate}`, a.flip && `flip ${a.flip}`].filter(Boolean).join(', '));
-  const cell = (r) => (r ? `${(100 * r.valTop1).toFixed(1)}% (${(100 * r.trainTop1).toFixed(0)}%)` : '–');
+  // Several seeds: their mean, ± the sample standard deviation and the seed count.
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const cell = (rs) => {
+    if (rs.length === 0) return '–';
+    const val = rs.map((r) => 100 * r.valTop1), m = mean(val);
+    const spread = rs.length > 1 ? ` ± ${Math.sqrt(val.reduce((a, v) => a + (v - m) ** 2, 0) / (val.length - 1)).toFixed(1)}, ${rs.length} seeds` : '';
+    return `${m.toFixed(1)}%${spread} (${(100 * mean(rs.map((r) => r.trainTop1))).toFixed(0)}%)`;
+  };
   const out = [
     `| config | epochs | augmentation | label smoothing | weight decay | dropout | mixup α | batch | optimizer, lr | ${variants.map((v) => `${v} val (train)`).join(' | ')} |`,
     `|---|---:|---|---:|---:|---:|---:|---:|---|${variants.map(() => '---:').join('|')}|`,
@@ -214,7 +221,8 @@ TABLES.recipe_tuning = (data) => {
   }
   const first = data.rows[0];
   const cpus = [...new Set(data.rows.map((r) => r.cpu))].map((cpu) => `${cpu} (${data.rows.filter((r) => r.cpu === cpu).length})`).join(', ');
-  out.push('', `${first.dataset}, ${first.split}, seed ${first.seed}; ${data.rows.length} runs on ${cpus}. Train = top-1 on the un-augmented training drawings.`);
+  const seeds = [...new Set(data.rows.map((r) => r.seed))];
+  out.push('', `${first.dataset}, ${first.split}, seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}; ${data.rows.length} runs on ${cpus}. Train = top-1 on the un-augmented training drawings.`);
   return out.join('\n');
 };
 

@@ -5,7 +5,7 @@
 // and a rerun skips the rows already there.
 //
 //   npm run tune:recipe -- [--classes 50] [--jobs 2] [--workers 1] [--json tools/results/recipe_tuning.json]
-//                          [--variants float,xnor,dabn] [--configs base,aug-m-24,...]
+//                          [--variants float,xnor,dabn] [--configs base,aug-m-24,...] [--seeds 1,2]
 //
 // Validation: of each class's 80 training drawings (the fixed seeded split), the
 // last 10 in split order are held out; training uses the other 70.
@@ -90,7 +90,8 @@ const opts = runScript('npm run tune:recipe -- [options]   (resumable: rows alre
   json: opt.string('the results file, read and appended to', 'tools/results/recipe_tuning.json', { placeholder: 'FILE' }),
   variants: opt.choices(VARIANTS, 'variants to tune', [...VARIANTS]),
   configs: opt.choices(Object.keys(CONFIGS), 'grid points', Object.keys(CONFIGS)),
-  job: opt.string('(internal) run one VARIANT:CONFIG job and print its row', undefined, { placeholder: 'V:C' }),
+  seeds: opt.ints('seeds of the model and of training, comma-separated (the table averages them)', [1], { min: 1 }),
+  job: opt.string('(internal) run one VARIANT:CONFIG:SEED job and print its row', undefined, { placeholder: 'V:C:S' }),
 });
 
 /** Holds out the last `perClass` training drawings of every class as a validation split. */
@@ -115,15 +116,15 @@ function holdOut(data: Dataset, perClass: number): Dataset {
 }
 
 
-async function runJob(variant: Variant, name: string) {
+async function runJob(variant: Variant, name: string, seed: number) {
   await setupBackend({ quiet: true });
   tf.enableProdMode();
   const base = BASE[variant], c = CONFIGS[name];
   const data = holdOut(loadQuickdraw({ classes: opts.classes }), 10);
-  const model = sketchNet({ variant, classes: opts.classes, seed: 1, ...recipeModelOptions(base), dropout: c.dropout });
+  const model = sketchNet({ variant, classes: opts.classes, seed, ...recipeModelOptions(base), dropout: c.dropout });
   const lr = c.lr?.[variant] ?? base.learningRate * c.lrScale;
   const r = await train(model, data, {
-    epochs: c.epochs, batchSize: c.batch ?? opts.batch, learningRate: lr, schedule: 'cosine', seed: 1, evalEachEpoch: false, workers: opts.workers,
+    epochs: c.epochs, batchSize: c.batch ?? opts.batch, learningRate: lr, schedule: 'cosine', seed, evalEachEpoch: false, workers: opts.workers,
     augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay, optimizer: c.optimizer, mixup: c.mixup,
     onProgress: (p) => { if (p.phase === 'epoch') console.error(`[${variant} ${name}] epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)} train-acc ${(p.acc * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s`); },
   });
@@ -133,37 +134,37 @@ async function runJob(variant: Variant, name: string) {
   return {
     dataset: `quickdraw-${opts.classes}`, split: '70 train / 10 validation per class', model: 'sketchnet', variant, config: name,
     epochs: c.epochs, optimizer: c.optimizer, lr, weightGrad: base.weightGrad ?? null, baseRecipe: base.name, augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay, dropout: c.dropout, mixup: c.mixup,
-    batch: c.batch ?? opts.batch, seed: 1, valTop1: +valTop1.toFixed(4), trainTop1: +trainTop1.toFixed(4),
+    batch: c.batch ?? opts.batch, seed, valTop1: +valTop1.toFixed(4), trainTop1: +trainTop1.toFixed(4),
     seconds: +r.seconds.toFixed(0), imagesPerSec: +r.imagesPerSec.toFixed(1), cpu: cpuModel(),
   };
 }
 
 if (opts.job !== undefined) {
-  const [variant, name] = opts.job.split(':');
-  console.log(JSON.stringify(await runJob(variant as Variant, name)));
+  const [variant, name, seed] = opts.job.split(':');
+  console.log(JSON.stringify(await runJob(variant as Variant, name, Number(seed))));
   process.exit(0);
 }
 
 const jsonFile = opts.json;
 type Row = Awaited<ReturnType<typeof runJob>>;
 const rows: Row[] = existsSync(jsonFile) ? (JSON.parse(readFileSync(jsonFile, 'utf8')) as { rows: Row[] }).rows : [];
-const done = new Set(rows.map((r) => `${r.dataset}:${r.variant}:${r.config}`));
-const queue = opts.configs.flatMap((c) => opts.variants.map((v) => [v, c] as const))
-  .filter(([v, c]) => !done.has(`quickdraw-${opts.classes}:${v}:${c}`));
+const done = new Set(rows.map((r) => `${r.dataset}:${r.variant}:${r.config}:${r.seed}`));
+const queue = opts.seeds.flatMap((seed) => opts.configs.flatMap((c) => opts.variants.map((v) => [v, c, seed] as const)))
+  .filter(([v, c, seed]) => !done.has(`quickdraw-${opts.classes}:${v}:${c}:${seed}`));
 console.error(`tune-recipe: ${queue.length} job(s) to run (${rows.length} rows already in ${jsonFile}), ${opts.jobs} at a time`);
 // Indent 1, as the committed tuning file has it.
 const save = () => writeResultsAtomic(jsonFile, { command: 'npm run tune:recipe -- ' + process.argv.slice(2).join(' '), rows }, 1);
 
 const self = fileURLToPath(entryUrl('tune-recipe'));
-function spawnJob(variant: string, name: string): Promise<Row> {
-  return runJobProcess(self, `${variant}:${name}`, ['--classes', String(opts.classes), '--batch', String(opts.batch), '--workers', String(opts.workers)]);
+function spawnJob(variant: string, name: string, seed: number): Promise<Row> {
+  return runJobProcess(self, `${variant}:${name}:${seed}`, ['--classes', String(opts.classes), '--batch', String(opts.batch), '--workers', String(opts.workers)]);
 }
 const failed = await runQueue(queue, {
-  parallel: opts.jobs, key: ([variant, name]) => `${variant}:${name}`, run: ([variant, name]) => spawnJob(variant, name),
+  parallel: opts.jobs, key: ([variant, name, seed]) => `${variant}:${name}:${seed}`, run: ([variant, name, seed]) => spawnJob(variant, name, seed),
   done(row) {
     rows.push(row);
     save();
-    console.error(`done: ${row.variant} ${row.config} val ${(row.valTop1 * 100).toFixed(1)}% train ${(row.trainTop1 * 100).toFixed(1)}% (${row.seconds} s)`);
+    console.error(`done: ${row.variant} ${row.config} seed ${row.seed} val ${(row.valTop1 * 100).toFixed(1)}% train ${(row.trainTop1 * 100).toFixed(1)}% (${row.seconds} s)`);
   },
 });
 process.exit(failed.length ? 1 : 0);
