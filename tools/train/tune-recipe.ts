@@ -33,12 +33,12 @@ const BASE: Record<Variant, Recipe> = { float: FLOAT_V1, xnor: XNOR_V1, dabn: DA
 const MEDIUM: Augmentation = { rotateDeg: 10, scale: 0.1, shear: 0.15, shiftPx: 2, dilate: 0, flip: 0 };
 const STRONG: Augmentation = { rotateDeg: 15, scale: 0.15, shear: 0.3, shiftPx: 3, dilate: 0.3, flip: 0 };
 
-/** A grid point (batch: --batch unless set); lrScale multiplies the base recipe's (Adam) learning rate, lr (for another optimizer) replaces it. */
-interface Config { epochs: number; augmentation: Augmentation; labelSmoothing: number; weightDecay: number; lrScale: number; dropout: number; mixup: number; optimizer: OptimizerName; lr?: Record<Variant, number>; batch?: number }
+/** A grid point (batch: --batch unless set); lrScale multiplies the base recipe's (Adam) learning rate, lr (for another optimizer) replaces it for every variant. */
+interface Config { epochs: number; augmentation: Augmentation; labelSmoothing: number; weightDecay: number; lrScale: number; dropout: number; mixup: number; optimizer: OptimizerName; lr?: number; batch?: number }
 const config = (epochs: number, augmentation: Augmentation, extra: Partial<Config> = {}): Config =>
   ({ epochs, augmentation, labelSmoothing: 0, weightDecay: 0, lrScale: 1, dropout: 0, mixup: 0, optimizer: 'adam', ...extra });
 /** SGD with Nesterov momentum: the usual CNN learning rates at batch 128, L2-equivalent decay 5e-4 (binary variants' latent weights are not decayed). */
-const nesterov = (lr: number, extra: Partial<Config> = {}) => config(24, MEDIUM, { optimizer: 'nesterov', lr: { float: lr, xnor: lr, dabn: lr }, weightDecay: 5e-4, ...extra });
+const nesterov = (lr: number, extra: Partial<Config> = {}) => config(24, MEDIUM, { optimizer: 'nesterov', lr, weightDecay: 5e-4, ...extra });
 
 /** The grid, in the order jobs run: the cheapest, most informative first. */
 export const CONFIGS: Record<string, Config> = {
@@ -122,7 +122,7 @@ async function runJob(variant: Variant, name: string, seed: number) {
   const base = BASE[variant], c = CONFIGS[name];
   const data = holdOut(loadQuickdraw({ classes: opts.classes }), 10);
   const model = sketchNet({ variant, classes: opts.classes, seed, ...recipeModelOptions(base), dropout: c.dropout });
-  const lr = c.lr?.[variant] ?? base.learningRate * c.lrScale;
+  const lr = c.lr ?? base.learningRate * c.lrScale;
   const r = await train(model, data, {
     epochs: c.epochs, batchSize: c.batch ?? opts.batch, learningRate: lr, schedule: 'cosine', seed, evalEachEpoch: false, workers: opts.workers,
     augmentation: c.augmentation, labelSmoothing: c.labelSmoothing, weightDecay: c.weightDecay, optimizer: c.optimizer, mixup: c.mixup,
