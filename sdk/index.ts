@@ -11,7 +11,7 @@ import { privateCopy, readTrustedCopy } from './format/reader.js';
 import type { TensorRole } from './format/spec.js';
 import { align16, wordsFor } from './layout.js';
 import { layerGroupTable } from './expander.js';
-import { graphTableBytes, opOf, repackOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
+import { CORE_KERNELS, graphTableBytes, kernelsNeeded, opOf, repackOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
 import { planArena, type BufferRequest } from './plan.js';
 import {
   checkKernels, checkProvider, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
@@ -23,7 +23,7 @@ export { readBxn } from './format/reader.js';
 export { writeBxn } from './format/writer.js';
 export { OPS, type OpDescriptor, type OpName } from './ops.js';
 export {
-  kernelsFromModule, kernelsFromProvider, loadKernels, simdSupported, type Backend, type BackendChoice, type BxnKernels,
+  kernelsFromModule, kernelsFromProvider, loadKernels, simdSupported, type Backend, type BackendChoice, type BxnKernels, type KernelSet,
   type KernelMemory, type KernelOptions, type KernelProvider, type WasmSource,
 } from './wasm.js';
 export type { BxnLimits, BxnMetadata, BxnModel, Shape } from './format/model.js';
@@ -74,7 +74,7 @@ export interface ModelInfo {
   name: string;
   producer: string;
   backend: Backend;
-  /** Why this build runs and where its kernels came from, e.g. "simd: WebAssembly SIMD detected; kernels file:///…/bexnet.simd.wasm". */
+  /** Why this build runs and where its kernels came from, e.g. "simd: WebAssembly SIMD detected; kernels file:///…/bexnet.simd-core.wasm". */
   backendReason: string;
   formatVersion: string;
   inputShape: [number, number, number];
@@ -117,12 +117,16 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   if (options === null || typeof options !== 'object')
     throw new BxnInputError('bad_argument', `options must be an object like { kernels } or { wasm: { simd, scalar } }, got ${options === null ? 'null' : typeof options}`);
   const limits = resolveLimits(options);
-  const kernelsPromise = options.kernels !== undefined ? Promise.resolve(checkKernels(options.kernels)) : loadKernels(options);
+  // Kernels the options name load beside the model; with none, the model says which packaged
+  // build it needs (the core one unless it has X-Net layers), so they load after it.
+  const named = options.kernels !== undefined || options.wasm !== undefined || options.wasmModule !== undefined || options.provider !== undefined;
+  const kernelsPromise = options.kernels !== undefined ? Promise.resolve(checkKernels(options.kernels)) : named ? loadKernels(options) : undefined;
   // Bytes are copied before the first await; fetched bytes are private already.
   const local = ArrayBuffer.isView(source) || isArrayBuffer(source) ? privateCopy(source as ArrayBuffer | ArrayBufferView) : null;
-  const [bytes, kernels] = await Promise.all([local ?? sourceBytes(source, 'the model'), kernelsPromise]);
+  const [bytes, namedKernels] = await Promise.all([local ?? sourceBytes(source, 'the model'), kernelsPromise]);
   // Everything below reads the private copy: the caller's buffer may change during the await.
   const parsed = readTrustedCopy(bytes, limits);
+  const kernels = namedKernels ?? await loadKernels(options, [...kernelsNeeded(parsed)].every((k) => CORE_KERNELS.has(k)) ? 'core' : 'all');
   const provider = checkProvider(await kernels.instantiate());
   return new BexnetModel(parsed, kernels, provider, limits);
 }
@@ -330,7 +334,7 @@ export class BexnetModel {
     this.layers = model.layers;
     const { memory } = checkProvider(provider);
     const kernel = kernelResolver(provider.exports);
-    for (const layer of model.layers) for (const name of opOf(layer).kernels) kernel(name);
+    for (const name of kernelsNeeded(model)) kernel(name);
     const heapBase = kernel('heapBase')();
     if (!Number.isInteger(heapBase) || heapBase < 0 || heapBase % 16 !== 0 || heapBase > memory.buffer.byteLength)
       throw new BxnRuntimeError('bad_wasm', `heapBase() returned ${heapBase}`);

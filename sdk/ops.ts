@@ -607,6 +607,16 @@ export const OPS: readonly OpDescriptor[] = [
 export const OP_BY_NAME: ReadonlyMap<OpName, OpDescriptor> = new Map(OPS.map((op) => [op.name, op]));
 export const OP_BY_CODE: ReadonlyMap<number, OpDescriptor> = new Map(OPS.map((op) => [op.code, op]));
 
+/**
+ * What the core kernel build (assembly/core.ts, bexnet.{simd,scalar}-core.wasm) exports besides
+ * heapBase: the kernels of every op but the X-Net ones (those with a graph). A model without
+ * X-Net layers loads that smaller build when the caller passes no kernels.
+ */
+export const CORE_KERNELS: ReadonlySet<string> = new Set(OPS.filter((op) => !op.attributes.graph).flatMap((op) => op.kernels));
+
+/** The kernel exports a model's layers call. */
+export const kernelsNeeded = (model: { layers: ReadonlyArray<{ op: OpName }> }): Set<string> => new Set(model.layers.flatMap((l) => opOf(l).kernels));
+
 /** The descriptor of a layer's op. */
 export const opOf = (l: { op: OpName }): OpDescriptor => OP_BY_NAME.get(l.op)!;
 

@@ -11,6 +11,11 @@ import { BxnInputError, BxnRuntimeError } from './errors.js';
 
 export type Backend = 'simd' | 'scalar';
 export type BackendChoice = 'auto' | Backend;
+/**
+ * Which packaged build zero-config loading takes: 'all' kernels, or the smaller 'core' build
+ * (every op's kernels but the X-Net ones; sdk/ops.ts CORE_KERNELS).
+ */
+export type KernelSet = 'core' | 'all';
 export type WasmSource = ArrayBuffer | ArrayBufferView | WebAssembly.Module | URL | Response;
 
 /** Linear memory as the runtime uses it (WebAssembly.Memory, or wasm2js's memory object). */
@@ -127,12 +132,13 @@ export function kernelsFromProvider(factory: () => KernelProvider, backend: Back
 
 // Zero-config kernels are compiled once per backend and shared by every model (each
 // model still instantiates its own memory). A failed load is not cached, so a retry retries.
-const packaged: Partial<Record<Backend, Promise<BxnKernels>>> = {};
+const packaged: Partial<Record<`${Backend} ${KernelSet}`, Promise<BxnKernels>>> = {};
 
-function packagedKernels(backend: Backend, why: string): Promise<BxnKernels> {
-  const cached = packaged[backend];
+function packagedKernels(backend: Backend, set: KernelSet, why: string): Promise<BxnKernels> {
+  const key = `${backend} ${set}` as const;
+  const cached = packaged[key];
   if (cached) return cached;
-  const source = defaultKernelSource(backend);
+  const source = defaultKernelSource(backend, set);
   const p = (async () => {
     if (source === undefined)
       throw new BxnRuntimeError('wasm_not_found', `this build of the sdk cannot locate its '${backend}' kernels (no import.meta.url): pass options.wasm.${backend}, options.wasmModule or options.provider, or import 'bexnet/inline'`);
@@ -147,8 +153,8 @@ function packagedKernels(backend: Backend, why: string): Promise<BxnKernels> {
     }
     return kernelsFromModule(await compileKernels(bytes, backend), backend, `${why}; kernels ${from}`);
   })();
-  packaged[backend] = p;
-  p.catch(() => { if (packaged[backend] === p) delete packaged[backend]; });
+  packaged[key] = p;
+  p.catch(() => { if (packaged[key] === p) delete packaged[key]; });
   return p;
 }
 
@@ -160,7 +166,11 @@ async function compileKernels(bytes: Uint8Array, backend: Backend): Promise<WebA
   }
 }
 
-export async function loadKernels(options: KernelOptions = {}): Promise<BxnKernels> {
+/**
+ * Kernels as the options name them; with none, the packaged build for this engine: `set`
+ * 'all' (the default: any model) or 'core' (loadModel takes it for a model that needs no more).
+ */
+export async function loadKernels(options: KernelOptions = {}, set: KernelSet = 'all'): Promise<BxnKernels> {
   const choice = options.backend ?? 'auto';
   if (choice === 'simd' && !simdSupported())
     throw new BxnRuntimeError('simd_unsupported', "backend 'simd' was requested but this engine does not support WebAssembly SIMD");
@@ -170,7 +180,7 @@ export async function loadKernels(options: KernelOptions = {}): Promise<BxnKerne
   if (options.wasm === undefined) {
     // Zero config: the packaged build, SIMD where the engine validates it.
     const backend: Backend = choice !== 'auto' ? choice : simdSupported() ? 'simd' : 'scalar';
-    return packagedKernels(backend, requested || (backend === 'simd' ? 'simd: WebAssembly SIMD detected' : 'scalar: this engine does not support WebAssembly SIMD'));
+    return packagedKernels(backend, set, requested || (backend === 'simd' ? 'simd: WebAssembly SIMD detected' : 'scalar: this engine does not support WebAssembly SIMD'));
   }
   const wasm = options.wasm;
   const backend: Backend = choice !== 'auto' ? choice : wasm.simd && simdSupported() ? 'simd' : 'scalar';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { ENTRIES, entryPoints, entryUrl } from '../tools/entries.mjs';
 import binaryen from 'binaryen';
-import { OPS } from '../sdk/ops.js';
+import { CORE_KERNELS, OPS } from '../sdk/ops.js';
 
 const text = (name: string) => {
   const mod = binaryen.readBinary(readFileSync(new URL(`../build/bexnet.${name}.wasm`, import.meta.url)));
@@ -20,15 +20,22 @@ describe('wasm builds', () => {
     expect(wat).toMatch(/f32x4\.mul/);
   });
   it('scalar and debug builds contain no v128 type or instruction', () => {
-    for (const name of ['scalar', 'debug']) expect(text(name)).not.toMatch(/v128|i8x16|i16x8|i32x4|f32x4/);
+    for (const name of ['scalar', 'scalar-core', 'debug']) expect(text(name)).not.toMatch(/v128|i8x16|i16x8|i32x4|f32x4/);
   });
   it('no relaxed-SIMD instructions in any build', () => {
-    for (const name of ['simd', 'scalar', 'simd-full', 'scalar-full', 'debug']) expect(text(name)).not.toMatch(/relaxed/);
+    for (const name of ['simd', 'simd-core', 'scalar', 'scalar-core', 'simd-full', 'scalar-full', 'debug']) expect(text(name)).not.toMatch(/relaxed/);
   });
   it('the shipped builds export exactly what the op registry calls; the -full builds add only references and probes', () => {
     const exportsOf = (name: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(new URL(`../build/bexnet.${name}.wasm`, import.meta.url)))).map((e) => e.name).sort();
     const called = new Set(['heapBase', 'memory', ...OPS.flatMap((op) => [...op.kernels, ...(op.scratch ? [op.scratch.export] : [])])]);
     for (const name of ['simd', 'scalar']) expect(exportsOf(name), name).toEqual([...called].sort());
+    // The core builds: the registry's CORE_KERNELS, which leave out exactly the X-Net ops' kernels.
+    const core = ['heapBase', 'memory', ...CORE_KERNELS].sort();
+    for (const name of ['simd-core', 'scalar-core']) expect(exportsOf(name), name).toEqual(core);
+    expect([...called].filter((e) => !CORE_KERNELS.has(e) && e !== 'heapBase' && e !== 'memory').sort()).toEqual([
+      'xbconv2d', 'xbconv2dPackWeights', 'xbconv2dPackedBytes', 'xbconv2dScratchBytes',
+      'xconv2d', 'xconv2dBinaryWeights', 'xconv2dBinaryWeightsScratchBytes', 'xconv2dScratchBytes', 'xdense',
+    ]);
     const extra = exportsOf('simd-full').filter((e) => !called.has(e));
     expect(extra.length).toBeGreaterThan(10);
     expect(extra.filter((e) => !e.endsWith('Reference'))).toEqual(['bconv2dWith', 'xorPopcntCeiling']);

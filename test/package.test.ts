@@ -37,7 +37,7 @@ afterAll(() => rmSync(pkg.dir, { recursive: true, force: true }));
 describe('the packed npm package', () => {
   it('holds the sdk builds, types, both kernel builds and the CLI, and no sources or tests', () => {
     for (const f of ['dist/sdk.mjs', 'dist/sdk.cjs', 'dist/sdk.inline.mjs', 'dist/testing.mjs', 'dist/testing.cjs', 'dist/types/index.d.ts',
-      'dist/types-cjs/index.d.ts', 'build/bexnet.simd.wasm', 'build/bexnet.scalar.wasm', 'bin/bexnet.js', 'dist/cli.mjs', 'package.json'])
+      'dist/types-cjs/index.d.ts', 'build/bexnet.simd.wasm', 'build/bexnet.simd-core.wasm', 'build/bexnet.scalar.wasm', 'build/bexnet.scalar-core.wasm', 'bin/bexnet.js', 'dist/cli.mjs', 'package.json'])
       expect(pkg.files, f).toContain(f);
     expect(pkg.files.filter((f) => /^(sdk|tools|test|assembly)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(pkg.app, 'node_modules/bexnet/package.json'), 'utf8'));
@@ -49,7 +49,7 @@ describe('the packed npm package', () => {
     writeFileSync(join(pkg.app, 'example.mjs'), `const pixels = ${JSON.stringify(pixels)};\n${README_SNIPPET}\n`);
     const { stdout } = await node(pkg.app, 'example.mjs');
     for (const label of expected.top3) expect(stdout).toContain(`label: '${label}'`);
-    expect(stdout).toContain(`simd: WebAssembly SIMD detected; kernels file://${pkg.app}/node_modules/bexnet/build/bexnet.simd.wasm`);
+    expect(stdout).toContain(`simd: WebAssembly SIMD detected; kernels file://${pkg.app}/node_modules/bexnet/build/bexnet.simd-core.wasm`);
   });
 
   it('require() gives the CommonJS build, and bexnet/testing enforces a budget', async () => {
@@ -68,7 +68,7 @@ describe('the packed npm package', () => {
       })();`);
     const out = JSON.parse((await node(pkg.app, 'cjs.cjs')).stdout);
     expect(out.top1).toBe(expected.top1);
-    expect(out.reason).toBe(`scalar: requested (backend: 'scalar'); kernels file://${pkg.app}/node_modules/bexnet/build/bexnet.scalar.wasm`);
+    expect(out.reason).toBe(`scalar: requested (backend: 'scalar'); kernels file://${pkg.app}/node_modules/bexnet/build/bexnet.scalar-core.wasm`);
     expect(out.within).toBe(readFileSync(MODEL).length);
     expect(out.over).toMatch(/^model over budget: size [\d.]+ KiB > [\d.]+ KiB \(--max-kb\)$/);
     expect(out.bad).toBe('truncated');

@@ -26,7 +26,7 @@ describe(`example model in real runtimes (seed ${BASE_SEED})`, () => {
   it('Node: the reference builds differ only within the float tolerance, and the outputs are not degenerate', () => {
     const { simd, scalar } = reference as Required<typeof reference>;
     expect([simd.build, scalar.build]).toEqual(['simd', 'scalar']);
-    expect(scalar.reason).toMatch(/^scalar: requested \(backend: 'scalar'\); kernels file:\/\/\S+\/build\/bexnet\.scalar\.wasm$/);
+    expect(scalar.reason).toMatch(/^scalar: requested \(backend: 'scalar'\); kernels file:\/\/\S+\/build\/bexnet\.scalar-core\.wasm$/);
     expect(simd.outputs).toHaveLength(8);
     // Different inputs give different outputs (a constant model would agree trivially).
     expect(new Set(simd.outputs.map((o) => o.join())).size).toBe(8);
@@ -44,7 +44,7 @@ describe(`example model in real runtimes (seed ${BASE_SEED})`, () => {
       expect(r.version).toMatch(/\d+\.\d+/);
       expect(r.build).toBe('simd'); // every engine here has wasm SIMD; 'auto' must find it
       // Node, Deno, Bun and the browsers pass no kernel option: the sdk located its wasm itself.
-      expect(r.reason).toMatch(ZERO_CONFIG.has(runtime) ? /^simd: WebAssembly SIMD detected; kernels (file|http):\/\/\S+\/build\/bexnet\.simd\.wasm$/ : /^simd: /);
+      expect(r.reason).toMatch(ZERO_CONFIG.has(runtime) ? /^simd: WebAssembly SIMD detected; kernels (file|http):\/\/\S+\/build\/bexnet\.simd-core\.wasm$/ : /^simd: /);
       const c = compare(r, reference.simd!);
       expect(c.differing, `${c.differing} outputs differ from Node's, max |Δ| ${c.maxAbsDiff}`).toBe(0);
       expect(c.agree).toBe(true);

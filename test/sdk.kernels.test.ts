@@ -1,14 +1,15 @@
 // Zero-config kernel loading (sdk/wasm.ts, sdk/default-kernels.ts): which build, why,
-// from where; one compile shared by later loads; a missing file is a typed error that a
-// retry can recover from once the file is there.
+// from where; the core build for a model that needs no more; one compile shared by later
+// loads; a missing file is a typed error that a retry can recover from once the file is there.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { BxnRuntimeError, loadKernels, loadModel } from '../sdk/index.js';
-import { makeRng, model200k, wasmBytes } from './sdk.helpers.js';
+import { BxnRuntimeError, loadKernels, loadModel, readBxn } from '../sdk/index.js';
+import { CORE_KERNELS, kernelsNeeded } from '../sdk/ops.js';
+import { makeRng, model200k, randomModel, singleOpModel, wasmBytes } from './sdk.helpers.js';
 import { writeBxn } from '../sdk/format/index.js';
 
 describe('zero-config kernels', () => {
@@ -30,6 +31,26 @@ describe('zero-config kernels', () => {
     expect(m.info().backendReason).toBe('simd: a precompiled module was passed (wasmModule)');
   });
 
+  it('a model without X-Net layers loads the core build, with the same outputs as the complete one', async () => {
+    const rng = makeRng(11);
+    const kinds = { core: 0, all: 0 };
+    for (const m of [model200k(rng), singleOpModel(rng, 'xbconv2d'), singleOpModel(rng, 'xconv2d'), ...Array.from({ length: 40 }, () => randomModel(rng))]) {
+      const bytes = writeBxn(m.model);
+      const parsed = readBxn(bytes);
+      const core = !parsed.layers.some((l) => l.graph); // X layers, and only they, have a graph record
+      expect([...kernelsNeeded(parsed)].every((k) => CORE_KERNELS.has(k)), parsed.layers.map((l) => l.op).join(' ')).toBe(core);
+      kinds[core ? 'core' : 'all']++;
+      const zero = await loadModel(bytes);
+      expect(zero.info().backendReason).toMatch(core ? /\/build\/bexnet\.simd-core\.wasm$/ : /\/build\/bexnet\.simd\.wasm$/);
+      const complete = await loadModel(bytes, { wasm: { simd: wasmBytes('simd') } });
+      const x = m.input();
+      expect(zero.run(x)).toEqual(complete.run(x));
+      zero.dispose(); complete.dispose();
+    }
+    expect(kinds.core).toBeGreaterThan(10);
+    expect(kinds.all).toBeGreaterThan(5);
+  });
+
   it('a missing kernel file is wasm_not_found naming the URL; the failure is not cached', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bexnet-zc-'));
     try {
@@ -41,15 +62,15 @@ describe('zero-config kernels', () => {
       expect(err).toBeInstanceOf(sdk.BxnRuntimeError);
       expect(err).not.toBeInstanceOf(BxnRuntimeError); // its own copy of the classes
       expect(err.code).toBe('wasm_not_found');
-      expect(err.message).toContain(pathToFileURL(join(dir, 'build/bexnet.simd.wasm')).href);
+      expect(err.message).toContain(pathToFileURL(join(dir, 'build/bexnet.simd-core.wasm')).href);
       expect(err.message).toMatch(/options\.wasm.*bexnet\/inline/);
       mkdirSync(join(dir, 'build'));
-      copyFileSync('build/bexnet.simd.wasm', join(dir, 'build/bexnet.simd.wasm'));
+      copyFileSync('build/bexnet.simd-core.wasm', join(dir, 'build/bexnet.simd-core.wasm'));
       const model = await sdk.loadModel(bytes);
-      expect(model.info().backendReason).toBe(`simd: WebAssembly SIMD detected; kernels ${pathToFileURL(join(dir, 'build/bexnet.simd.wasm')).href}`);
+      expect(model.info().backendReason).toBe(`simd: WebAssembly SIMD detected; kernels ${pathToFileURL(join(dir, 'build/bexnet.simd-core.wasm')).href}`);
       // A corrupt packaged file is bad_wasm, not a silent fallback.
-      const bad = readFileSync('build/bexnet.scalar.wasm').subarray(0, 100);
-      writeFileSync(join(dir, 'build/bexnet.scalar.wasm'), bad);
+      const bad = readFileSync('build/bexnet.scalar-core.wasm').subarray(0, 100);
+      writeFileSync(join(dir, 'build/bexnet.scalar-core.wasm'), bad);
       expect((await sdk.loadModel(bytes, { backend: 'scalar' }).catch((e: { code: string }) => e)).code).toBe('bad_wasm');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ describe('README usage example', () => {
     const [top, info] = logged[0] as [sdk.Prediction[], sdk.ModelInfo];
     expect(top.length).toBe(3);
     expect(top[0]).toMatchObject({ label: expect.stringMatching(/^class /), index: expect.any(Number), score: expect.any(Number) });
-    expect(info).toMatchObject({ name: 'model-200k', backend: 'simd', backendReason: expect.stringMatching(/^simd: WebAssembly SIMD detected; kernels file:.*\/build\/bexnet\.simd\.wasm$/), params: expect.any(Number) });
+    expect(info).toMatchObject({ name: 'model-200k', backend: 'simd', backendReason: expect.stringMatching(/^simd: WebAssembly SIMD detected; kernels file:.*\/build\/bexnet\.simd-core\.wasm$/), params: expect.any(Number) });
     expect(README_SNIPPET.split('\n').length).toBe(4);
   });
 

@@ -13,16 +13,18 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
 mkdirSync(join(root, 'build'), { recursive: true });
-// The shipped builds export the sdk's kernels only (assembly/index.ts); the -full builds and
-// the debug build add the references and probes tests and benchmarks call (assembly/full.ts).
+// The shipped builds export the sdk's kernels only (assembly/index.ts), the -core builds the
+// subset zero-config loading fetches for models that need no more (assembly/core.ts); the
+// -full builds and the debug build add the references and probes tests and benchmarks call (assembly/full.ts).
 for (const target of ['simd', 'scalar']) run(bin('asc'), ['assembly/index.ts', '--config', 'asconfig.json', '--target', target]);
+for (const target of ['simd', 'scalar']) run(bin('asc'), ['assembly/core.ts', '--config', 'asconfig.json', '--target', `${target}-core`]);
 for (const target of ['simd-full', 'scalar-full', 'debug']) run(bin('asc'), ['assembly/full.ts', '--config', 'asconfig.json', '--target', target]);
 // Training-only kernels (tools/train/wasm-kernels.ts), kept out of the sdk's wasm.
 run(bin('asc'), ['assembly/training.ts', '--config', 'asconfig.json', '--target', 'train']);
 // -O3 again with binaryen's newest passes; features must match what asc emitted.
 const features = ['--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals'];
-for (const f of ['simd', 'simd-full', 'train']) run(bin('wasm-opt'), ['-O3', '--enable-simd', ...features, `build/bexnet.${f}.wasm`, '-o', `build/bexnet.${f}.wasm`]);
-for (const f of ['scalar', 'scalar-full']) run(bin('wasm-opt'), ['-O3', ...features, `build/bexnet.${f}.wasm`, '-o', `build/bexnet.${f}.wasm`]);
+for (const f of ['simd', 'simd-core', 'simd-full', 'train']) run(bin('wasm-opt'), ['-O3', '--enable-simd', ...features, `build/bexnet.${f}.wasm`, '-o', `build/bexnet.${f}.wasm`]);
+for (const f of ['scalar', 'scalar-core', 'scalar-full']) run(bin('wasm-opt'), ['-O3', ...features, `build/bexnet.${f}.wasm`, '-o', `build/bexnet.${f}.wasm`]);
 
 // Node entry points (CLI, benchmarks, long scripts, training workers), bundled so
 // they run on plain `node`; a listed source that does not exist is an error. Split
@@ -65,6 +67,6 @@ run(bin('tsc'), ['-p', 'tsconfig.sdk.json']);
 cpSync(join(dist, 'types'), join(dist, 'types-cjs'), { recursive: true });
 writeFileSync(join(dist, 'types-cjs', 'package.json'), '{ "type": "commonjs" }\n');
 
-for (const f of ['simd', 'scalar', 'simd-full', 'scalar-full', 'debug', 'train']) {
+for (const f of ['simd', 'simd-core', 'scalar', 'scalar-core', 'simd-full', 'scalar-full', 'debug', 'train']) {
   console.log(`build/bexnet.${f}.wasm ${statSync(join(root, 'build', `bexnet.${f}.wasm`)).size} bytes`);
 }
