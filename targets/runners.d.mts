@@ -4,6 +4,7 @@ export interface SmokeResult {
 }
 export interface Comparison { agree: boolean; sameBuild: boolean; differing: number; maxAbsDiff: number; maxAbs: number; top1Same: boolean }
 export const root: string;
+export const EXAMPLE_MODELS: { readonly 'sketch-dabn': string; readonly 'sketch-xnet-dabn': string };
 export const EXAMPLE_MODEL: string;
 export const RUNTIMES: string[];
 export const FLOAT_TOLERANCE: number;

@@ -15,7 +15,9 @@ import { serve } from './browser/serve.mjs';
 
 const run = promisify(execFile);
 export const root = fileURLToPath(new URL('..', import.meta.url));
-export const EXAMPLE_MODEL = `${root}tools/examples/sketch-dabn.bxn`;
+/** The committed example models (tools/examples/make.mjs): name → file. The DABN sketch net runs on the core kernel build, its X-Net on the complete one. */
+export const EXAMPLE_MODELS = { 'sketch-dabn': `${root}tools/examples/sketch-dabn.bxn`, 'sketch-xnet-dabn': `${root}tools/examples/sketch-xnet-dabn.bxn` };
+export const EXAMPLE_MODEL = EXAMPLE_MODELS['sketch-dabn'];
 export const FLOAT_TOLERANCE = 1e-5;
 const bin = (name) => `${root}node_modules/.bin/${name}`;
 export const BUN = `${root}node_modules/bun/bin/bun.exe`;
@@ -56,7 +58,10 @@ async function inBrowser(name, { inputs, backend, model, runs, batch }) {
   }
 }
 
-async function inWorkerd(inputs, backend) {
+async function inWorkerd(inputs, backend, model) {
+  // workerd reads only what config.capnp declares: the example models, by name.
+  const name = Object.keys(EXAMPLE_MODELS).find((n) => EXAMPLE_MODELS[n] === model);
+  if (!name) throw new Error(`workerd runs only the example models declared in targets/workerd/config.capnp, not ${model}`);
   const { createServer } = await import('node:net');
   const port = await new Promise((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
   const { spawn } = await import('node:child_process');
@@ -66,7 +71,7 @@ async function inWorkerd(inputs, backend) {
   try {
     for (let t = 0; ; t++) {
       try {
-        const r = await fetch(`http://127.0.0.1:${port}/run?backend=${backend}`, { method: 'POST', body: inputs });
+        const r = await fetch(`http://127.0.0.1:${port}/run?backend=${backend}&model=${name}`, { method: 'POST', body: inputs });
         if (!r.ok) throw new Error(`workerd answered ${r.status}: ${await r.text()}`);
         const pkg = JSON.parse(readFileSync(`${root}node_modules/workerd/package.json`, 'utf8'));
         return { runtime: 'workerd', version: pkg.version, ...(await r.json()) };
@@ -91,7 +96,7 @@ const RUNNERS = {
   webkit: (o) => inBrowser('webkit', o),
   // Slow (seconds per inference): its own small defaults, see targets/quickjs/smoke.mjs.
   quickjs: (o) => cli(process.execPath, ['targets/quickjs/smoke.mjs', o.model, o.inputsPath, 'scalar']),
-  workerd: (o) => inWorkerd(o.inputs, o.backend === 'auto' ? 'simd' : o.backend),
+  workerd: (o) => inWorkerd(o.inputs, o.backend === 'auto' ? 'simd' : o.backend, o.model),
 };
 export const RUNTIMES = Object.keys(RUNNERS);
 

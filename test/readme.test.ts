@@ -15,7 +15,7 @@ describe('README', () => {
   it('keeps the sections other pages and the tables point at (a deleted table cannot go stale)', () => {
     const headings = [...readme.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]);
     for (const h of ['Running a model: the sdk', 'Payload', 'Command line', 'Tests, long scripts and results', 'Training recipe', 'Binarization experiment',
-      'Example model', 'Runtimes', 'Budgets', 'Demo page', 'Whole-model benchmark', 'Kernel benchmark']) expect(headings, h).toContain(h);
+      'Example models', 'Runtimes', 'Budgets', 'Demo page', 'Whole-model benchmark', 'Kernel benchmark']) expect(headings, h).toContain(h);
     for (const t of ['payload', 'runtimes', 'binarization', 'binarization_v1', 'models', 'kernels']) expect(readme, t).toContain(`<!-- table:${t} -->`);
   });
   it('result tables match tools/results/*.json', () => {

@@ -159,15 +159,19 @@ TABLES.hybrid_resnet_finetune = (data) => {
 
 // Smoke runs of the example model in each runtime (targets/run-all.mjs), relative to Node.
 TABLES.runtimes = (data) => {
-  const node = data.rows.find((r) => r.runtime === 'node');
+  // Rows without a model are from the one-model runs before the X-Net example (data.model).
+  const modelOf = (r) => r.model ?? data.model.replace(/^.*\/|\.bxn$/g, '');
   const rel = (v, ref) => (ref ? `${fmt(v / ref, 2)}×` : '–');
   const out = [
-    '| runtime | version | build | cold start (bytes → first result) | × Node | median latency | × Node | outputs = Node |',
-    '|---|---|---|---:|---:|---:|---:|---|',
+    '| model | runtime | version | build | cold start (bytes → first result) | × Node | median latency | × Node | outputs = Node |',
+    '|---|---|---|---|---:|---:|---:|---:|---|',
   ];
-  for (const r of data.rows)
-    out.push(`| ${r.runtime} | ${r.version} | ${r.build} | ${fmt(r.coldStartMs, 1)} ms | ${rel(r.coldStartMs, node?.coldStartMs)} | ${fmt(r.medianMs, 3)} ms | ${rel(r.medianMs, node?.medianMs)} | ${r.agree ? 'yes' : '**no**'} |`);
-  out.push('', `\`${data.model}\` on ${data.inputs} seeded inputs (seed ${data.seed}); ${data.rows[0]?.cpu ?? ''}, one process at a time under the CPU lock.`);
+  for (const r of data.rows) {
+    const node = data.rows.find((n) => n.runtime === 'node' && modelOf(n) === modelOf(r));
+    out.push(`| ${modelOf(r)} | ${r.runtime} | ${r.version} | ${r.build} | ${fmt(r.coldStartMs, 1)} ms | ${rel(r.coldStartMs, node?.coldStartMs)} | ${fmt(r.medianMs, 3)} ms | ${rel(r.medianMs, node?.medianMs)} | ${r.agree ? 'yes' : '**no**'} |`);
+  }
+  const files = (data.models ?? [data.model]).map((m) => `\`${m}\``).join(' and ');
+  out.push('', `${files} on ${data.inputs} seeded inputs (seed ${data.seed}); ${data.rows[0]?.cpu ?? ''}, one process at a time under the CPU lock.`);
   return out.join('\n');
 };
 

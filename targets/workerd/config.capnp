@@ -1,6 +1,6 @@
 # workerd config for the smoke worker: node_modules/.bin/workerd serve targets/workerd/config.capnp
 #   --socket-addr http=127.0.0.1:PORT
-# The kernels are `wasm` modules (precompiled by workerd at startup), the model a `data` module.
+# The kernels are `wasm` modules (precompiled by workerd at startup), the example models `data` modules.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -15,7 +15,8 @@ const smokeWorker :Workerd.Worker = (
     (name = "smoke.mjs", esModule = embed "../common/smoke.mjs"),
     (name = "bexnet.simd.wasm", wasm = embed "../../build/bexnet.simd.wasm"),
     (name = "bexnet.scalar.wasm", wasm = embed "../../build/bexnet.scalar.wasm"),
-    (name = "model.bxn", data = embed "../../tools/examples/sketch-dabn.bxn"),
+    (name = "sketch-dabn.bxn", data = embed "../../tools/examples/sketch-dabn.bxn"),
+    (name = "sketch-xnet-dabn.bxn", data = embed "../../tools/examples/sketch-xnet-dabn.bxn"),
   ],
   compatibilityDate = "2025-01-01",
 );
