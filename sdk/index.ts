@@ -179,7 +179,10 @@ interface BufferPlan {
 function kernelResolver(exports: Readonly<Record<string, unknown>>): (name: string) => Kernel {
   return (name) => {
     const f = exports[name];
-    if (typeof f !== 'function') throw new BxnRuntimeError('bad_wasm', `the kernel module has no export '${name}'`);
+    if (typeof f !== 'function') {
+      const hint = CORE_KERNELS.has(name) || name === 'heapBase' ? '' : ' (an X-Net kernel: the core build bexnet.*-core.wasm has none; pass the complete bexnet.{simd,scalar}.wasm or loadKernels(options, \'all\'))';
+      throw new BxnRuntimeError('bad_wasm', `the kernel module has no export '${name}'${hint}`);
+    }
     return f as Kernel;
   };
 }

@@ -51,6 +51,19 @@ describe('zero-config kernels', () => {
     expect(kinds.all).toBeGreaterThan(5);
   });
 
+  it("loadKernels(options, 'core') gives the core build; an X-Net model on it is bad_wasm saying which build it needs", async () => {
+    const core = await loadKernels({}, 'core');
+    expect(core.reason).toMatch(/^simd: WebAssembly SIMD detected; kernels file:\/\/\S+\/build\/bexnet\.simd-core\.wasm$/);
+    expect(core.module).not.toBe((await loadKernels()).module);
+    const dense = writeBxn(model200k(makeRng(5)).model);
+    expect((await loadModel(dense, { kernels: core })).info().backendReason).toBe(core.reason);
+    const x = writeBxn(singleOpModel(makeRng(6), 'xbconv2d').model);
+    const err = await loadModel(x, { kernels: core }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BxnRuntimeError);
+    expect((err as BxnRuntimeError).code).toBe('bad_wasm');
+    expect((err as Error).message).toMatch(/no export 'xbconv2d.*' \(an X-Net kernel: the core build .* has none; pass the complete/);
+  });
+
   it('a missing kernel file is wasm_not_found naming the URL; the failure is not cached', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bexnet-zc-'));
     try {
