@@ -74,7 +74,7 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
       page.top.forEach((p: { score: number }, i: number) => expect(p.score).toBeCloseTo(node[i].score, 6));
       expect(page.shown).toEqual(node.map((p) => p.label));
       expect(page.latency).toMatch(/^inference \d+\.\d\d ms/);
-      expect(page.status).toMatch(/103\.1 KiB model, 40 classes, simd kernels/);
+      expect(page.status).toMatch(/^sketch-dabn: 103\.1 KiB model, 40 classes, simd kernels \(bexnet\.simd-core\.wasm\)/);
 
       // QuickDraw bitmaps of three classes the model knows, fed straight to the worker.
       for (const label of ['apple', 'sheep', 'whale']) {
@@ -84,6 +84,32 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
       }
     } finally {
       await browser.close();
+    }
+  }, 90_000);
+});
+
+describe('demo page model picker (chromium)', () => {
+  it('?model= loads the binary X-Net on the complete kernels, the picker switches back to the DABN net on the core ones', async () => {
+    const xnet = await loadModel(readFileSync('tools/examples/sketch-xnet-dabn.bxn'), nodeKernelOptions());
+    const browser = await openBrowser('chromium');
+    try {
+      await browser.goto(`${server.url}targets/browser/?model=sketch-xnet-dabn`);
+      await browser.eval(waitFor('window.bexnetDemo && bexnetDemo.ready'));
+      const status = await browser.eval(`document.getElementById('status').textContent`);
+      expect(status).toMatch(/^sketch-xnet-dabn: 44\.1 KiB model, 40 classes, simd kernels \(bexnet\.simd\.wasm\)/);
+      const bitmaps = ['apple', 'sheep', 'whale'].map((label) => readQuickdrawCategory(label)[98]);
+      const xTop = await browser.eval(`Promise.all(${JSON.stringify(bitmaps)}.map((b) => bexnetDemo.classify(b).then((r) => r.top[0].label)))`);
+      expect(xTop).toEqual(bitmaps.map((b) => xnet.classify(b, 1)[0].label));
+      await browser.eval(`(() => { const s = document.getElementById('model'); s.value = 'sketch-dabn'; s.dispatchEvent(new Event('change')); })()`);
+      await browser.eval(waitFor('bexnetDemo.ready'));
+      const after = await browser.eval(`({ status: document.getElementById('status').textContent, url: location.search })`);
+      expect(after.status).toMatch(/^sketch-dabn: 103\.1 KiB model, 40 classes, simd kernels \(bexnet\.simd-core\.wasm\)/);
+      expect(after.url).toBe('?model=sketch-dabn');
+      const dTop = await browser.eval(`Promise.all(${JSON.stringify(bitmaps)}.map((b) => bexnetDemo.classify(b).then((r) => r.top[0].label)))`);
+      expect(dTop).toEqual(bitmaps.map((b) => model.classify(b, 1)[0].label));
+    } finally {
+      await browser.close();
+      xnet.dispose();
     }
   }, 90_000);
 });

@@ -1,14 +1,16 @@
 // The demo page: pointer strokes → QuickDraw-style 28×28 input → the worker → top-5.
 // window.bexnetDemo exposes the last input and prediction for test/demo.test.ts.
+// The model is one of the committed examples (tools/examples/), chosen by the picker or ?model=.
 import { strokesToInput } from './preprocess.mjs';
 
 const pad = document.getElementById('pad');
 const ctx = pad.getContext('2d');
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
+const MODELS = [...$('model').options].map((o) => o.value);
 const strokes = [];
 const pending = new Map();
-let nextId = 0, current = null, modelInfo = null;
+let nextId = 0, current = null, modelInfo = null, worker = null;
+let busy = false, again = false; // an inference in flight; a newer drawing waiting for it
 
 const demo = window.bexnetDemo = { ready: false, busy: false, strokes, lastInput: null, lastTop: null, predictions: 0, classify };
 
@@ -17,18 +19,40 @@ function classify(input) {
   return new Promise((resolve) => { pending.set(id, resolve); worker.postMessage({ id, input }); });
 }
 
-worker.onmessage = ({ data }) => {
-  if (data.type === 'ready') {
-    modelInfo = data;
-    demo.ready = true;
-    $('status').textContent = `${data.name}: ${(data.modelBytes / 1024).toFixed(1)} KiB model, ${data.classes} classes, ${data.backend} kernels, loaded in ${data.loadMs.toFixed(1)} ms`;
-  } else if (data.type === 'error') {
-    $('status').textContent = `could not load the model: ${data.message}`;
-  } else {
-    pending.get(data.id)?.(data);
-    pending.delete(data.id);
-  }
-};
+/** A fresh worker for example `name`; the previous one (and its pending answers) is dropped. */
+function start(name) {
+  worker?.terminate();
+  pending.clear(); // their inference died with the worker, so nothing is in flight
+  busy = demo.busy = again = false;
+  modelInfo = null;
+  demo.ready = false;
+  $('model').value = name;
+  $('status').textContent = `loading ${name}…`;
+  const url = new URL('./worker.mjs', import.meta.url);
+  url.searchParams.set('model', `../../tools/examples/${name}.bxn`);
+  worker = new Worker(url, { type: 'module' });
+  worker.onmessage = ({ data }) => {
+    if (data.type === 'ready') {
+      modelInfo = data;
+      demo.ready = true;
+      $('status').textContent = `${data.name}: ${(data.modelBytes / 1024).toFixed(1)} KiB model, ${data.classes} classes, ${data.backend} kernels (${data.kernelFile}), loaded in ${data.loadMs.toFixed(1)} ms`;
+      if (strokes.length) update();
+    } else if (data.type === 'error') {
+      $('status').textContent = `could not load the model: ${data.message}`;
+    } else {
+      pending.get(data.id)?.(data);
+      pending.delete(data.id);
+    }
+  };
+}
+const asked = new URL(location.href).searchParams.get('model');
+start(MODELS.includes(asked) ? asked : MODELS[0]);
+$('model').addEventListener('change', () => {
+  const url = new URL(location.href);
+  url.searchParams.set('model', $('model').value);
+  history.replaceState(null, '', url);
+  start($('model').value);
+});
 
 function show({ top, ms }) {
   demo.lastTop = top;
@@ -44,7 +68,6 @@ function drawInput(input) {
   c.putImageData(img, 0, 0);
 }
 
-let busy = false, again = false;
 /** Classify the drawing; while one inference is in flight, only the newest drawing is queued. */
 async function update() {
   if (busy) { again = true; return; }

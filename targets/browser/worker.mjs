@@ -10,7 +10,9 @@ const ready = (async () => {
   const t0 = performance.now();
   const m = await loadModel(model); // zero config: the sdk fetches ../build/bexnet.*.wasm beside dist/sdk.mjs
   const info = m.info();
-  self.postMessage({ type: 'ready', name: info.name, backend: info.backend, modelBytes: model.length, loadMs: performance.now() - t0, classes: info.outputLength });
+  // Which kernel file the sdk chose: the core build, or the complete one for an X-Net.
+  const kernelFile = info.backendReason.split('/').pop();
+  self.postMessage({ type: 'ready', name: info.name, backend: info.backend, kernelFile, modelBytes: model.length, loadMs: performance.now() - t0, classes: info.outputLength });
   return m;
 })();
 ready.catch((e) => self.postMessage({ type: 'error', message: String(e && e.message || e) }));
