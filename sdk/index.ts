@@ -14,7 +14,7 @@ import { layerGroupTable } from './expander.js';
 import { CORE_KERNELS, graphTableBytes, kernelsNeeded, opOf, repackOf, slotOf, staysInt8, type Kernel, type OpName } from './ops.js';
 import { planArena, type BufferRequest } from './plan.js';
 import {
-  checkKernels, checkProvider, loadKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
+  checkKernels, checkProvider, loadKernels, namesKernels, sourceBytes, type Backend, type BxnKernels, type KernelMemory, type KernelOptions,
   type KernelProvider,
 } from './wasm.js';
 
@@ -119,8 +119,7 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   const limits = resolveLimits(options);
   // Kernels the options name load beside the model; with none, the model says which packaged
   // build it needs (the core one unless it has X-Net layers), so they load after it.
-  const named = options.kernels !== undefined || options.wasm !== undefined || options.wasmModule !== undefined || options.provider !== undefined;
-  const kernelsPromise = options.kernels !== undefined ? Promise.resolve(checkKernels(options.kernels)) : named ? loadKernels(options) : undefined;
+  const kernelsPromise = options.kernels !== undefined ? Promise.resolve(checkKernels(options.kernels)) : namesKernels(options) ? loadKernels(options) : undefined;
   // Bytes are copied before the first await; fetched bytes are private already.
   const local = ArrayBuffer.isView(source) || isArrayBuffer(source) ? privateCopy(source as ArrayBuffer | ArrayBufferView) : null;
   const [bytes, namedKernels] = await Promise.all([local ?? sourceBytes(source, 'the model'), kernelsPromise]);

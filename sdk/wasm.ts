@@ -171,6 +171,7 @@ async function compileKernels(bytes: Uint8Array, backend: Backend): Promise<WebA
  * 'all' (the default: any model) or 'core' (loadModel takes it for a model that needs no more).
  */
 export async function loadKernels(options: KernelOptions = {}, set: KernelSet = 'all'): Promise<BxnKernels> {
+  if (set !== 'core' && set !== 'all') throw new BxnInputError('bad_argument', `the kernel set must be 'core' or 'all', got ${describe(set)}`);
   const choice = options.backend ?? 'auto';
   if (choice === 'simd' && !simdSupported())
     throw new BxnRuntimeError('simd_unsupported', "backend 'simd' was requested but this engine does not support WebAssembly SIMD");
@@ -178,7 +179,7 @@ export async function loadKernels(options: KernelOptions = {}, set: KernelSet = 
   if (options.wasmModule !== undefined) return kernelsFromModule(options.wasmModule, choice === 'auto' ? 'scalar' : choice);
   const requested = choice === 'auto' ? '' : `${choice}: requested (backend: '${choice}')`;
   if (options.wasm === undefined) {
-    // Zero config: the packaged build, SIMD where the engine validates it.
+    // Zero config (namesKernels false): the packaged build, SIMD where the engine validates it.
     const backend: Backend = choice !== 'auto' ? choice : simdSupported() ? 'simd' : 'scalar';
     return packagedKernels(backend, set, requested || (backend === 'simd' ? 'simd: WebAssembly SIMD detected' : 'scalar: this engine does not support WebAssembly SIMD'));
   }
@@ -193,6 +194,9 @@ export async function loadKernels(options: KernelOptions = {}, set: KernelSet = 
   const bytes = await sourceBytes(source, `the ${backend} kernels`);
   return kernelsFromModule(await compileKernels(bytes, backend), backend, `${reason}; kernels from options.wasm.${backend}`);
 }
+
+/** True when the options say where the kernels come from (else the packaged build is used). */
+export const namesKernels = (o: KernelOptions): boolean => o.wasm !== undefined || o.wasmModule !== undefined || o.provider !== undefined;
 
 /** The kernels a load option names, checked: what loadKernels() returned, not any object. */
 export function checkKernels(kernels: unknown): BxnKernels {

@@ -52,6 +52,7 @@ describe('zero-config kernels', () => {
   });
 
   it("loadKernels(options, 'core') gives the core build; an X-Net model on it is bad_wasm saying which build it needs", async () => {
+    await expect(loadKernels({}, 'half' as 'core')).rejects.toThrow(/kernel set must be 'core' or 'all', got string/);
     const core = await loadKernels({}, 'core');
     expect(core.reason).toMatch(/^simd: WebAssembly SIMD detected; kernels file:\/\/\S+\/build\/bexnet\.simd-core\.wasm$/);
     expect(core.module).not.toBe((await loadKernels()).module);
