@@ -210,7 +210,9 @@ describe('experiment-common', () => {
         if (j === 2 || j === 5) throw new Error(`job ${j} broke`);
         return j * 10;
       };
-      const failed = await runQueue([0, 1, 2, 3, 4, 5, 6], { parallel: 2, key: (j) => `j${j}`, run, done: (r) => done.push(r) });
+      const progress: string[] = [];
+      const failed = await runQueue([0, 1, 2, 3, 4, 5, 6], { parallel: 2, planned: 9, key: (j) => `j${j}`, run, done: (r, p) => { done.push(r); progress.push(p); } });
+      expect(progress).toEqual(['3/9', '4/9', '5/9', '6/9', '7/9']); // two done in an earlier run; counted in finishing order
       expect(most).toBe(2);
       expect(started).toEqual([0, 1, 2, 3, 4, 5, 6]);
       expect(failed).toEqual(['j2', 'j5']);

@@ -178,14 +178,13 @@ function save() {
   writeResultsAtomic(o.json, summary());
 }
 
-let plannedDone = total - queue.length; // planned jobs done, this run's and earlier runs'
 // --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
 const failed = await runQueue(queue, {
-  parallel, lastStart: lastStartDeadline(o['last-start']), key: (j) => j.join(':'), run: (j) => spawnJob(j[0], j[1], j[2]),
-  done(r) {
+  parallel, planned: total, lastStart: lastStartDeadline(o['last-start']), key: (j) => j.join(':'), run: (j) => spawnJob(j[0], j[1], j[2]),
+  done(r, progress) {
     results.push(r);
     save();
-    console.error(`done ${++plannedDone}/${total}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+    console.error(`done ${progress}: ${r.variant}${r.lastLayer === 'float' ? '' : ` (${r.lastLayer} last layer)`} seed ${r.seed} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
   },
 });
 const out = summary();

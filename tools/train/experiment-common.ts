@@ -44,8 +44,10 @@ export interface QueueOptions<J, R> {
   /** The job's name in messages. */
   key: (job: J) => string;
   run: (job: J) => Promise<R>;
-  /** A finished job's result (record it, save the results file, report). */
-  done: (result: R) => void;
+  /** Jobs of the whole plan, earlier runs' finished ones included (default: these jobs), for `progress`. */
+  planned?: number;
+  /** A finished job's result (record it, save the results file, report); `progress` is "finished/planned". */
+  done: (result: R, progress: string) => void;
 }
 
 /**
@@ -56,6 +58,8 @@ export interface QueueOptions<J, R> {
 export async function runQueue<J, R>(jobs: readonly J[], o: QueueOptions<J, R>): Promise<string[]> {
   const queue = [...jobs], failed: string[] = [];
   const lastStart = o.lastStart ?? Infinity;
+  const planned = o.planned ?? jobs.length;
+  let finished = planned - jobs.length;
   async function worker() {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       if (Date.now() > lastStart) {
@@ -71,7 +75,7 @@ export async function runQueue<J, R>(jobs: readonly J[], o: QueueOptions<J, R>):
         console.error(`job ${o.key(next)} failed, left for the next run: ${(e as Error).message}`);
         continue;
       }
-      o.done(result);
+      o.done(result, `${++finished}/${planned}`);
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.parallel, queue.length)) }, worker));

@@ -163,14 +163,13 @@ function save() {
   writeResultsAtomic(o.json, summary());
 }
 
-let plannedDone = total - queue.length; // planned jobs done, this run's and earlier runs'
 // --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
 const failed = await runQueue(queue, {
-  parallel, lastStart: lastStartDeadline(o['last-start']), key: jobKey, run: spawnJob,
-  done(r) {
+  parallel, planned: total, lastStart: lastStartDeadline(o['last-start']), key: jobKey, run: spawnJob,
+  done(r, progress) {
     results.push(r);
     save();
-    console.error(`done ${++plannedDone}/${total}: ${jobKey(r)} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
+    console.error(`done ${progress}: ${jobKey(r)} top-1 ${(r.top1 * 100).toFixed(2)}% (${r.seconds.toFixed(0)} s, ${r.imagesPerSec.toFixed(0)} img/s)`);
   },
 });
 const out = summary();

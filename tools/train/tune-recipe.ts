@@ -167,10 +167,10 @@ function spawnJob(variant: string, name: string, seed: number): Promise<Row> {
 }
 const failed = await runQueue(queue, {
   parallel: opts.jobs, key: ([variant, name, seed]) => `${variant}:${name}:${seed}`, run: ([variant, name, seed]) => spawnJob(variant, name, seed),
-  done(row) {
+  done(row, progress) {
     rows.push(row);
     save();
-    console.error(`done: ${row.variant} ${row.config} seed ${row.seed} val ${(row.valTop1 * 100).toFixed(1)}% train ${(row.trainTop1 * 100).toFixed(1)}% (${row.seconds} s)`);
+    console.error(`done ${progress}: ${row.variant} ${row.config} seed ${row.seed} val ${(row.valTop1 * 100).toFixed(1)}% train ${(row.trainTop1 * 100).toFixed(1)}% (${row.seconds} s)`);
   },
 });
 process.exit(failed.length ? 1 : 0);
