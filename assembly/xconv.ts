@@ -13,7 +13,7 @@
 // tap and byte, the transform on 16 positions at once). It removes the pairs path's
 // per-pixel overhead but pays one i8x16.popcnt per 16-lane vector where Harley–Seal pays
 // one per four: 1.3× (56×56×64, f = 8) to 3.2× (14×14×256, f = 4) slower than the pairs path.
-import { roundUp, wordsFor, widenU8, hsumI32x4, U8_ACC_STEPS } from "./common";
+import { roundUp, wordsFor, hsum4I32x4, U8_ACC_STEPS } from "./common";
 import { conv2dPanelsF32, zeroBitPadding, windowSums, decodeBitPanel, binaryWeightsTransform, negSumOnePixel } from "./conv";
 import { popcntPatch, popcntXor1, popcntXor4I64, csaCarry, hsResidue } from "./bconv";
 import { transform1, transform4, relu1, relu4, FLAG_RELU, FLAG_BITS_OUT, FLAG_SUM_X } from "./transform";
@@ -446,9 +446,8 @@ function buildSwizzle(src: usize, pb: i32, nq: i32, nsrc: i32, idx: usize): void
   }
   if (counts) {
     const la = i32x4.extadd_pairwise_i16x8_u(v128.and(acc, i16x8.splat(0x00ff))), lb = i32x4.extadd_pairwise_i16x8_u(i16x8.shr_u(acc, 8));
-    const t = i32x4.add(i32x4.shuffle(la, lb, 0, 2, 4, 6), i32x4.shuffle(la, lb, 1, 3, 5, 7)); // [A, A, B, B] partial sums
-    const u = i32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2));
-    v128.store64_lane(cnt, i32x4.shuffle(u, u, 0, 2, 0, 2), 0); // [ΣA, ΣB]
+    const zero = i32x4.splat(0);
+    v128.store64_lane(cnt, hsum4I32x4(la, lb, zero, zero), 0); // [ΣA, ΣB]
   }
 }
 
