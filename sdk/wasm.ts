@@ -130,15 +130,17 @@ export function kernelsFromProvider(factory: () => KernelProvider, backend: Back
   return { backend, reason, instantiate: factory, instantiateSync: factory };
 }
 
-// Zero-config kernels are compiled once per backend and shared by every model (each
-// model still instantiates its own memory). A failed load is not cached, so a retry retries.
-const packaged: Partial<Record<`${Backend} ${KernelSet}`, Promise<BxnKernels>>> = {};
+// Zero-config kernels are compiled once per source and shared by every model (each model
+// still instantiates its own memory): the single-file build gives both sets the same bytes,
+// compiled once. A failed load is not cached, so a retry retries.
+const packaged: Record<string, Promise<BxnKernels>> = {};
 
 function packagedKernels(backend: Backend, set: KernelSet, why: string): Promise<BxnKernels> {
-  const key = `${backend} ${set}` as const;
+  const source = defaultKernelSource(backend, set);
+  // A file by its URL; inlined bytes (one per backend, whatever the set) by their backend.
+  const key = source instanceof URL ? source.href : backend;
   const cached = packaged[key];
   if (cached) return cached;
-  const source = defaultKernelSource(backend, set);
   const p = (async () => {
     if (source === undefined)
       throw new BxnRuntimeError('wasm_not_found', `this build of the sdk cannot locate its '${backend}' kernels (no import.meta.url): pass options.wasm.${backend}, options.wasmModule or options.provider, or import 'bexnet/inline'`);

@@ -56,6 +56,11 @@ describe('zero-config kernels', () => {
     const core = await loadKernels({}, 'core');
     expect(core.reason).toMatch(/^simd: WebAssembly SIMD detected; kernels file:\/\/\S+\/build\/bexnet\.simd-core\.wasm$/);
     expect(core.module).not.toBe((await loadKernels()).module);
+    // The single-file build has only the complete kernels: both sets are its one compiled module.
+    const inline = await import(new URL('../dist/sdk.inline.mjs', import.meta.url).href) as { loadKernels: typeof loadKernels };
+    const [inlineCore, inlineAll] = [await inline.loadKernels({}, 'core'), await inline.loadKernels({}, 'all')];
+    expect(inlineCore.reason).toMatch(/kernels inlined in this module$/);
+    expect(inlineCore.module).toBe(inlineAll.module);
     const dense = writeBxn(model200k(makeRng(5)).model);
     expect((await loadModel(dense, { kernels: core })).info().backendReason).toBe(core.reason);
     const x = writeBxn(singleOpModel(makeRng(6), 'xbconv2d').model);
