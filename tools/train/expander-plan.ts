@@ -12,6 +12,7 @@
 
 import { layerChannelTable, type LayerGraph } from '../../sdk/expander.js';
 import type { ExpanderOptions } from './models.js';
+import { mean, std } from './experiment-common.js';
 
 export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-input-channel' | 'xnet-channel' | 'grouped-plain';
 /**
@@ -188,8 +189,6 @@ export interface ExpanderRow {
   recipe: string;
 }
 
-const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
 /**
  * One row per (variant, binarization, f, head) with at least one finished seed: the plan's

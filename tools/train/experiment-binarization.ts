@@ -1,6 +1,6 @@
 // The full binarization comparison (issue 4, item 8): sketchnet float / xnor / dabn
-// on the fixed seeded QuickDraw-345 split, same epochs and schedule for every
-// variant, several seeds. Jobs (variant x seed) run as child processes, two at a
+// on the fixed seeded QuickDraw-345 split, each variant with its recipe
+// (tools/train/recipes.ts; --recipes swaps in other named ones), several seeds. Jobs (variant x seed) run as child processes, two at a
 // time by default (one per core: two processes scale better here than two
 // worker threads of one process, see tools/train/parallel.ts).
 //
@@ -27,7 +27,7 @@
 // is best launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { lastStartDeadline, runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
+import { lastStartDeadline, mean, runJobProcess, runQueue, std, writeResultsAtomic } from './experiment-common.js';
 import { cpuModel } from '../machine.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
 import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
-import { ARCH, RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
+import { ARCH, RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions, type Recipe } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 
@@ -51,7 +51,8 @@ interface JobResult {
 }
 
 const o = runScript('npm run experiment:binarization -- [options]', {
-  epochs: opt.int(`epochs (default the recipe's, ${RECIPES.float.epochs}; --quick: 2)`),
+  epochs: opt.int("epochs of every variant (default each recipe's; --quick: 2)"),
+  recipes: opt.choices([...RECIPES_BY_NAME.keys()], "named recipes replacing their variants' defaults, comma-separated", []),
   seeds: opt.ints('seeds, comma-separated (default 1,2,3; --quick: 1)', []),
   variants: opt.choices(VARIANTS, 'variants', [...VARIANTS]),
   classes: opt.int('QuickDraw classes (default 345; --quick: 20)', undefined, { min: 2 }),
@@ -70,7 +71,11 @@ const o = runScript('npm run experiment:binarization -- [options]', {
 });
 const quick = o.quick, binaryLast = o['binary-last'], floatInputs = o['float-inputs'];
 const inputs = floatInputs ? 'float' as const : 'binary' as const;
-const classes = o.classes ?? (quick ? 20 : 345), epochs = o.epochs ?? (quick ? 2 : RECIPES.float.epochs);
+// Each variant trains with its default recipe unless --recipes names another for it.
+const recipes: Record<Variant, Recipe> = { ...RECIPES };
+for (const name of o.recipes) { const r = RECIPES_BY_NAME.get(name)!; recipes[r.variant] = r; }
+const classes = o.classes ?? (quick ? 20 : 345);
+const epochsOf = (v: Variant): number => o.epochs ?? (quick ? 2 : recipes[v].epochs);
 const batchSize = o.batch, parallel = o.jobs, variants = o.variants;
 const seeds = o.seeds.length ? o.seeds : quick ? [1] : [1, 2, 3];
 const blockOrder = o['block-order'], lastLayerAll = o['last-layer'], convRelu = o['conv-relu'] === '1';
@@ -78,7 +83,7 @@ const blockOrder = o['block-order'], lastLayerAll = o['last-layer'], convRelu = 
 async function runJob(variant: Variant, lastLayer: LastLayer, seed: number, outDir: string): Promise<JobResult> {
   const info = await setupBackend({ quiet: true });
   tf.enableProdMode();
-  const recipe = RECIPES[variant];
+  const recipe = recipes[variant], epochs = epochsOf(variant);
   const data = loadQuickdraw({ classes });
   const model = sketchNet({
     ...recipeModelOptions(recipe), variant, classes, seed, blockOrder, convRelu, lastLayer: lastLayer === 'float' ? 'float' : 'binary',
@@ -123,9 +128,12 @@ const lastOf = (v: Variant): LastLayer => (v === 'float' ? 'float' : lastLayerAl
 const queue: [Variant, LastLayer, number][] = seeds.flatMap((s) => variants.map((v) => [v, lastOf(v), s] as [Variant, LastLayer, number]));
 if (binaryLast) queue.push(['dabn', 'binary', seeds[0]]);
 const total = queue.length;
-console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}${floatInputs ? ', binary weights on float inputs' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
+console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' : ''}${floatInputs ? ', binary weights on float inputs' : ''}) on QuickDraw-${classes}, variants ${variants.join('/')}, seeds ${seeds.join(',')}, recipes ${variants.map((v) => `${recipes[v].name} (${epochsOf(v)} epochs)`).join(', ')}, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
-const settings = { classes, epochs, batchSize, inputs, blockOrder, convRelu, recipes: variants.map((v) => RECIPES[v].name) };
+// One epoch count when every variant has it (the form earlier runs recorded), else one per variant.
+const variantEpochs = variants.map(epochsOf);
+const epochs = variantEpochs.every((e) => e === variantEpochs[0]) ? variantEpochs[0] : Object.fromEntries(variants.map((v) => [v, epochsOf(v)]));
+const settings = { classes, epochs, batchSize, inputs, blockOrder, convRelu, recipes: variants.map((v) => recipes[v].name) };
 const keyOf = (r: { variant: string; lastLayer: string; seed: number }) => `${r.variant}:${r.lastLayer}:${r.seed}`;
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: typeof settings; jobs?: JobResult[]; wallSeconds?: number } : null;
 if (previous?.jobs?.length) {
@@ -141,11 +149,9 @@ const earlierWall = previous?.wallSeconds ?? 0;
 const cpu = cpuModel();
 
 function spawnJob(variant: Variant, lastLayer: LastLayer, seed: number): Promise<JobResult> {
-  return runJobProcess(self, `${variant}:${lastLayer}:${seed}`, [...(floatInputs ? ['--float-inputs'] : []), '--out', outDir, '--classes', String(classes), '--epochs', String(epochs), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0']);
+  return runJobProcess(self, `${variant}:${lastLayer}:${seed}`, [...(floatInputs ? ['--float-inputs'] : []), ...(o.recipes.length ? ['--recipes', o.recipes.join(',')] : []), '--out', outDir, '--classes', String(classes), '--epochs', String(epochsOf(variant)), '--batch', String(batchSize), '--block-order', blockOrder, '--conv-relu', convRelu ? '1' : '0']);
 }
 
-const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
-const std = (a: number[]) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 const groups: [Variant, LastLayer, number[]][] = variants.map((v) => [v, lastOf(v), seeds]);
 if (binaryLast) groups.push(['dabn', 'binary', [seeds[0]]]);
 
@@ -158,8 +164,8 @@ function summary() {
     return [{
       dataset: `quickdraw-${classes}`, model: 'sketchnet', variant, lastLayer, inputs: variant === 'float' ? 'float' : inputs,
       top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
-      bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs, seeds: rs.map((r) => r.seed),
-      lr: RECIPES[variant].learningRate, weightGrad: RECIPES[variant].weightGrad ?? null, recipe: RECIPES[variant].name, blockOrder, convRelu, cpu,
+      bxnBytes: rs[0].bxnBytes, bxnBytesInt8Last: rs[0].bxnBytesInt8Last, floatBytes: rs[0].floatBytes, epochs: epochsOf(variant), seeds: rs.map((r) => r.seed),
+      lr: recipes[variant].learningRate, weightGrad: recipes[variant].weightGrad ?? null, recipe: recipes[variant].name, blockOrder, convRelu, cpu,
     }];
   });
   // Aggregate training throughput over every session of the run: images trained / wall time.

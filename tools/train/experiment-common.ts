@@ -1,9 +1,15 @@
 // What the long experiments (experiment-binarization.ts, experiment-expander.ts,
 // experiment-hybrid.ts, tune-recipe.ts) share: a job as a child process, a queue of them run
-// a few at a time, the results file written whole or not at all, and the --last-start deadline.
+// a few at a time, the results file written whole or not at all, the --last-start deadline, and
+// the mean and spread over seeds.
 import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { orExit, UsageError } from '../args.js';
+
+/** Mean of the seeds' results. */
+export const mean = (a: readonly number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
+/** Sample standard deviation over seeds (0 for one seed). */
+export const std = (a: readonly number[]): number => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
 /**
  * Runs `node SCRIPT --job KEY ...args` (the script's own job mode); its result is the JSON on
