@@ -20,6 +20,8 @@ describe('recipes', () => {
       // v1 (the binarization_v1 results) stays importable by name, without augmentation.
       expect(RECIPES_BY_NAME.get('dabn-v1')?.augmentation).toEqual({ rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 });
       expect(RECIPES_BY_NAME.get('float-v1')?.epochs).toBe(8);
+      // float-v3: v2 with 48 epochs and label smoothing 0.1 (a candidate the experiments name with --recipes).
+      expect(recipeTrainOptions(RECIPES_BY_NAME.get('float-v3')!)).toEqual({ ...recipeTrainOptions(RECIPES.float), epochs: 48, labelSmoothing: 0.1 });
       expect(RECIPES.xnor.weightGrad).toBe('exact');
       expect(RECIPES.dabn.weightGrad).toBe('authors');
       expect(recipeModelOptions(RECIPES.dabn)).toEqual({ weightGrad: 'authors', blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu, dropout: 0 });

@@ -20,7 +20,7 @@ import { NO_AUGMENTATION } from '../data/augment.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
-import { runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
+import { lastStartDeadline, runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
 import { sketchNet, VARIANTS, type Variant } from './models.js';
 import { DABN_V1, FLOAT_V1, recipeModelOptions, XNOR_V1, type Recipe } from './recipes.js';
 
@@ -102,6 +102,7 @@ const opts = runScript('npm run tune:recipe -- [options]   (resumable: rows alre
   variants: opt.choices(VARIANTS, 'variants to tune', [...VARIANTS]),
   configs: opt.choices(Object.keys(CONFIGS), 'grid points', Object.keys(CONFIGS)),
   seeds: opt.ints('seeds of the model and of training, comma-separated (the table averages them)', [1], { min: 1 }),
+  'last-start': opt.string('start no job after this UTC time HH:MM (a job cut off by the end of a session is lost; the finished ones are kept)', undefined, { placeholder: 'HH:MM' }),
   job: opt.string('(internal) run one VARIANT:CONFIG:SEED job and print its row', undefined, { placeholder: 'V:C:S' }),
 });
 
@@ -170,8 +171,9 @@ const self = fileURLToPath(entryUrl('tune-recipe'));
 function spawnJob(variant: string, name: string, seed: number): Promise<Row> {
   return runJobProcess(self, `${variant}:${name}:${seed}`, ['--classes', String(opts.classes), '--batch', String(opts.batch), '--workers', String(opts.workers)]);
 }
+// --last-start: the next UTC occurrence of HH:MM, checked before each job starts.
 const failed = await runQueue(queue, {
-  parallel: opts.jobs, key: ([variant, name, seed]) => `${variant}:${name}:${seed}`, run: ([variant, name, seed]) => spawnJob(variant, name, seed),
+  parallel: opts.jobs, lastStart: lastStartDeadline(opts['last-start']), key: ([variant, name, seed]) => `${variant}:${name}:${seed}`, run: ([variant, name, seed]) => spawnJob(variant, name, seed),
   done(row, progress) {
     rows.push(row);
     save();
