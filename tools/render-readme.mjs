@@ -30,10 +30,11 @@ const TABLES = {
       const fs = [2, 4, 8];
       out.push('', `| X-Conv: shape, kind | dense | ${fs.map((f) => `X f=${f} (% of ideal)`).join(' | ')} | X ÷ grouped, f=${fs.join('/')} |`, `|---|---:|${fs.map(() => '---:').join('|')}|---|`);
       for (const s of convShapes) {
-        for (const [kind, dense, x, grp] of [['float', 'conv2d-f32', 'xconv', 'grouped'], ['float, input-channel graph', 'conv2d-f32', 'xconv-in1', 'grouped'], ['binary (DABN)', 'bconv-simd-dabn', 'xconv-bin', 'grouped-bin']]) {
+        for (const [kind, dense, x, grp] of [['float', 'conv2d-f32', 'xconv', 'grouped'], ['float, input-channel graph', 'conv2d-f32', 'xconv-in1', 'grouped'], ['binary (DABN)', 'bconv-simd-dabn', 'xconv-bin', 'grouped-bin'],
+          ['binary: dense bconv2d on D = C/f input channels, no graph', 'bconv-simd-dabn', 'bconv-din', null]]) {
           if (!get(s, `${x}-f2`)) continue;
           const cell = (f) => { const r = get(s, `${x}-f${f}`); return r ? `${fmt(r.medianMs, 3)} ms (${fmt((100 * get(s, dense).medianMs) / f / r.medianMs, 0)}%)` : '–'; };
-          const vsGrouped = fs.map((f) => (get(s, `${x}-f${f}`) && get(s, `${grp}-f${f}`) ? fmt(get(s, `${x}-f${f}`).medianMs / get(s, `${grp}-f${f}`).medianMs, 2) : '–')).join(' / ');
+          const vsGrouped = fs.map((f) => (grp && get(s, `${x}-f${f}`) && get(s, `${grp}-f${f}`) ? fmt(get(s, `${x}-f${f}`).medianMs / get(s, `${grp}-f${f}`).medianMs, 2) : '–')).join(' / ');
           out.push(`| ${s}, ${kind} | ${ms(s, dense)} | ${fs.map(cell).join(' | ')} | ${vsGrouped} |`);
         }
       }

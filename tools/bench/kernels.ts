@@ -5,7 +5,8 @@
 // inputs, conv2dbw), dense layers, plus the
 // in-process XOR+popcount ceiling. With --xnet, X-Convs (D = C/f, f = 2, 4, 8; float
 // xconv2d and binary xbconv2d, DABN transform; float also on a graph over single input
-// channels, xconv-in1) and grouped convs of equal MACs beside the dense conv of each standard shape.
+// channels, xconv-in1) and grouped convs of equal MACs beside the dense conv of each standard shape,
+// and bconv2d on an input of D channels (bconv-din: what the dense kernel makes of an X-Conv's work).
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { orExit, runScript, UsageError } from '../args.js';
@@ -161,6 +162,14 @@ function recordXnet(shape: string, h: number, c: number, cout: number, k: number
       const sbp = ab.alloc(simd.xbconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), obp = ab.alloc(g.outH * g.outW * cout * 4);
       record(shape, `${kind}-bin-f${f}`, macs, () => simd.xbconv2d(xbp, h, h, c, tbp, inGroup, d, wbp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, trp, FLAG_SUM_X, obp, sbp));
     }
+    // The floor of the ideal for binary X-Convs: bexnet's dense bconv2d on an input of only D
+    // channels (no graph, no gather), the same XOR+popcount and per-output work as an X-Conv.
+    const a = new Arena(simd);
+    const xd = a.put(packSigns(rand(h * h * d), h * h, d)), wd = a.put(packBinaryFilters(rand(k * k * d * cout), k, k, d, cout)), tdp = a.put(tr);
+    const wdp = a.alloc(simd.bconv2dPackedBytes(d, k, k, cout));
+    simd.bconv2dPackWeights(wd, d, k, k, cout, wdp);
+    const sdp = a.alloc(simd.bconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), odp = a.alloc(g.outH * g.outW * cout * 4);
+    record(shape, `bconv-din-f${f}`, macs, () => simd.bconv2d(xd, h, h, d, wdp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tdp, FLAG_SUM_X, odp, sdp));
   }
 }
 
