@@ -111,16 +111,12 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
   const xb = packSigns(x, h * h, c), wb = packBinaryFilters(w, k, k, c, cout);
   const tr = new Float32Array(3 * cout).map(() => Math.random());
   for (const [impl, k8, flags] of [['bconv-simd-xnor', simd, 0], ['bconv-simd-dabn', simd, FLAG_SUM_X], ['bconv-scalar-dabn', scalar, FLAG_SUM_X]] as const) {
-    const a = new Arena(k8);
-    const ip = a.put(xb), wfile = a.put(wb), tp = a.put(tr);
-    const wp = a.alloc(k8.bconv2dPackedBytes(c, k, k, cout)); // the layout bconv2d reads, as the sdk prepares it at load
-    k8.bconv2dPackWeights(wfile, c, k, k, cout, wp);
-    const sp = a.alloc(k8.bconv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
-    record(shape, impl, macs, () => k8.bconv2d(ip, h, h, c, wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
+    const b = bconvBuffers(k8, h, c, cout, k, g, xb, wb, tr);
+    record(shape, impl, macs, () => k8.bconv2d(b.ip, h, h, c, b.wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, b.tp, flags, b.op, b.sp));
     if (impl === 'bconv-simd-dabn' && args.variants) {
       // The inner-loop strategies bconv2d chooses between (assembly/bconv.ts INNER_*).
       for (const [inner, name] of ['popcnt8', 'harley-seal', 'popcnt64', 'mixed'].entries()) {
-        record(shape, `bconv-simd-dabn-${name}`, macs, () => k8.bconv2dWith(inner, ip, h, h, c, wfile, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tp, flags, op, sp));
+        record(shape, `bconv-simd-dabn-${name}`, macs, () => k8.bconv2dWith(inner, b.ip, h, h, c, b.wfile, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, b.tp, flags, b.op, b.sp));
       }
     }
   }
@@ -128,6 +124,17 @@ for (const { h, c, cout, k } of SHAPES.filter((s) => !shapeFilter || shapeFilter
   if (args.xnet) recordXnet(shape, h, c, cout, k, g, x, xb, tr);
   flush();
   xt.dispose(); wt.dispose();
+}
+
+/** bconv2d's buffers in an arena of `k8`: bits, file-layout and packed filters (the layout bconv2d reads, as the sdk prepares it at load), transform, scratch, output. */
+function bconvBuffers(k8: Record<string, any>, h: number, c: number, cout: number, k: number, g: ReturnType<typeof convGeometry>,
+  xb: Uint32Array, wb: Uint32Array, tr: Float32Array) {
+  const a = new Arena(k8);
+  const ip = a.put(xb), wfile = a.put(wb), tp = a.put(tr);
+  const wp = a.alloc(k8.bconv2dPackedBytes(c, k, k, cout));
+  k8.bconv2dPackWeights(wfile, c, k, k, cout, wp);
+  const sp = a.alloc(k8.bconv2dScratchBytes(c, k, k, 1, g.outH, g.outW, cout)), op = a.alloc(g.outH * g.outW * cout * 4);
+  return { ip, wfile, wp, tp, sp, op };
 }
 
 /**
@@ -164,12 +171,8 @@ function recordXnet(shape: string, h: number, c: number, cout: number, k: number
     }
     // The floor of the ideal for binary X-Convs: bexnet's dense bconv2d on an input of only D
     // channels (no graph, no gather), the same XOR+popcount and per-output work as an X-Conv.
-    const a = new Arena(simd);
-    const xd = a.put(packSigns(rand(h * h * d), h * h, d)), wd = a.put(packBinaryFilters(rand(k * k * d * cout), k, k, d, cout)), tdp = a.put(tr);
-    const wdp = a.alloc(simd.bconv2dPackedBytes(d, k, k, cout));
-    simd.bconv2dPackWeights(wd, d, k, k, cout, wdp);
-    const sdp = a.alloc(simd.bconv2dScratchBytes(d, k, k, 1, g.outH, g.outW, cout)), odp = a.alloc(g.outH * g.outW * cout * 4);
-    record(shape, `bconv-din-f${f}`, macs, () => simd.bconv2d(xd, h, h, d, wdp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, tdp, FLAG_SUM_X, odp, sdp));
+    const b = bconvBuffers(simd, h, d, cout, k, g, packSigns(rand(h * h * d), h * h, d), packBinaryFilters(rand(k * k * d * cout), k, k, d, cout), tr);
+    record(shape, `bconv-din-f${f}`, macs, () => simd.bconv2d(b.ip, h, h, d, b.wp, cout, k, k, 1, g.padTop, g.padLeft, g.outH, g.outW, b.tp, FLAG_SUM_X, b.op, b.sp));
   }
 }
 

@@ -189,7 +189,6 @@ export interface ExpanderRow {
   recipe: string;
 }
 
-
 /**
  * One row per (variant, binarization, f, head) with at least one finished seed: the plan's
  * groups in plan order, then the groups this run did not plan (an earlier run's, kept whole,

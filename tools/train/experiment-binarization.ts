@@ -132,7 +132,7 @@ console.error(`experiment: sketchnet (${blockOrder}${convRelu ? ' + conv ReLU' :
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
 // One epoch count when every variant has it (the form earlier runs recorded), else one per variant.
 const variantEpochs = variants.map(epochsOf);
-const epochs = variantEpochs.every((e) => e === variantEpochs[0]) ? variantEpochs[0] : Object.fromEntries(variants.map((v) => [v, epochsOf(v)]));
+const epochs = variantEpochs.every((e) => e === variantEpochs[0]) ? variantEpochs[0] : Object.fromEntries(variants.map((v, i) => [v, variantEpochs[i]]));
 const settings = { classes, epochs, batchSize, inputs, blockOrder, convRelu, recipes: variants.map((v) => recipes[v].name) };
 const keyOf = (r: { variant: string; lastLayer: string; seed: number }) => `${r.variant}:${r.lastLayer}:${r.seed}`;
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: typeof settings; jobs?: JobResult[]; wallSeconds?: number } : null;

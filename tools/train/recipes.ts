@@ -88,7 +88,8 @@ export const XNOR_V2: Recipe = Object.freeze({ ...XNOR_V1, ...v2, learningRate: 
 export const DABN_V2: Recipe = Object.freeze({ ...DABN_V1, ...v2, learningRate: 4 * DABN_V1.learningRate, name: 'dabn-v2' });
 
 /*
- * float-v3 (issue 12, float only, a candidate until its test run): v2 with 48 epochs and
+ * float-v3 (issue 12, float only; the default once its third test seed is in and the binary
+ * variants have had the same check; tools/results/binarization_v3.json): v2 with 48 epochs and
  * label smoothing 0.1, the two levers that led v2 on the 345-class validation split
  * (tools/results/recipe_tuning_345.json, 70 train / 10 validation drawings per class;
  * float, validation top-1, seeds 1 / 2 / 3):

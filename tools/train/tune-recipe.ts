@@ -88,8 +88,8 @@ export const CONFIGS: Record<string, Config> = {
   'aug-m-36-lr4-ls': config(36, MEDIUM, { lrScale: 4, labelSmoothing: 0.1 }),
   // Measured (float, validation): v2 42.5% over seeds 1-3, 36 epochs 42.4% over seeds 1-2 (a tie);
   // smoothing 42.9 / 42.8% at seeds 1 / 2 (+0.4 paired); 48 epochs 43.5%, rate halved and
-  // smoothing at 36 epochs 42.9%, seed 1 only. None is checked on three seeds yet.
-  // The two leads together, should each hold on more seeds: a v3 candidate.
+  // smoothing at 36 epochs 42.9%, seed 1 only; 48 epochs over seeds 1-3: 42.9% (+0.5 paired, spread 1.0).
+  // The two leads together (float-v3 in recipes.ts uses them).
   'aug-m-48-lr4-ls': config(48, MEDIUM, { lrScale: 4, labelSmoothing: 0.1 }),
 };
 
