@@ -223,7 +223,10 @@ TABLES.recipe_tuning = (data) => {
     const any = data.rows.find((r) => r.config === c);
     // Adam rows: the multiple of the v1 (base) rates, which differ per variant, where the file has a base row; else and for other optimizers, the rate.
     const base = data.rows.find((r) => r.config === 'base' && r.variant === any.variant);
-    const lr = (any.optimizer ?? 'adam') === 'adam' ? (base ? `Adam, ×${fmt(any.lr / base.lr, 0)}` : `Adam, ${any.lr}`) : `${any.optimizer}, ${any.lr}`;
+    // Without a base row, the rate itself: one per variant when they differ (float's and the binary variants' do).
+    const rates = variants.filter((v) => get(c, v).length).map((v) => [v, get(c, v)[0].lr]);
+    const rate = new Set(rates.map(([, r]) => r)).size === 1 ? `${any.lr}` : rates.map(([v, r]) => `${v} ${r}`).join(', ');
+    const lr = (any.optimizer ?? 'adam') === 'adam' ? (base ? `Adam, ×${fmt(any.lr / base.lr, 0)}` : `Adam, ${rate}`) : `${any.optimizer}, ${rate}`;
     out.push(`| ${c} | ${any.epochs} | ${aug(any.augmentation)} | ${any.labelSmoothing} | ${any.weightDecay} | ${any.dropout ?? 0} | ${any.mixup ?? 0} | ${any.batch} | ${lr} | ${variants.map((v) => cell(get(c, v))).join(' | ')} |`);
   }
   const first = data.rows[0];

@@ -36,7 +36,8 @@ import { DATASETS, loadDataset } from '../data/index.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
 import { buildModel } from './models.js';
-import { RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
+// v2 pinned: the committed results ran under it (recipes.ts, RECIPES_V2).
+import { RECIPES_V2 as RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {

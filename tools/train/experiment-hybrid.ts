@@ -30,7 +30,8 @@ import {
   DEFAULT_SEEDS, dependency, gapRecovered, HYBRID_MODELS, HYBRID_TRAINING, HYBRID_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, readyJobs, SLOWDOWN, summarizeRows,
   type HybridJob, type HybridJobResult, type HybridModel, type Measured,
 } from './hybrid-plan.js';
-import { RECIPES } from './recipes.js';
+// v2 pinned: the committed results ran under it (recipes.ts, RECIPES_V2); every train step names it.
+import { RECIPES_V2 as RECIPES } from './recipes.js';
 
 const o = runScript('npm run experiment:hybrid -- [options]', {
   models: opt.choices(HYBRID_MODELS, 'models', [...HYBRID_MODELS]),
@@ -82,11 +83,11 @@ function runJob(j: HybridJob): HybridJobResult {
       return { ...j, top1: meta.testAcc, bxn: join(fbin, 'model.bxn'), dir: fbin, floatInputLayers: [], seconds: +((performance.now() - t0) / 1000).toFixed(0) };
     }
     const scratch = HYBRID_TRAINING[j.model] === 'scratch';
-    bexnet(tag, ['train', '--plan', plan, ...(scratch ? ['--from-scratch'] : []), ...common, '--epochs', String(scratch ? epochs : finetuneEpochs), '--out', dir]);
+    bexnet(tag, ['train', '--plan', plan, ...(scratch ? ['--from-scratch'] : []), ...common, '--recipe', RECIPES.dabn.name, '--epochs', String(scratch ? epochs : finetuneEpochs), '--out', dir]);
   } else {
     const width = j.model === 'resnet' ? resnetWidth : 1;
     bexnet(tag, ['train', '--model', j.model, '--binarize', j.variant === 'float' ? 'none' : 'dabn', ...(j.variant === 'wbin' ? ['--float-inputs', 'all'] : []),
-      ...common, '--epochs', String(epochs), '--width', String(width), '--out', dir]);
+      ...common, '--recipe', RECIPES[j.variant === 'float' ? 'float' : 'dabn'].name, '--epochs', String(epochs), '--width', String(width), '--out', dir]);
   }
   bexnet(tag, ['export', dir, '-o', bxn]);
   const meta = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).userDefinedMetadata.bexnet as { testAcc: number; floatInputs?: string[] };
