@@ -37,7 +37,7 @@ import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
 import { buildModel } from './models.js';
 // v2 pinned: the committed results ran under it (recipes.ts, RECIPES_V2).
-import { RECIPES_V2 as RECIPES, recipeModelOptions, recipeTrainOptions } from './recipes.js';
+import { RECIPES_V2, recipeModelOptions, recipeTrainOptions } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {
@@ -53,9 +53,9 @@ const o = runScript('npm run experiment:expander -- [options]', {
   f: opt.ints(`f values, comma-separated (default ${DEFAULT_PLAN.fs.join(',')})`, [], { min: 1 }),
   'main-f': opt.int(`the f that runs every seed (the others run the first seed; default ${DEFAULT_PLAN.mainF})`),
   seeds: opt.ints(`seeds, comma-separated (default ${DEFAULT_PLAN.seeds.join(',')}; --quick: 1)`, []),
-  epochs: opt.int(`epochs (default the recipe's, ${RECIPES.float.epochs}; --quick: 2)`),
+  epochs: opt.int(`epochs (default the recipe's, ${RECIPES_V2.float.epochs}; --quick: 2)`),
   classes: opt.int('classes (default all: QuickDraw 345, MNIST 10; --quick: 20 QuickDraw)', undefined, { min: 2 }),
-  batch: opt.int('batch size', RECIPES.float.batchSize),
+  batch: opt.int('batch size', RECIPES_V2.float.batchSize),
   jobs: opt.int('training processes at a time', 2),
   out: opt.string('model directory (default a new temporary one)', undefined, { placeholder: 'DIR' }),
   json: opt.string('write the result to FILE (a rerun with it skips the finished jobs)', undefined, { placeholder: 'FILE' }),
@@ -66,7 +66,7 @@ const o = runScript('npm run experiment:expander -- [options]', {
 }, process.argv.slice(2).map((a) => (a === '-f' ? '--f' : a))); // help shows one-letter options as -f; --f works too
 const quick = o.quick, dataset = o.dataset;
 const classes = o.classes ?? (quick && dataset === 'quickdraw' ? 20 : undefined);
-const epochs = o.epochs ?? (quick ? 2 : RECIPES.float.epochs);
+const epochs = o.epochs ?? (quick ? 2 : RECIPES_V2.float.epochs);
 const batchSize = o.batch, parallel = o.jobs;
 const fs = o.f.length ? o.f : [...DEFAULT_PLAN.fs];
 const mainF = o['main-f'] ?? (fs.includes(DEFAULT_PLAN.mainF) ? DEFAULT_PLAN.mainF : fs[0]);
@@ -77,7 +77,7 @@ if (modelName === 'mobilenet' && o.binarization.some((b) => b !== 'float')) orEx
 async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResult> {
   const info = await setupBackend({ quiet: true });
   tf.enableProdMode();
-  const recipe = RECIPES[job.binarization];
+  const recipe = RECIPES_V2[job.binarization];
   const data = loadDataset(dataset, { classes });
   const model = buildModel(modelName, {
     ...recipeModelOptions(recipe), variant: job.binarization, classes: data.classes.length, seed: job.seed,
@@ -128,7 +128,7 @@ const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-expander-${process.pid
 const self = fileURLToPath(entryUrl('experiment-expander'));
 console.error(`experiment: ${modelName} ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
-const settings: ExpanderSettings = { dataset: datasetName, epochs, batchSize, recipes: o.binarization.map((b) => RECIPES[b].name), clampDegree: CLAMP_DEGREE, ...(modelName !== 'sketchnet' && { model: modelName }) };
+const settings: ExpanderSettings = { dataset: datasetName, epochs, batchSize, recipes: o.binarization.map((b) => RECIPES_V2[b].name), clampDegree: CLAMP_DEGREE, ...(modelName !== 'sketchnet' && { model: modelName }) };
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: ExpanderSettings; jobs?: ExpanderJobResult[]; wallSeconds?: number } : null;
 if (previous?.jobs?.length) {
   const why = settingsMismatch(previous.settings, settings);

@@ -1,6 +1,6 @@
 // The HBN experiment (issue 10): per model (sketch net, small ResNet) and seed, float,
 // WBin (binary weights on float inputs), FBin (fully binary DABN) trained from scratch
-// with the default recipes, and two hybrids the planner chooses from FBin under latency
+// with the v2 recipes (RECIPES_V2), and two hybrids the planner chooses from FBin under latency
 // budgets of 1.2× and 1.5× FBin's (bexnet plan --max-slowdown), fine-tuned from FBin's
 // weights (sketch net) or trained from scratch like FBin (ResNet; HYBRID_TRAINING). Every step is the bexnet command a user would run (train, plan, train --plan,
 // export), in a child process per job; the plan, resume and rows are in hybrid-plan.ts.
@@ -31,13 +31,13 @@ import {
   type HybridJob, type HybridJobResult, type HybridModel, type Measured,
 } from './hybrid-plan.js';
 // v2 pinned: the committed results ran under it (recipes.ts, RECIPES_V2); every train step names it.
-import { RECIPES_V2 as RECIPES } from './recipes.js';
+import { RECIPES_V2 } from './recipes.js';
 
 const o = runScript('npm run experiment:hybrid -- [options]', {
   models: opt.choices(HYBRID_MODELS, 'models', [...HYBRID_MODELS]),
   variants: opt.choices(HYBRID_VARIANTS, 'variants (the hybrids need fbin)', [...HYBRID_VARIANTS]),
   seeds: opt.ints(`seeds for every model (default: sketchnet ${DEFAULT_SEEDS.sketchnet.join(',')}, resnet ${DEFAULT_SEEDS.resnet.join(',')}; --quick: 1)`, []),
-  epochs: opt.int(`epochs from scratch (default the recipes', ${RECIPES.dabn.epochs}; --quick: 2)`),
+  epochs: opt.int(`epochs from scratch (default the recipes', ${RECIPES_V2.dabn.epochs}; --quick: 2)`),
   'finetune-epochs': opt.int('epochs of fine-tuning a hybrid from FBin (the sketch net\'s; the ResNet\'s train from scratch, --epochs) (--quick: 1)', 6, { min: 1 }),
   classes: opt.int('QuickDraw classes (default all 345; --quick: 20)', undefined, { min: 2 }),
   'resnet-width': opt.number('width multiplier of the ResNet (--quick: 0.25)', 0.5),
@@ -52,7 +52,7 @@ const o = runScript('npm run experiment:hybrid -- [options]', {
 });
 const quick = o.quick;
 const classes = o.classes ?? (quick ? 20 : undefined);
-const epochs = o.epochs ?? (quick ? 2 : RECIPES.dabn.epochs);
+const epochs = o.epochs ?? (quick ? 2 : RECIPES_V2.dabn.epochs);
 const finetuneEpochs = quick ? 1 : o['finetune-epochs'];
 const resnetWidth = quick ? 0.25 : o['resnet-width'];
 const seedsOf = (m: HybridModel) => (o.seeds.length ? o.seeds : quick ? [1] : DEFAULT_SEEDS[m]);
@@ -83,11 +83,11 @@ function runJob(j: HybridJob): HybridJobResult {
       return { ...j, top1: meta.testAcc, bxn: join(fbin, 'model.bxn'), dir: fbin, floatInputLayers: [], seconds: +((performance.now() - t0) / 1000).toFixed(0) };
     }
     const scratch = HYBRID_TRAINING[j.model] === 'scratch';
-    bexnet(tag, ['train', '--plan', plan, ...(scratch ? ['--from-scratch'] : []), ...common, '--recipe', RECIPES.dabn.name, '--epochs', String(scratch ? epochs : finetuneEpochs), '--out', dir]);
+    bexnet(tag, ['train', '--plan', plan, ...(scratch ? ['--from-scratch'] : []), ...common, '--recipe', RECIPES_V2.dabn.name, '--epochs', String(scratch ? epochs : finetuneEpochs), '--out', dir]);
   } else {
     const width = j.model === 'resnet' ? resnetWidth : 1;
     bexnet(tag, ['train', '--model', j.model, '--binarize', j.variant === 'float' ? 'none' : 'dabn', ...(j.variant === 'wbin' ? ['--float-inputs', 'all'] : []),
-      ...common, '--recipe', RECIPES[j.variant === 'float' ? 'float' : 'dabn'].name, '--epochs', String(epochs), '--width', String(width), '--out', dir]);
+      ...common, '--recipe', RECIPES_V2[j.variant === 'float' ? 'float' : 'dabn'].name, '--epochs', String(epochs), '--width', String(width), '--out', dir]);
   }
   bexnet(tag, ['export', dir, '-o', bxn]);
   const meta = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).userDefinedMetadata.bexnet as { testAcc: number; floatInputs?: string[] };
@@ -104,7 +104,7 @@ if (o.job !== undefined) {
 
 const plan = orExit(() => { try { return planJobs(o.models, seedsOf, o.variants); } catch (e) { throw new UsageError((e as Error).message); } });
 const dataset = `quickdraw-${classes ?? 345}`;
-const settings = { dataset, epochs, finetuneEpochs, resnetWidth, recipes: ['float', 'dabn'].map((v) => RECIPES[v as 'float' | 'dabn'].name), slowdown: SLOWDOWN, hybridTraining: HYBRID_TRAINING };
+const settings = { dataset, epochs, finetuneEpochs, resnetWidth, recipes: ['float', 'dabn'].map((v) => RECIPES_V2[v as 'float' | 'dabn'].name), slowdown: SLOWDOWN, hybridTraining: HYBRID_TRAINING };
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: unknown; jobs?: HybridJobResult[]; outDir?: string } : null;
 if (previous?.jobs?.length) {
   if (JSON.stringify(previous.settings) !== JSON.stringify(settings)) orExit(() => { throw new UsageError(`${o.json} was written with other settings (${JSON.stringify(previous.settings)}); pass another --json to start a new one`); });
