@@ -80,7 +80,9 @@ TABLES.binarization_last = (data) => binarizationTable(data, false);
 TABLES.binarization_weights_v2 = (data) => binarizationTable(data, false);
 TABLES.binarization_last_v2 = (data) => binarizationTable(data, false);
 // A recipe candidate on the test split, run beside other jobs (no throughput line): which recipes, which CPU.
-TABLES.binarization_v3 = (data) => `${binarizationTable(data, false)}\n\nRecipes ${[...new Set(data.rows.map((r) => r.recipe))].join(' / ')}; ${data.cpu}.`;
+const candidateTable = (data) => `${binarizationTable(data, false)}\n\nRecipes ${[...new Set(data.rows.map((r) => r.recipe))].join(' / ')}; ${data.cpu}.`;
+TABLES.binarization_v3 = candidateTable;
+TABLES.binarization_v4 = candidateTable;
 
 // The X-Net experiment (tools/train/experiment-expander.ts): dense vs grouped vs X-Net per binarization and f.
 TABLES.expander = (data) => {
