@@ -92,7 +92,7 @@ describe('experiment:expander resumability and rows', () => {
     expect(pendingJobs(plan, plan.map((j) => result(j, 0.5)))).toEqual([]);
     const settings = { dataset: 'quickdraw-345', epochs: 24, batchSize: 128, recipes: ['float-v2', 'xnor-v2', 'dabn-v2'], clampDegree: true };
     expect(settingsMismatch(JSON.parse(JSON.stringify(settings)), settings)).toBeNull();
-    expect(settingsMismatch({ ...settings, epochs: 2 }, settings)).toMatch(/other settings/);
+    expect(settingsMismatch({ ...settings, epochs: 2 }, settings)).toMatch(/float jobs trained for 2 epochs \(now 24\)/);
     expect(settingsMismatch(undefined, settings)).toMatch(/other settings/);
     // the MobileNet's runs name their model; the sketch net's files, written before the choice, do not
     expect(settingsMismatch(settings, { ...settings, model: 'mobilenet' })).toMatch(/other settings/);
@@ -103,8 +103,18 @@ describe('experiment:expander resumability and rows', () => {
     expect(mergedSettings(mergedSettings(float, dabn), float).recipes).toEqual(['float-v2', 'dabn-v2']);
     expect(mergedSettings(undefined, dabn)).toEqual(dabn);
     expect(settingsMismatch(float, { ...settings, recipes: ['float-v1'] })).toMatch(/float jobs trained with another recipe \(float-v2; now float-v1\)/);
-    expect(settingsMismatch({ ...float, epochs: 12 }, dabn)).toMatch(/other settings/);
     expect(settingsMismatch({ ...float, recipes: 'float-v2' }, dabn)).toMatch(/other settings/);
+    // Recipes with different schedules share a file: each binarization keeps its own epoch count.
+    const float4 = { ...settings, recipes: ['float-v4'], epochs: 48 };
+    expect(settingsMismatch(float4, dabn)).toBeNull();
+    const both = mergedSettings(float4, dabn);
+    expect(both).toMatchObject({ recipes: ['float-v4', 'dabn-v2'], epochs: { float: 48, dabn: 24 } });
+    expect(settingsMismatch(both, float4)).toBeNull();
+    expect(settingsMismatch(both, { ...float4, epochs: 36 })).toMatch(/float jobs trained for 48 epochs \(now 36\)/);
+    expect(settingsMismatch(both, { ...dabn, epochs: { dabn: 12 } })).toMatch(/dabn jobs trained for 24 epochs \(now 12\)/);
+    expect(mergedSettings(both, dabn).epochs).toEqual({ float: 48, dabn: 24 });
+    expect(mergedSettings(float, dabn).epochs).toBe(24); // one count when they agree, as the files written before
+    expect(settingsMismatch({ ...both, epochs: { float: '48' } }, dabn)).toMatch(/other settings/);
   });
 
   it('rows: one per variant × binarization × f with finished seeds, mean and std over them; unplanned seeds of a planned group left out, unplanned groups kept whole', () => {
@@ -128,6 +138,10 @@ describe('experiment:expander resumability and rows', () => {
     });
     expect(rows[3].seeds).toEqual([1]);
     expect(rows[3].top1Std).toBe(0);
+    // A row's epochs: its jobs' own count, else (files written before jobs recorded it) the settings' for its binarization.
+    const mixed = summarizeRows(plan, [...results.slice(0, 2).map((r) => ({ ...r, epochs: 48 })), ...results.slice(2)], { dataset: 'quickdraw-345', epochs: { float: 12, dabn: 24 }, cpu: 'c' });
+    expect(mixed.map((r) => r.epochs)).toEqual([24, 48, 24, 24]);
+    expect(() => summarizeRows(plan, results, { dataset: 'quickdraw-345', epochs: { float: 12 }, cpu: 'c' })).toThrow(/no epoch count for dabn/);
     expect(summarizeRows(plan, results, { dataset: 'quickdraw-345', epochs: 24, cpu: 'c', model: 'mobilenet' }).map((r) => r.model)).toEqual(Array(4).fill('mobilenet'));
     // an earlier run's binarization (float here) is kept whole, after the plan's rows; a stray dabn seed still is not
     const earlier = [result({ variant: 'grouped', binarization: 'float', f: 2, seed: 1 }, 0.41), result({ variant: 'grouped', binarization: 'float', f: 2, seed: 9 }, 0.43)];
@@ -171,6 +185,9 @@ describe('experiment:expander README table and plot', () => {
     expect(lines[i + 1]).toMatch(/^\| dabn \| xnet \+ binary X-Dense classifier \| 4 \|/);
     expect(lines.at(-1)).toMatch(/^Smallest file: the DABN X-Net at f = 4 with a binary-weight X-Dense classifier, 39\.1 KiB at \d+\.\d% top-1, 70\.0× smaller than the float dense tfjs model \(2734\.4 KiB; issue 9 asks ≥ 50×\)\.$/);
     expect(renderTable('expander', { rows: [] })).toMatch(/^\| binarization/);
+    // Recipes with different schedules: each named with its epochs.
+    const mixed = renderTable('expander', { ...data, rows: data.rows.map((r) => (r.binarization === 'float' ? { ...r, recipe: 'float-v4', epochs: 48 } : r)) }).split('\n');
+    expect(mixed.at(-3)).toMatch(/^quickdraw-345, recipes float-v4 \(48 epochs\) \/ xnor-v2 \(24 epochs\) \/ dabn-v2 \(24 epochs\); AMD EPYC/);
   });
 
   it('the plot: an SVG with one marker per row, shaped by variant, and a legend; no rows, a placeholder', () => {

@@ -103,7 +103,11 @@ TABLES.expander = (data) => {
     out.push(`| ${r.binarization} | ${r.variant}${xHead(r) ? ' + binary X-Dense classifier' : ''} | ${r.f ?? '–'} | ${r.params} | ${pct(r.top1)}${std} | ${(r.top1Seeds ?? []).map(pct).join(', ')} | ${kb(r.floatBytes)} | ${kb(r.bxnBytes)} | ${vs} |`);
   }
   const first = data.rows[0];
-  if (first) out.push('', `${first.dataset}, ${first.epochs} epochs, recipes ${[...new Set(data.rows.map((r) => r.recipe))].join(' / ')}; ${data.cpu ?? first.cpu}${data.wallSeconds ? `, ${fmt(data.wallSeconds / 60, 0)} min wall time` : ''}. Grouped and X-Net read the same D = C_in/f channels per output (equal parameters)${data.settings?.model === 'mobilenet' ? ' in the pointwise convs of blocks 2–5' : '; conv2 reads 8 of its 32 at f = 8'}.`);
+  // One epoch count for the file, or each recipe's when their schedules differ.
+  const recipes = [...new Set(data.rows.map((r) => r.recipe))], epochs = new Set(data.rows.map((r) => r.epochs));
+  const schedule = epochs.size === 1 ? `${first?.epochs} epochs, recipes ${recipes.join(' / ')}`
+    : `recipes ${recipes.map((name) => `${name} (${data.rows.find((r) => r.recipe === name).epochs} epochs)`).join(' / ')}`;
+  if (first) out.push('', `${first.dataset}, ${schedule}; ${data.cpu ?? first.cpu}${data.wallSeconds ? `, ${fmt(data.wallSeconds / 60, 0)} min wall time` : ''}. Grouped and X-Net read the same D = C_in/f channels per output (equal parameters)${data.settings?.model === 'mobilenet' ? ' in the pointwise convs of blocks 2–5' : '; conv2 reads 8 of its 32 at f = 8'}.`);
   // Issue 9's size target: the binary X-Net with an X-Dense classifier against the float dense tfjs model.
   const small = rows.find(xHead), floatDense = denseOf('float');
   if (small?.bxnBytes && floatDense) out.push('', `Smallest file: the ${small.binarization.toUpperCase()} X-Net at f = ${small.f} with a binary-weight X-Dense classifier, ${kb(small.bxnBytes)} at ${pct(small.top1)} top-1, ${fmt(floatDense.floatBytes / small.bxnBytes, 1)}× smaller than the float dense tfjs model (${kb(floatDense.floatBytes)}; issue 9 asks ≥ 50×).`);

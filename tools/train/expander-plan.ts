@@ -132,12 +132,15 @@ export interface ExpanderJobResult extends ExpanderJob {
   seconds: number;
   backend: string;
   recipe: string;
+  /** Absent in files written before the recipes' schedules differed: the settings' count. */
+  epochs?: number;
 }
 
 /** Settings a resumed run must share with the run it continues (else its jobs are not comparable). */
 export interface ExpanderSettings {
   dataset: string;
-  epochs: number;
+  /** One count for every binarization, or each binarization's (float-v4 trains 48 epochs, dabn-v2 24). */
+  epochs: number | Partial<Record<Binarization, number>>;
   batchSize: number;
   /** One recipe name per binarization the file holds ('float-v2', 'dabn-v2' ...: the binarization, '-', the version). */
   recipes: string[];
@@ -146,27 +149,52 @@ export interface ExpanderSettings {
   model?: ExpanderModel;
 }
 
-const recipeBinarization = (name: string) => name.split('-')[0];
+const recipeBinarization = (name: string) => name.split('-')[0] as Binarization;
+
+/** The epochs each binarization of `s` trains (a single count applies to every recipe it holds). */
+function epochsByBinarization(s: ExpanderSettings): Partial<Record<Binarization, number>> {
+  return typeof s.epochs === 'number' ? Object.fromEntries(s.recipes.map((r) => [recipeBinarization(r), s.epochs])) : s.epochs;
+}
+
+/** `byBinarization` as settings record it: one number when every binarization trains as long. */
+export function settingsEpochs(byBinarization: Partial<Record<Binarization, number>>): ExpanderSettings['epochs'] {
+  const counts = new Set(Object.values(byBinarization));
+  return counts.size === 1 ? [...counts][0]! : byBinarization;
+}
+
+/** The epochs `binarization` trains under settings `epochs`. */
+export function epochsOf(epochs: ExpanderSettings['epochs'], binarization: Binarization): number {
+  const n = typeof epochs === 'number' ? epochs : epochs[binarization];
+  if (n === undefined) throw new Error(`no epoch count for ${binarization} in ${JSON.stringify(epochs)}`);
+  return n;
+}
 
 /**
  * null when `previous` (a results file's settings) may be continued with `current`, else
  * why not. Everything must match except that a run may add binarizations the file does
  * not hold yet (the float jobs and a later DABN run share one file); a binarization both
- * hold must use the same recipe.
+ * hold must use the same recipe and epochs.
  */
 export function settingsMismatch(previous: unknown, current: ExpanderSettings): string | null {
   const mismatch = `it holds a run with other settings (${JSON.stringify(previous)}, now ${JSON.stringify(current)})`;
   if (typeof previous !== 'object' || previous === null || !Array.isArray((previous as ExpanderSettings).recipes)) return mismatch;
-  const { recipes: before, ...p } = previous as ExpanderSettings;
-  const { recipes: now, ...c } = current;
+  const { recipes: before, epochs: _e, ...p } = previous as ExpanderSettings;
+  const { recipes: now, epochs: _c, ...c } = current;
   if (JSON.stringify(p) !== JSON.stringify(c)) return mismatch;
   const clash = now.find((r) => !before.includes(r) && before.some((b) => recipeBinarization(b) === recipeBinarization(r)));
-  return clash ? `it holds ${recipeBinarization(clash)} jobs trained with another recipe (${before.join(', ')}; now ${clash})` : null;
+  if (clash) return `it holds ${recipeBinarization(clash)} jobs trained with another recipe (${before.join(', ')}; now ${clash})`;
+  const was = epochsByBinarization(previous as ExpanderSettings), is = epochsByBinarization(current);
+  if (Object.values(was).some((n) => !Number.isInteger(n))) return mismatch;
+  const longer = (Object.keys(is) as Binarization[]).find((b) => was[b] !== undefined && was[b] !== is[b]);
+  return longer ? `it holds ${longer} jobs trained for ${was[longer]} epochs (now ${is[longer]})` : null;
 }
 
-/** The settings a continued file records: `current`, its recipes after the ones `previous` already held. */
+/** The settings a continued file records: `current`, its recipes and epochs after the ones `previous` already held. */
 export function mergedSettings(previous: ExpanderSettings | undefined, current: ExpanderSettings): ExpanderSettings {
-  return { ...current, recipes: [...new Set([...(previous?.recipes ?? []), ...current.recipes])] };
+  return {
+    ...current, recipes: [...new Set([...(previous?.recipes ?? []), ...current.recipes])],
+    epochs: settingsEpochs({ ...(previous && epochsByBinarization(previous)), ...epochsByBinarization(current) }),
+  };
 }
 
 export interface ExpanderRow {
@@ -195,7 +223,7 @@ export interface ExpanderRow {
  * so a run of one more variant or binarization adds its rows to the file's). Of a planned
  * group only the planned seeds count (a stray seed does not).
  */
-export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: number; cpu: string; model?: ExpanderModel }): ExpanderRow[] {
+export function summarizeRows(plan: readonly ExpanderJob[], results: readonly ExpanderJobResult[], s: { dataset: string; epochs: ExpanderSettings['epochs']; cpu: string; model?: ExpanderModel }): ExpanderRow[] {
   const groupKey = (j: ExpanderJob) => `${j.variant}:${j.binarization}:${j.f ?? '-'}:${j.head ?? 'dense'}`;
   const planned = new Set(plan.map(jobKey)), plannedGroups = new Set(plan.map(groupKey));
   const counted = results.filter((r) => planned.has(jobKey(r)) || !plannedGroups.has(groupKey(r)));
@@ -208,7 +236,7 @@ export function summarizeRows(plan: readonly ExpanderJob[], results: readonly Ex
       dataset: s.dataset, model: s.model ?? 'sketchnet', variant: rs[0].variant, binarization: rs[0].binarization, f: rs[0].f, head: rs[0].head ?? 'dense',
       params: rs[0].params, bxnBytes: rs[0].bxnBytes, floatBytes: rs[0].floatBytes,
       top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
-      epochs: s.epochs, seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,
+      epochs: rs[0].epochs ?? epochsOf(s.epochs, rs[0].binarization), seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,
     }];
   });
 }

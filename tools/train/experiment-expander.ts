@@ -1,8 +1,9 @@
 // The X-Net accuracy experiment (issue 9): sketchnet (or, --model mobilenet, the float
 // MobileNet with X pointwise convs) dense vs grouped convs vs X-Net
 // (expander graphs) at the same D = C_in / f, each float / xnor / dabn, on the fixed
-// seeded QuickDraw-345 split (or MNIST as a sanity check), with the default (v2)
-// recipes. The plan (tools/train/expander-plan.ts): f = 4 with seeds 1, 2 for every
+// seeded QuickDraw-345 split (or MNIST as a sanity check), each binarization with its
+// default recipe (tools/train/recipes.ts; --recipes names others: the committed results
+// ran under v2, `--recipes float-v2,dabn-v2`). The plan (tools/train/expander-plan.ts): f = 4 with seeds 1, 2 for every
 // variant, f = 2 and 8 with seed 1; dense, f-independent, once per seed; and one DABN
 // X-Net whose classifier is a binary-weight X-Dense too (issue 9's size target). Jobs
 // run as child processes, two at a time by default, as experiment-binarization does.
@@ -36,13 +37,12 @@ import { DATASETS, loadDataset } from '../data/index.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
 import { buildModel } from './models.js';
-// v2 pinned: the committed results ran under it (recipes.ts, RECIPES_V2).
-import { RECIPES_V2, recipeModelOptions, recipeTrainOptions } from './recipes.js';
+import { RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions, type Recipe } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows, variantExpander, CLAMP_DEGREE,
-  type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
+  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsEpochs, settingsMismatch, summarizeRows, variantExpander, CLAMP_DEGREE,
+  type Binarization, type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
 } from './expander-plan.js';
 
 const o = runScript('npm run experiment:expander -- [options]', {
@@ -50,12 +50,13 @@ const o = runScript('npm run experiment:expander -- [options]', {
   model: opt.choice(EXPANDER_MODELS, "the net: sketchnet's conv2..conv5 or mobilenet's pointwise convs (float only) become X / grouped", 'sketchnet'),
   variants: opt.choices(EXPANDER_VARIANTS, "variants (xnet-input-channel, xnet-channel: finer graphs, diagnostics; the sdk cannot load xnet-channel)", [...DEFAULT_VARIANTS]),
   binarization: opt.choices(BINARIZATIONS, 'binarizations', [...BINARIZATIONS]),
+  recipes: opt.choices([...RECIPES_BY_NAME.keys()], "named recipes replacing their binarizations' defaults, comma-separated (the committed results: float-v2,dabn-v2)", []),
   f: opt.ints(`f values, comma-separated (default ${DEFAULT_PLAN.fs.join(',')})`, [], { min: 1 }),
   'main-f': opt.int(`the f that runs every seed (the others run the first seed; default ${DEFAULT_PLAN.mainF})`),
   seeds: opt.ints(`seeds, comma-separated (default ${DEFAULT_PLAN.seeds.join(',')}; --quick: 1)`, []),
-  epochs: opt.int(`epochs (default the recipe's, ${RECIPES_V2.float.epochs}; --quick: 2)`),
+  epochs: opt.int("epochs of every job (default each recipe's; --quick: 2)"),
   classes: opt.int('classes (default all: QuickDraw 345, MNIST 10; --quick: 20 QuickDraw)', undefined, { min: 2 }),
-  batch: opt.int('batch size', RECIPES_V2.float.batchSize),
+  batch: opt.int('batch size', RECIPES.float.batchSize),
   jobs: opt.int('training processes at a time', 2),
   out: opt.string('model directory (default a new temporary one)', undefined, { placeholder: 'DIR' }),
   json: opt.string('write the result to FILE (a rerun with it skips the finished jobs)', undefined, { placeholder: 'FILE' }),
@@ -66,7 +67,10 @@ const o = runScript('npm run experiment:expander -- [options]', {
 }, process.argv.slice(2).map((a) => (a === '-f' ? '--f' : a))); // help shows one-letter options as -f; --f works too
 const quick = o.quick, dataset = o.dataset;
 const classes = o.classes ?? (quick && dataset === 'quickdraw' ? 20 : undefined);
-const epochs = o.epochs ?? (quick ? 2 : RECIPES_V2.float.epochs);
+// Each binarization trains with its default recipe unless --recipes names another for it.
+const recipes: Record<Binarization, Recipe> = { ...RECIPES };
+for (const name of o.recipes) { const r = RECIPES_BY_NAME.get(name)!; recipes[r.variant] = r; }
+const epochsOf = (b: Binarization): number => o.epochs ?? (quick ? 2 : recipes[b].epochs);
 const batchSize = o.batch, parallel = o.jobs;
 const fs = o.f.length ? o.f : [...DEFAULT_PLAN.fs];
 const mainF = o['main-f'] ?? (fs.includes(DEFAULT_PLAN.mainF) ? DEFAULT_PLAN.mainF : fs[0]);
@@ -77,7 +81,7 @@ if (modelName === 'mobilenet' && o.binarization.some((b) => b !== 'float')) orEx
 async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResult> {
   const info = await setupBackend({ quiet: true });
   tf.enableProdMode();
-  const recipe = RECIPES_V2[job.binarization];
+  const recipe = recipes[job.binarization], epochs = epochsOf(job.binarization);
   const data = loadDataset(dataset, { classes });
   const model = buildModel(modelName, {
     ...recipeModelOptions(recipe), variant: job.binarization, classes: data.classes.length, seed: job.seed,
@@ -102,7 +106,7 @@ async function runJob(job: ExpanderJob, outDir: string): Promise<ExpanderJobResu
   }
   const params = model.countParams();
   model.dispose();
-  return { ...job, top1, params, bxnBytes, floatBytes, trainImages: data.train.n * r.epochs, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, recipe: recipe.name };
+  return { ...job, top1, params, bxnBytes, floatBytes, trainImages: data.train.n * r.epochs, imagesPerSec: r.imagesPerSec, seconds: r.seconds, backend: info.description, recipe: recipe.name, epochs };
 }
 
 if (o.job !== undefined) {
@@ -126,9 +130,12 @@ const plan = orExit(() => {
 const datasetName = `${dataset}${classes ? `-${classes}` : dataset === 'quickdraw' ? '-345' : '-10'}`;
 const outDir = o.out ?? join(tmpdir(), `bexnet-experiment-expander-${process.pid}`);
 const self = fileURLToPath(entryUrl('experiment-expander'));
-console.error(`experiment: ${modelName} ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), ${epochs} epochs, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
+console.error(`experiment: ${modelName} ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), recipes ${o.binarization.map((b) => `${recipes[b].name} (${epochsOf(b)} epochs)`).join(', ')}, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
-const settings: ExpanderSettings = { dataset: datasetName, epochs, batchSize, recipes: o.binarization.map((b) => RECIPES_V2[b].name), clampDegree: CLAMP_DEGREE, ...(modelName !== 'sketchnet' && { model: modelName }) };
+const settings: ExpanderSettings = {
+  dataset: datasetName, epochs: settingsEpochs(Object.fromEntries(o.binarization.map((b) => [b, epochsOf(b)]))), batchSize,
+  recipes: o.binarization.map((b) => recipes[b].name), clampDegree: CLAMP_DEGREE, ...(modelName !== 'sketchnet' && { model: modelName }),
+};
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: ExpanderSettings; jobs?: ExpanderJobResult[]; wallSeconds?: number } : null;
 if (previous?.jobs?.length) {
   const why = settingsMismatch(previous.settings, settings);
@@ -145,14 +152,14 @@ const earlierWall = previous?.wallSeconds ?? 0;
 const cpu = cpuModel();
 
 function spawnJob(job: ExpanderJob): Promise<ExpanderJobResult> {
-  return runJobProcess(self, jobKey(job), ['--model', modelName, '--binarization', job.binarization, '--dataset', dataset, ...(classes ? ['--classes', String(classes)] : []), '--out', outDir, '--epochs', String(epochs), '--batch', String(batchSize)]);
+  return runJobProcess(self, jobKey(job), ['--model', modelName, '--binarization', job.binarization, '--dataset', dataset, ...(classes ? ['--classes', String(classes)] : []), ...(o.recipes.length ? ['--recipes', o.recipes.join(',')] : []), '--out', outDir, '--epochs', String(epochsOf(job.binarization)), '--batch', String(batchSize)]);
 }
 
 function summary() {
   const wall = earlierWall + (performance.now() - t0) / 1000;
   const trainImages = results.reduce((s, r) => s + r.trainImages, 0);
   return {
-    rows: summarizeRows(plan, results, { dataset: datasetName, epochs, cpu, model: modelName }), settings: savedSettings, jobs: results,
+    rows: summarizeRows(plan, results, { dataset: datasetName, epochs: savedSettings.epochs, cpu, model: modelName }), settings: savedSettings, jobs: results,
     trainImagesPerSec: +(trainImages / wall).toFixed(1),
     backend: `${results[0]?.backend ?? 'unknown'}; ${parallel} training process(es) in parallel`, cpu,
     batchSize, wallSeconds: +wall.toFixed(0),
