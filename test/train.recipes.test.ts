@@ -8,7 +8,7 @@ describe('recipes', () => {
     try {
       const { RECIPES, RECIPES_V2, RECIPES_BY_NAME, recipeTrainOptions, recipeModelOptions, ARCH } = await import('../tools/train/recipes.js');
       expect(Object.keys(RECIPES)).toEqual(['float', 'xnor', 'dabn']);
-      expect(Object.values(RECIPES).map((r) => r.name)).toEqual(['float-v3', 'xnor-v2', 'dabn-v2']);
+      expect(Object.values(RECIPES).map((r) => r.name)).toEqual(['float-v4', 'xnor-v2', 'dabn-v2']);
       for (const [variant, r] of [...Object.entries(RECIPES), ...Object.entries(RECIPES_V2)]) {
         expect(r.variant).toBe(variant);
         expect(Object.isFrozen(r) && Object.isFrozen(r.augmentation)).toBe(true);
@@ -23,9 +23,10 @@ describe('recipes', () => {
       // v1 (the binarization_v1 results) stays importable by name, without augmentation.
       expect(RECIPES_BY_NAME.get('dabn-v1')?.augmentation).toEqual({ rotateDeg: 0, scale: 0, shear: 0, shiftPx: 0, dilate: 0, flip: 0 });
       expect(RECIPES_BY_NAME.get('float-v1')?.epochs).toBe(8);
-      // float-v3, float's default: v2 with 48 epochs and label smoothing 0.1.
-      expect(recipeTrainOptions(RECIPES.float)).toEqual({ ...recipeTrainOptions(RECIPES_V2.float), epochs: 48, labelSmoothing: 0.1 });
-      expect(RECIPES_BY_NAME.get('float-v3')).toBe(RECIPES.float);
+      // float-v4, float's default: v2 with 48 epochs, label smoothing 0.1 (= float-v3) and decoupled weight decay 0.05.
+      expect(recipeTrainOptions(RECIPES_BY_NAME.get('float-v3')!)).toEqual({ ...recipeTrainOptions(RECIPES_V2.float), epochs: 48, labelSmoothing: 0.1 });
+      expect(recipeTrainOptions(RECIPES.float)).toEqual({ ...recipeTrainOptions(RECIPES_V2.float), epochs: 48, labelSmoothing: 0.1, weightDecay: 0.05 });
+      expect(RECIPES_BY_NAME.get('float-v4')).toBe(RECIPES.float);
       expect(RECIPES.xnor.weightGrad).toBe('exact');
       expect(RECIPES.dabn.weightGrad).toBe('authors');
       expect(recipeModelOptions(RECIPES.dabn)).toEqual({ weightGrad: 'authors', blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu, dropout: 0 });
