@@ -74,7 +74,7 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
       page.top.forEach((p: { score: number }, i: number) => expect(p.score).toBeCloseTo(node[i].score, 6));
       expect(page.shown).toEqual(node.map((p) => p.label));
       expect(page.latency).toMatch(/^inference \d+\.\d\d ms/);
-      expect(page.status).toMatch(/^sketch-dabn: 103\.1 KiB model, 40 classes, simd kernels \(bexnet\.simd-core\.wasm\)/);
+      expect(page.status).toMatch(/^sketch-dabn: 101\.3 KiB model, 40 classes, simd kernels \(bexnet\.simd-core\.wasm\)/);
 
       // QuickDraw bitmaps of three classes the model knows, fed straight to the worker.
       for (const label of ['apple', 'sheep', 'whale']) {
@@ -103,7 +103,7 @@ describe('demo page model picker (chromium)', () => {
       await browser.eval(`(() => { const s = document.getElementById('model'); s.value = 'sketch-dabn'; s.dispatchEvent(new Event('change')); })()`);
       await browser.eval(waitFor('bexnetDemo.ready'));
       const after = await browser.eval(`({ status: document.getElementById('status').textContent, url: location.search })`);
-      expect(after.status).toMatch(/^sketch-dabn: 103\.1 KiB model, 40 classes, simd kernels \(bexnet\.simd-core\.wasm\)/);
+      expect(after.status).toMatch(/^sketch-dabn: 101\.3 KiB model, 40 classes, simd kernels \(bexnet\.simd-core\.wasm\)/);
       expect(after.url).toBe('?model=sketch-dabn');
       const dTop = await browser.eval(`Promise.all(${JSON.stringify(bitmaps)}.map((b) => bexnetDemo.classify(b).then((r) => r.top[0].label)))`);
       expect(dTop).toEqual(bitmaps.map((b) => model.classify(b, 1)[0].label));

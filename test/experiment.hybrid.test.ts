@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectPlotScript } from './support/plot.js';
 import { hybridSvg } from '../tools/plot-hybrid.mjs';
+import { renderTable } from '../tools/render-readme.mjs';
 import {
   DEFAULT_SEEDS, dependency, gapRecovered, jobKey, paretoFront, parseJobKey, pendingJobs, planJobs, readyJobs, summarizeRows,
   type HybridJob, type HybridJobResult, type Measured,
@@ -70,6 +71,15 @@ describe('experiment:hybrid rows', () => {
     // fbin (0.1 ms, 31%), hybrid-1 (0.12, 36%), hybrid-2 (0.15, 40%), float (0.5, 44%); wbin (0.6, 41%) is dominated by float
     expect(f).toEqual(['fbin', 'hybrid-1', 'hybrid-2', 'float']);
     expect(paretoFront([{ latencyMs: 1, top1: 0.5 }, { latencyMs: 1, top1: 0.6 }, { latencyMs: 2, top1: 0.55 }])).toEqual([{ latencyMs: 1, top1: 0.6 }]);
+  });
+});
+
+describe('experiment:hybrid table', () => {
+  it("the settings line: one epoch count, or the float net's and the binary nets' when their recipes differ", () => {
+    const settings = { dataset: 'quickdraw-345', epochs: 24, finetuneEpochs: 6, resnetWidth: 0.5, hybridTraining: { sketchnet: 'finetune', resnet: 'scratch' } };
+    const line = (s: object) => renderTable('hybrid', { rows: [], settings: s, latency: 'x', cpu: 'c' }).split('\n').at(-1);
+    expect(line(settings)).toBe("quickdraw-345, 24 epochs from scratch; hybrids: sketchnet's fine-tuned 6 from FBin, resnet's trained from scratch like FBin (24 epochs); ResNet width 0.5; latency: x; c.");
+    expect(line({ ...settings, epochs: { float: 48, dabn: 24 } })).toBe("quickdraw-345, float 48, binary 24 epochs from scratch; hybrids: sketchnet's fine-tuned 6 from FBin, resnet's trained from scratch like FBin (24 epochs); ResNet width 0.5; latency: x; c.");
   });
 });
 

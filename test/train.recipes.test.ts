@@ -30,6 +30,12 @@ describe('recipes', () => {
       expect(RECIPES.xnor.weightGrad).toBe('exact');
       expect(RECIPES.dabn.weightGrad).toBe('authors');
       expect(recipeModelOptions(RECIPES.dabn)).toEqual({ weightGrad: 'authors', blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu, dropout: 0 });
+      // The committed example models (tools/examples/make.mjs) train with DABN's default recipe for its epochs.
+      const { EXAMPLES } = await import('../tools/examples/make.mjs');
+      for (const e of Object.values(EXAMPLES)) {
+        expect(e.binarize).toBe('dabn');
+        expect([e.recipe, e.epochs]).toEqual([RECIPES.dabn.name, RECIPES.dabn.epochs]);
+      }
     } finally {
       process.argv = argv;
     }

@@ -149,8 +149,11 @@ TABLES.hybrid = (data) => {
   }
   const targets = Object.entries(data.targets ?? {}).flatMap(([m, t]) => t.map((x) => `${m} ${x.variant}: ${fmt(100 * x.recovered, 0)}% of the FBin → WBin gap at ${fmt(x.slowdown, 2)}× FBin's latency`));
   const s = data.settings ?? {};
-  const how = (m) => (s.hybridTraining?.[m] === 'scratch' ? `${m}'s trained from scratch like FBin (${s.epochs} epochs)` : `${m}'s fine-tuned ${s.finetuneEpochs} from FBin`);
-  out.push('', `${s.dataset}, ${s.epochs} epochs from scratch; hybrids: ${['sketchnet', 'resnet'].map(how).join(', ')}; ResNet width ${s.resnetWidth}; latency: ${data.latency}; ${data.cpu}.${targets.length ? ` Target (≥ 70% of the gap within 1.5× FBin): ${targets.join('; ')}.` : ''}`);
+  // One epoch count, or the float net's and the binary nets' when their recipes' schedules differ.
+  const binaryEpochs = typeof s.epochs === 'object' ? s.epochs?.dabn : s.epochs;
+  const scratch = typeof s.epochs === 'object' ? `float ${s.epochs?.float}, binary ${binaryEpochs} epochs from scratch` : `${s.epochs} epochs from scratch`;
+  const how = (m) => (s.hybridTraining?.[m] === 'scratch' ? `${m}'s trained from scratch like FBin (${binaryEpochs} epochs)` : `${m}'s fine-tuned ${s.finetuneEpochs} from FBin`);
+  out.push('', `${s.dataset}, ${scratch}; hybrids: ${['sketchnet', 'resnet'].map(how).join(', ')}; ResNet width ${s.resnetWidth}; latency: ${data.latency}; ${data.cpu}.${targets.length ? ` Target (≥ 70% of the gap within 1.5× FBin): ${targets.join('; ')}.` : ''}`);
   return out.join('\n');
 };
 

@@ -1,6 +1,7 @@
 // The HBN experiment (issue 10): per model (sketch net, small ResNet) and seed, float,
 // WBin (binary weights on float inputs), FBin (fully binary DABN) trained from scratch
-// with the v2 recipes (RECIPES_V2), and two hybrids the planner chooses from FBin under latency
+// with the default float and DABN recipes (tools/train/recipes.ts; --recipes names others:
+// the committed results ran under v2, `--recipes float-v2`), and two hybrids the planner chooses from FBin under latency
 // budgets of 1.2× and 1.5× FBin's (bexnet plan --max-slowdown), fine-tuned from FBin's
 // weights (sketch net) or trained from scratch like FBin (ResNet; HYBRID_TRAINING). Every step is the bexnet command a user would run (train, plan, train --plan,
 // export), in a child process per job; the plan, resume and rows are in hybrid-plan.ts.
@@ -30,14 +31,14 @@ import {
   DEFAULT_SEEDS, dependency, gapRecovered, HYBRID_MODELS, HYBRID_TRAINING, HYBRID_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, readyJobs, SLOWDOWN, summarizeRows,
   type HybridJob, type HybridJobResult, type HybridModel, type Measured,
 } from './hybrid-plan.js';
-// v2 pinned: the committed results ran under it (recipes.ts, RECIPES_V2); every train step names it.
-import { RECIPES_V2 } from './recipes.js';
+import { RECIPES, RECIPES_BY_NAME, type Recipe } from './recipes.js';
 
 const o = runScript('npm run experiment:hybrid -- [options]', {
   models: opt.choices(HYBRID_MODELS, 'models', [...HYBRID_MODELS]),
   variants: opt.choices(HYBRID_VARIANTS, 'variants (the hybrids need fbin)', [...HYBRID_VARIANTS]),
+  recipes: opt.choices([...RECIPES_BY_NAME.keys()].filter((n) => !n.startsWith('xnor')), "named float / DABN recipes replacing the defaults, comma-separated (the committed results: float-v2)", []),
   seeds: opt.ints(`seeds for every model (default: sketchnet ${DEFAULT_SEEDS.sketchnet.join(',')}, resnet ${DEFAULT_SEEDS.resnet.join(',')}; --quick: 1)`, []),
-  epochs: opt.int(`epochs from scratch (default the recipes', ${RECIPES_V2.dabn.epochs}; --quick: 2)`),
+  epochs: opt.int("epochs from scratch of every net (default each recipe's: float for the float net, DABN's for the rest; --quick: 2)"),
   'finetune-epochs': opt.int('epochs of fine-tuning a hybrid from FBin (the sketch net\'s; the ResNet\'s train from scratch, --epochs) (--quick: 1)', 6, { min: 1 }),
   classes: opt.int('QuickDraw classes (default all 345; --quick: 20)', undefined, { min: 2 }),
   'resnet-width': opt.number('width multiplier of the ResNet (--quick: 0.25)', 0.5),
@@ -52,7 +53,13 @@ const o = runScript('npm run experiment:hybrid -- [options]', {
 });
 const quick = o.quick;
 const classes = o.classes ?? (quick ? 20 : undefined);
-const epochs = o.epochs ?? (quick ? 2 : RECIPES_V2.dabn.epochs);
+// The float net trains with the float recipe, WBin, FBin and the hybrids with DABN's.
+const recipes: Record<'float' | 'dabn', Recipe> = { float: RECIPES.float, dabn: RECIPES.dabn };
+for (const name of o.recipes) { const r = RECIPES_BY_NAME.get(name)!; recipes[r.variant as 'float' | 'dabn'] = r; }
+const epochsOverride = o.epochs ?? (quick ? 2 : undefined);
+const epochsOf = (r: 'float' | 'dabn') => epochsOverride ?? recipes[r].epochs;
+// One count when the two agree (the files written before), else each recipe's.
+const epochs = epochsOf('float') === epochsOf('dabn') ? epochsOf('dabn') : { float: epochsOf('float'), dabn: epochsOf('dabn') };
 const finetuneEpochs = quick ? 1 : o['finetune-epochs'];
 const resnetWidth = quick ? 0.25 : o['resnet-width'];
 const seedsOf = (m: HybridModel) => (o.seeds.length ? o.seeds : quick ? [1] : DEFAULT_SEEDS[m]);
@@ -83,11 +90,11 @@ function runJob(j: HybridJob): HybridJobResult {
       return { ...j, top1: meta.testAcc, bxn: join(fbin, 'model.bxn'), dir: fbin, floatInputLayers: [], seconds: +((performance.now() - t0) / 1000).toFixed(0) };
     }
     const scratch = HYBRID_TRAINING[j.model] === 'scratch';
-    bexnet(tag, ['train', '--plan', plan, ...(scratch ? ['--from-scratch'] : []), ...common, '--recipe', RECIPES_V2.dabn.name, '--epochs', String(scratch ? epochs : finetuneEpochs), '--out', dir]);
+    bexnet(tag, ['train', '--plan', plan, ...(scratch ? ['--from-scratch'] : []), ...common, '--recipe', recipes.dabn.name, '--epochs', String(scratch ? epochsOf('dabn') : finetuneEpochs), '--out', dir]);
   } else {
     const width = j.model === 'resnet' ? resnetWidth : 1;
     bexnet(tag, ['train', '--model', j.model, '--binarize', j.variant === 'float' ? 'none' : 'dabn', ...(j.variant === 'wbin' ? ['--float-inputs', 'all'] : []),
-      ...common, '--recipe', RECIPES_V2[j.variant === 'float' ? 'float' : 'dabn'].name, '--epochs', String(epochs), '--width', String(width), '--out', dir]);
+      ...common, '--recipe', recipes[j.variant === 'float' ? 'float' : 'dabn'].name, '--epochs', String(epochsOf(j.variant === 'float' ? 'float' : 'dabn')), '--width', String(width), '--out', dir]);
   }
   bexnet(tag, ['export', dir, '-o', bxn]);
   const meta = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).userDefinedMetadata.bexnet as { testAcc: number; floatInputs?: string[] };
@@ -104,7 +111,7 @@ if (o.job !== undefined) {
 
 const plan = orExit(() => { try { return planJobs(o.models, seedsOf, o.variants); } catch (e) { throw new UsageError((e as Error).message); } });
 const dataset = `quickdraw-${classes ?? 345}`;
-const settings = { dataset, epochs, finetuneEpochs, resnetWidth, recipes: ['float', 'dabn'].map((v) => RECIPES_V2[v as 'float' | 'dabn'].name), slowdown: SLOWDOWN, hybridTraining: HYBRID_TRAINING };
+const settings = { dataset, epochs, finetuneEpochs, resnetWidth, recipes: [recipes.float.name, recipes.dabn.name], slowdown: SLOWDOWN, hybridTraining: HYBRID_TRAINING };
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: unknown; jobs?: HybridJobResult[]; outDir?: string } : null;
 if (previous?.jobs?.length) {
   if (JSON.stringify(previous.settings) !== JSON.stringify(settings)) orExit(() => { throw new UsageError(`${o.json} was written with other settings (${JSON.stringify(previous.settings)}); pass another --json to start a new one`); });
@@ -114,10 +121,10 @@ mkdirSync(outDir, { recursive: true });
 const results: HybridJobResult[] = (previous?.jobs ?? []).filter((r) => existsSync(r.bxn));
 const cpu = cpuModel();
 const self = fileURLToPath(entryUrl('experiment-hybrid'));
-console.error(`experiment: ${o.models.join(', ')} × ${o.variants.join('/')} on ${dataset}, ${epochs} epochs (hybrids: ${finetuneEpochs} from FBin), ResNet width ${resnetWidth}, ${o.jobs} job(s) at a time, jobs in ${outDir}`);
+console.error(`experiment: ${o.models.join(', ')} × ${o.variants.join('/')} on ${dataset}, recipes ${recipes.float.name} (${epochsOf('float')} epochs) / ${recipes.dabn.name} (${epochsOf('dabn')}; hybrids: ${finetuneEpochs} from FBin), ResNet width ${resnetWidth}, ${o.jobs} job(s) at a time, jobs in ${outDir}`);
 
 function spawnJob(j: HybridJob): Promise<HybridJobResult> {
-  return runJobProcess(self, jobKey(j), ['--out', outDir, '--epochs', String(epochs), '--finetune-epochs', String(finetuneEpochs), '--resnet-width', String(resnetWidth),
+  return runJobProcess(self, jobKey(j), ['--out', outDir, ...(epochsOverride !== undefined ? ['--epochs', String(epochsOverride)] : []), ...(o.recipes.length ? ['--recipes', o.recipes.join(',')] : []), '--finetune-epochs', String(finetuneEpochs), '--resnet-width', String(resnetWidth),
     '--jobs', String(o.jobs), '--workers', String(workers), ...(classes ? ['--classes', String(classes)] : [])]);
 }
 

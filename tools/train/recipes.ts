@@ -115,8 +115,8 @@ export const FLOAT_V4: Recipe = Object.freeze({ ...FLOAT_V3, weightDecay: 0.05, 
 export const RECIPES: Readonly<Record<Variant, Recipe>> = Object.freeze({ float: FLOAT_V4, xnor: XNOR_V2, dabn: DABN_V2 });
 /**
  * The recipes the X-Net and HBN experiments ran under (tools/results/expander*.json,
- * hybrid*.json): v2 for every variant. The HBN experiment pins them; the X-Net experiment
- * follows the defaults and its committed commands name v2 (`--recipes float-v2`).
+ * hybrid*.json): v2 for every variant. Both experiments follow the defaults; their committed
+ * commands name v2 (`--recipes float-v2`).
  * Those experiments compare arms trained alike and were sized at 24 epochs; float-v3/v4's
  * schedule is twice as long (and the binary variants kept v2).
  */
