@@ -30,6 +30,11 @@ describe('recipes', () => {
       expect(RECIPES.xnor.weightGrad).toBe('exact');
       expect(RECIPES.dabn.weightGrad).toBe('authors');
       expect(recipeModelOptions(RECIPES.dabn)).toEqual({ weightGrad: 'authors', blockOrder: ARCH.blockOrder, convRelu: ARCH.convRelu, dropout: 0 });
+      // --recipes: the defaults with each named recipe in its variant's place; an unknown name is an error.
+      const { recipesNamed } = await import('../tools/train/recipes.js');
+      expect(recipesNamed([])).toEqual(RECIPES);
+      expect(recipesNamed(['float-v2', 'dabn-v1'])).toEqual({ float: RECIPES_V2.float, xnor: RECIPES.xnor, dabn: RECIPES_BY_NAME.get('dabn-v1') });
+      expect(() => recipesNamed(['float-v9'])).toThrow(/no recipe 'float-v9'; the recipes are float-v1, /);
       // The committed example models (tools/examples/make.mjs) train with DABN's default recipe for its epochs.
       const { EXAMPLES } = await import('../tools/examples/make.mjs');
       for (const e of Object.values(EXAMPLES)) {

@@ -12,7 +12,7 @@
 
 import { layerChannelTable, type LayerGraph } from '../../sdk/expander.js';
 import type { ExpanderOptions } from './models.js';
-import { mean, std } from './experiment-common.js';
+import { epochCounts, mean, std } from './experiment-common.js';
 
 export type ExpanderVariant = 'dense' | 'grouped' | 'xnet' | 'xnet-input-channel' | 'xnet-channel' | 'grouped-plain';
 /**
@@ -156,14 +156,8 @@ function epochsByBinarization(s: ExpanderSettings): Partial<Record<Binarization,
   return typeof s.epochs === 'number' ? Object.fromEntries(s.recipes.map((r) => [recipeBinarization(r), s.epochs])) : s.epochs;
 }
 
-/** `byBinarization` as settings record it: one number when every binarization trains as long. */
-export function settingsEpochs(byBinarization: Partial<Record<Binarization, number>>): ExpanderSettings['epochs'] {
-  const counts = new Set(Object.values(byBinarization));
-  return counts.size === 1 ? [...counts][0]! : byBinarization;
-}
-
 /** The epochs `binarization` trains under settings `epochs`. */
-export function epochsOf(epochs: ExpanderSettings['epochs'], binarization: Binarization): number {
+function epochsFor(epochs: ExpanderSettings['epochs'], binarization: Binarization): number {
   const n = typeof epochs === 'number' ? epochs : epochs[binarization];
   if (n === undefined) throw new Error(`no epoch count for ${binarization} in ${JSON.stringify(epochs)}`);
   return n;
@@ -193,7 +187,7 @@ export function settingsMismatch(previous: unknown, current: ExpanderSettings): 
 export function mergedSettings(previous: ExpanderSettings | undefined, current: ExpanderSettings): ExpanderSettings {
   return {
     ...current, recipes: [...new Set([...(previous?.recipes ?? []), ...current.recipes])],
-    epochs: settingsEpochs({ ...(previous && epochsByBinarization(previous)), ...epochsByBinarization(current) }),
+    epochs: epochCounts({ ...(previous && epochsByBinarization(previous)), ...epochsByBinarization(current) }),
   };
 }
 
@@ -236,7 +230,7 @@ export function summarizeRows(plan: readonly ExpanderJob[], results: readonly Ex
       dataset: s.dataset, model: s.model ?? 'sketchnet', variant: rs[0].variant, binarization: rs[0].binarization, f: rs[0].f, head: rs[0].head ?? 'dense',
       params: rs[0].params, bxnBytes: rs[0].bxnBytes, floatBytes: rs[0].floatBytes,
       top1: +mean(top1Seeds).toFixed(4), top1Seeds, top1Std: +std(top1Seeds).toFixed(4),
-      epochs: rs[0].epochs ?? epochsOf(s.epochs, rs[0].binarization), seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,
+      epochs: rs[0].epochs ?? epochsFor(s.epochs, rs[0].binarization), seeds: rs.map((r) => r.seed), cpu: s.cpu, recipe: rs[0].recipe,
     }];
   });
 }

@@ -38,7 +38,7 @@ import { loadQuickdraw } from '../data/quickdraw.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
 import { BLOCK_ORDERS, sketchNet, VARIANTS, type Variant } from './models.js';
-import { ARCH, RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions, type Recipe } from './recipes.js';
+import { ARCH, RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions, recipesNamed } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 
@@ -72,8 +72,7 @@ const o = runScript('npm run experiment:binarization -- [options]', {
 const quick = o.quick, binaryLast = o['binary-last'], floatInputs = o['float-inputs'];
 const inputs = floatInputs ? 'float' as const : 'binary' as const;
 // Each variant trains with its default recipe unless --recipes names another for it.
-const recipes: Record<Variant, Recipe> = { ...RECIPES };
-for (const name of o.recipes) { const r = RECIPES_BY_NAME.get(name)!; recipes[r.variant] = r; }
+const recipes = recipesNamed(o.recipes);
 const classes = o.classes ?? (quick ? 20 : 345);
 const epochsOf = (v: Variant): number => o.epochs ?? (quick ? 2 : recipes[v].epochs);
 const batchSize = o.batch, parallel = o.jobs, variants = o.variants;

@@ -11,6 +11,12 @@ export const mean = (a: readonly number[]): number => a.reduce((s, v) => s + v, 
 /** Sample standard deviation over seeds (0 for one seed). */
 export const std = (a: readonly number[]): number => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
+/** Epochs per variant as results files record them: one number when every variant trains as long, else the map. */
+export function epochCounts<K extends string>(byVariant: Partial<Record<K, number>>): number | Partial<Record<K, number>> {
+  const counts = new Set(Object.values(byVariant) as number[]);
+  return counts.size === 1 ? [...counts][0]! : byVariant;
+}
+
 /**
  * Runs `node SCRIPT --job KEY ...args` (the script's own job mode); its result is the JSON on
  * the last line of its stdout, its progress on the inherited stderr.

@@ -26,7 +26,7 @@
 // launched from a snapshot: cp -r dist build package.json SNAP/; ln -s $PWD/node_modules SNAP/.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { lastStartDeadline, runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
+import { epochCounts, lastStartDeadline, runJobProcess, runQueue, writeResultsAtomic } from './experiment-common.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +37,11 @@ import { DATASETS, loadDataset } from '../data/index.js';
 import { setupBackend } from './backend.js';
 import { saveModel } from './file-io.js';
 import { buildModel } from './models.js';
-import { RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions, type Recipe } from './recipes.js';
+import { RECIPES, RECIPES_BY_NAME, recipeModelOptions, recipeTrainOptions, recipesNamed } from './recipes.js';
 import { evaluate, train } from './trainer.js';
 import { exportModel } from '../export/export.js';
 import {
-  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsEpochs, settingsMismatch, summarizeRows, variantExpander, CLAMP_DEGREE,
+  BINARIZATIONS, DEFAULT_PLAN, DEFAULT_VARIANTS, EXPANDER_MODELS, EXPANDER_VARIANTS, jobKey, mergedSettings, parseJobKey, pendingJobs, planJobs, settingsMismatch, summarizeRows, variantExpander, CLAMP_DEGREE,
   type Binarization, type ExpanderJob, type ExpanderJobResult, type ExpanderSettings,
 } from './expander-plan.js';
 
@@ -68,8 +68,7 @@ const o = runScript('npm run experiment:expander -- [options]', {
 const quick = o.quick, dataset = o.dataset;
 const classes = o.classes ?? (quick && dataset === 'quickdraw' ? 20 : undefined);
 // Each binarization trains with its default recipe unless --recipes names another for it.
-const recipes: Record<Binarization, Recipe> = { ...RECIPES };
-for (const name of o.recipes) { const r = RECIPES_BY_NAME.get(name)!; recipes[r.variant] = r; }
+const recipes = recipesNamed(o.recipes);
 const epochsOf = (b: Binarization): number => o.epochs ?? (quick ? 2 : recipes[b].epochs);
 const batchSize = o.batch, parallel = o.jobs;
 const fs = o.f.length ? o.f : [...DEFAULT_PLAN.fs];
@@ -133,7 +132,7 @@ const self = fileURLToPath(entryUrl('experiment-expander'));
 console.error(`experiment: ${modelName} ${o.variants.join('/')} × ${o.binarization.join('/')} on ${datasetName}, f ${fs.join(',')} (f ${mainF}: seeds ${seeds.join(',')}; others: seed ${seeds[0]}), recipes ${o.binarization.map((b) => `${recipes[b].name} (${epochsOf(b)} epochs)`).join(', ')}, batch ${batchSize}, ${parallel} job(s) at a time, models in ${outDir}`);
 // Resumable: --json keeps every finished job; a rerun with the same settings skips them.
 const settings: ExpanderSettings = {
-  dataset: datasetName, epochs: settingsEpochs(Object.fromEntries(o.binarization.map((b) => [b, epochsOf(b)]))), batchSize,
+  dataset: datasetName, epochs: epochCounts(Object.fromEntries(o.binarization.map((b) => [b, epochsOf(b)]))), batchSize,
   recipes: o.binarization.map((b) => recipes[b].name), clampDegree: CLAMP_DEGREE, ...(modelName !== 'sketchnet' && { model: modelName }),
 };
 const previous = o.json !== undefined && existsSync(o.json) ? JSON.parse(readFileSync(o.json, 'utf8')) as { settings?: ExpanderSettings; jobs?: ExpanderJobResult[]; wallSeconds?: number } : null;

@@ -26,17 +26,17 @@ import { cpuModel } from '../machine.js';
 import { nodeKernelOptions } from '../node-kernels.js';
 import { floatMacs, timeRoundRobin } from '../plan/measure.js';
 import { loadModel as loadBxn, type BexnetModel } from '../../sdk/index.js';
-import { lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
+import { epochCounts, lastStartDeadline, runJobProcess, writeResultsAtomic } from './experiment-common.js';
 import {
   DEFAULT_SEEDS, dependency, gapRecovered, HYBRID_MODELS, HYBRID_TRAINING, HYBRID_VARIANTS, jobKey, parseJobKey, pendingJobs, planJobs, readyJobs, SLOWDOWN, summarizeRows,
   type HybridJob, type HybridJobResult, type HybridModel, type Measured,
 } from './hybrid-plan.js';
-import { RECIPES, RECIPES_BY_NAME, type Recipe } from './recipes.js';
+import { RECIPES_BY_NAME, recipesNamed } from './recipes.js';
 
 const o = runScript('npm run experiment:hybrid -- [options]', {
   models: opt.choices(HYBRID_MODELS, 'models', [...HYBRID_MODELS]),
   variants: opt.choices(HYBRID_VARIANTS, 'variants (the hybrids need fbin)', [...HYBRID_VARIANTS]),
-  recipes: opt.choices([...RECIPES_BY_NAME.keys()].filter((n) => !n.startsWith('xnor')), "named float / DABN recipes replacing the defaults, comma-separated (the committed results: float-v2)", []),
+  recipes: opt.choices([...RECIPES_BY_NAME.values()].filter((r) => r.variant !== 'xnor').map((r) => r.name), "named float / DABN recipes replacing the defaults, comma-separated (the committed results: float-v2)", []),
   seeds: opt.ints(`seeds for every model (default: sketchnet ${DEFAULT_SEEDS.sketchnet.join(',')}, resnet ${DEFAULT_SEEDS.resnet.join(',')}; --quick: 1)`, []),
   epochs: opt.int("epochs from scratch of every net (default each recipe's: float for the float net, DABN's for the rest; --quick: 2)"),
   'finetune-epochs': opt.int('epochs of fine-tuning a hybrid from FBin (the sketch net\'s; the ResNet\'s train from scratch, --epochs) (--quick: 1)', 6, { min: 1 }),
@@ -54,12 +54,11 @@ const o = runScript('npm run experiment:hybrid -- [options]', {
 const quick = o.quick;
 const classes = o.classes ?? (quick ? 20 : undefined);
 // The float net trains with the float recipe, WBin, FBin and the hybrids with DABN's.
-const recipes: Record<'float' | 'dabn', Recipe> = { float: RECIPES.float, dabn: RECIPES.dabn };
-for (const name of o.recipes) { const r = RECIPES_BY_NAME.get(name)!; recipes[r.variant as 'float' | 'dabn'] = r; }
+const recipes = recipesNamed(o.recipes);
 const epochsOverride = o.epochs ?? (quick ? 2 : undefined);
 const epochsOf = (r: 'float' | 'dabn') => epochsOverride ?? recipes[r].epochs;
 // One count when the two agree (the files written before), else each recipe's.
-const epochs = epochsOf('float') === epochsOf('dabn') ? epochsOf('dabn') : { float: epochsOf('float'), dabn: epochsOf('dabn') };
+const epochs = epochCounts({ float: epochsOf('float'), dabn: epochsOf('dabn') });
 const finetuneEpochs = quick ? 1 : o['finetune-epochs'];
 const resnetWidth = quick ? 0.25 : o['resnet-width'];
 const seedsOf = (m: HybridModel) => (o.seeds.length ? o.seeds : quick ? [1] : DEFAULT_SEEDS[m]);

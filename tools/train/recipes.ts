@@ -131,6 +131,17 @@ export const SHORT_RECIPES: Readonly<Record<Variant, Recipe>> = Object.freeze({ 
 /** Every named recipe (results record the name). */
 export const RECIPES_BY_NAME: ReadonlyMap<string, Recipe> = new Map([FLOAT_V1, XNOR_V1, DABN_V1, FLOAT_V2, XNOR_V2, DABN_V2, FLOAT_V3, FLOAT_V4].map((r) => [r.name, r]));
 
+/** The default recipes with each named one replacing its variant's (the experiments' --recipes). */
+export function recipesNamed(names: readonly string[]): Record<Variant, Recipe> {
+  const recipes: Record<Variant, Recipe> = { ...RECIPES };
+  for (const name of names) {
+    const r = RECIPES_BY_NAME.get(name);
+    if (!r) throw new Error(`no recipe '${name}'; the recipes are ${[...RECIPES_BY_NAME.keys()].join(', ')}`);
+    recipes[r.variant] = r;
+  }
+  return recipes;
+}
+
 /** The training-loop options a recipe sets (the caller adds data-independent ones: seed, workers, progress ...). */
 export function recipeTrainOptions(r: Recipe): Required<Pick<TrainOptions, 'optimizer' | 'epochs' | 'batchSize' | 'learningRate' | 'schedule' | 'weightDecay' | 'labelSmoothing' | 'mixup' | 'augmentation'>> {
   return { optimizer: r.optimizer, epochs: r.epochs, batchSize: r.batchSize, learningRate: r.learningRate, schedule: r.schedule, weightDecay: r.weightDecay, labelSmoothing: r.labelSmoothing, mixup: r.mixup, augmentation: { ...r.augmentation } };
