@@ -114,6 +114,7 @@ TABLES.expander = (data) => {
   return out.join('\n');
 };
 TABLES.expander_mnist = (data) => TABLES.expander(data);
+TABLES.expander_v4 = (data) => TABLES.expander(data);
 TABLES.expander_mobilenet = (data) => TABLES.expander(data);
 TABLES.expander_channel_graph = (data) => TABLES.expander(data);
 // How far the X-Net experiment's sparse layers mix their inputs (tools/train/expander-reach.ts).
