@@ -122,7 +122,7 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   const kernelsPromise = options.kernels !== undefined ? Promise.resolve(checkKernels(options.kernels)) : namesKernels(options) ? loadKernels(options) : undefined;
   // Bytes are copied before the first await; fetched bytes are private already.
   const local = ArrayBuffer.isView(source) || isArrayBuffer(source) ? privateCopy(source as ArrayBuffer | ArrayBufferView) : null;
-  const [bytes, namedKernels] = await Promise.all([local ?? sourceBytes(source, 'the model'), kernelsPromise]);
+  const [bytes, namedKernels] = await Promise.all([local ?? sourceBytes(source, 'the model', limits.maxFileBytes), kernelsPromise]);
   // Everything below reads the private copy: the caller's buffer may change during the await.
   const parsed = readTrustedCopy(bytes, limits);
   const kernels = namedKernels ?? await loadKernels(options, [...kernelsNeeded(parsed)].every((k) => CORE_KERNELS.has(k)) ? 'core' : 'all');

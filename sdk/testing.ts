@@ -4,6 +4,7 @@
  * No Node-only API, so it runs under vitest, jest, Deno's or Bun's test runner and in browsers.
  */
 import { loadModel, type LoadOptions, type ModelSource } from './index.js';
+import { resolveLimits } from './format/model.js';
 import { mulberry32 } from './prng.js';
 import { sourceBytes } from './wasm.js';
 
@@ -62,7 +63,7 @@ export function budgetViolations(m: BudgetMeasurement, limits: BudgetLimits): st
 /** Loads `source` and measures size, peak wasm memory, cold start, warm-up, median and p95 latency. */
 export async function measureBudget(source: ModelSource, options: BudgetOptions = {}): Promise<BudgetMeasurement> {
   const { runs = 50, warmup = 10, input, now = () => performance.now(), ...load } = options;
-  const bytes = await sourceBytes(source, 'the model');
+  const bytes = await sourceBytes(source, 'the model', resolveLimits(load).maxFileBytes);
   const t0 = now();
   const model = await loadModel(bytes, load);
   try {

@@ -7,7 +7,8 @@
  * that forbid compiling, e.g. workerd) or a ready provider (wasm2js).
  */
 import { defaultKernelSource } from './default-kernels.js';
-import { BxnInputError, BxnRuntimeError } from './errors.js';
+import { BxnFormatError, BxnInputError, BxnRuntimeError } from './errors.js';
+import { DEFAULT_LIMITS } from './format/model.js';
 
 export type Backend = 'simd' | 'scalar';
 export type BackendChoice = 'auto' | Backend;
@@ -64,18 +65,26 @@ export function simdSupported(): boolean {
   return simdSupport;
 }
 
-export async function sourceBytes(source: ArrayBuffer | ArrayBufferView | URL | Response, what: string): Promise<Uint8Array> {
+/**
+ * The bytes of `source`, at most `maxBytes` of them: a URL or Response is refused by its
+ * Content-Length, or while it streams at the first chunk over the cap, so a hostile or
+ * mistaken server cannot make the sdk allocate without bound. (A slow one is the caller's
+ * to abort: fetch with an AbortSignal and pass the Response.)
+ */
+export async function sourceBytes(source: ArrayBuffer | ArrayBufferView | URL | Response, what: string, maxBytes: number): Promise<Uint8Array> {
+  const over = (n: number) => new BxnFormatError('limit_exceeded', `${what} has ${n} bytes or more, over the ${maxBytes}-byte cap (maxFileBytes)`);
+  const capped = (b: Uint8Array) => { if (b.length > maxBytes) throw over(b.length); return b; };
   // Tag checks, not instanceof, so buffers from another realm are accepted too.
-  if (Object.prototype.toString.call(source) === '[object ArrayBuffer]') return new Uint8Array(source as ArrayBuffer);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  if (Object.prototype.toString.call(source) === '[object ArrayBuffer]') return capped(new Uint8Array(source as ArrayBuffer));
+  if (ArrayBuffer.isView(source)) return capped(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
   let response: Response;
   if (typeof URL !== 'undefined' && source instanceof URL) {
     // Deno's and Bun's fetch read file: URLs faster than their node:fs loads (measured 26 vs
     // 61 ms, 1 vs 13 ms); Node's fetch refuses them after loading its HTTP stack (~0.15 s).
     const g = globalThis as { Deno?: unknown; Bun?: unknown };
     if (source.protocol === 'file:' && g.Deno === undefined && g.Bun === undefined) {
-      const bytes = await readFileUrl(source);
-      if (bytes) return bytes;
+      const bytes = await readFileUrl(source, maxBytes, over);
+      if (bytes) return capped(bytes);
     }
     if (typeof fetch !== 'function') throw new BxnRuntimeError('fetch_failed', `cannot load ${what} from ${source}: this runtime has no fetch`);
     try { response = await fetch(source); } catch (e) {
@@ -86,8 +95,31 @@ export async function sourceBytes(source: ArrayBuffer | ArrayBufferView | URL | 
   } else {
     throw new BxnRuntimeError('bad_source', `${what} must be an ArrayBuffer, a typed array, a URL or a Response`);
   }
-  if (!response.ok) throw new BxnRuntimeError('fetch_failed', `fetching ${what} from ${response.url || 'a Response'}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const from = response.url || 'a Response';
+  if (!response.ok) throw new BxnRuntimeError('fetch_failed', `fetching ${what} from ${from}: HTTP ${response.status}`);
+  // Content-Length counts encoded bytes; decoding gzip or brotli only makes more.
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > maxBytes) { response.body?.cancel().catch(() => {}); throw over(declared); }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const reader = response.body?.getReader();
+    // No stream (engines without ReadableStream): read whole, then check.
+    if (!reader) return capped(new Uint8Array(await response.arrayBuffer()));
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      if (Object.prototype.toString.call(r.value) !== '[object Uint8Array]') throw new TypeError('a chunk is not a Uint8Array');
+      total += r.value.byteLength;
+      if (total > maxBytes) { reader.cancel().catch(() => {}); break; }
+      chunks.push(r.value);
+    }
+  } catch (e) {
+    if (e instanceof BxnFormatError) throw e;
+    throw new BxnRuntimeError('fetch_failed', `reading ${what} from ${from} failed: ${(e as Error).message}`);
+  }
+  if (total > maxBytes) throw over(total);
+  const bytes = new Uint8Array(total);
+  for (let i = 0, at = 0; i < chunks.length; at += chunks[i++].length) bytes.set(chunks[i], at);
+  return bytes;
 }
 
 /**
@@ -95,10 +127,13 @@ export async function sourceBytes(source: ArrayBuffer | ArrayBufferView | URL | 
  * provide node:fs). The specifier is not a literal, so
  * bundlers leave it alone and browsers never evaluate it. Undefined when there is no fs.
  */
-async function readFileUrl(url: URL): Promise<Uint8Array | undefined> {
+async function readFileUrl(url: URL, maxBytes: number, over: (n: number) => Error): Promise<Uint8Array | undefined> {
   const specifier = 'node:fs/promises';
-  let fs: { readFile(u: URL): Promise<Uint8Array> };
+  let fs: { readFile(u: URL): Promise<Uint8Array>; stat(u: URL): Promise<{ size: number }> };
   try { fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier); } catch { return undefined; }
+  let size = 0;
+  try { size = (await fs.stat(url)).size; } catch { /* readFile reports it */ }
+  if (size > maxBytes) throw over(size);
   try {
     const b = await fs.readFile(url);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -148,7 +183,7 @@ function packagedKernels(backend: Backend, set: KernelSet, why: string): Promise
     const from = source instanceof URL ? source.href : 'inlined in this module';
     let bytes: Uint8Array;
     try {
-      bytes = await sourceBytes(source, `the ${backend} kernels`);
+      bytes = await sourceBytes(source, `the ${backend} kernels`, DEFAULT_LIMITS.maxFileBytes);
     } catch (e) {
       throw new BxnRuntimeError('wasm_not_found', `the packaged '${backend}' kernels could not be loaded from ${from} (${(e as Error).message}); ` +
         "a bundler that does not copy `new URL('…', import.meta.url)` assets (esbuild) needs them passed as options.wasm, or 'bexnet/inline'");
@@ -193,7 +228,7 @@ export async function loadKernels(options: KernelOptions = {}, set: KernelSet = 
   if (!source)
     throw new BxnRuntimeError('no_wasm', `no kernel wasm for the '${backend}' backend: pass options.wasm.${backend} (bytes, URL or Response), or no wasm option at all to use the packaged kernels`);
   if (isModule(source)) return kernelsFromModule(source, backend, `${reason}; a precompiled module`);
-  const bytes = await sourceBytes(source, `the ${backend} kernels`);
+  const bytes = await sourceBytes(source, `the ${backend} kernels`, DEFAULT_LIMITS.maxFileBytes);
   return kernelsFromModule(await compileKernels(bytes, backend), backend, `${reason}; kernels from options.wasm.${backend}`);
 }
 

@@ -1,5 +1,8 @@
 // Regression tests for the hostile-input defects of issue 8 (a–h): each failed on the
 // loader before its fix. Models are written with writeBxn, so every file is valid.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BxnFormatError, BxnInputError, BxnRuntimeError, loadKernels, loadModel, loadModelSync, type BxnKernels,
@@ -139,7 +142,7 @@ describe('(d) limits are resolved once; a cap that is not a positive finite numb
 
   it('NaN, Infinity, 0, negative, strings and null caps are BxnInputError(bad_argument)', async () => {
     for (const bad of [NaN, Infinity, 0, -5, '100', null, 1.5e400]) {
-      for (const key of ['maxMacs', 'maxArenaBytes', 'maxWeightBytes']) {
+      for (const key of ['maxMacs', 'maxArenaBytes', 'maxWeightBytes', 'maxFileBytes']) {
         const e = thrown(() => readBxn(bytes, { [key]: bad } as never));
         expect(e, `${key}: ${bad}`).toBeInstanceOf(BxnInputError);
         expect((e as BxnInputError).code).toBe('bad_argument');
@@ -163,8 +166,9 @@ describe('(d) limits are resolved once; a cap that is not a positive finite numb
     }
   });
 
-  it('the defaults suit an edge runtime: ≤ 2^30 MACs (about a second of run()), ≤ 128 MiB of weights and of arena', () => {
+  it('the defaults suit an edge runtime: ≤ 2^30 MACs (about a second of run()), ≤ 128 MiB of weights, of arena and of file', () => {
     expect(DEFAULT_LIMITS.maxMacs).toBeLessThanOrEqual(2 ** 30);
+    expect(DEFAULT_LIMITS.maxFileBytes).toBeLessThanOrEqual(128 << 20);
     expect(DEFAULT_LIMITS.maxWeightBytes).toBeLessThanOrEqual(128 << 20);
     expect(DEFAULT_LIMITS.maxArenaBytes).toBeLessThanOrEqual(128 << 20);
   });
@@ -280,5 +284,93 @@ describe('(h) META as FORMAT.md says: no byte-order mark, lengths in code points
     expect(readBxn(file(ok, ok)).metadata.name).toBe(ok);
     expect(thrown(() => readBxn(file(tooLong, 'a')))).toMatchObject({ code: 'bad_metadata' });
     expect(thrown(() => readBxn(file('a', tooLong)))).toMatchObject({ code: 'bad_metadata' });
+  });
+});
+
+describe('(i) a model over maxFileBytes is refused before it is read whole, however it arrives', () => {
+  const model = readFileSync(new URL('../tools/examples/sketch-dabn.bxn', import.meta.url));
+  const cap = 64 * 1024; // the example model is ~100 KiB
+  const CHUNK = 16 * 1024;
+  /** A body that never ends, counting what was pulled from it and whether it was cancelled. */
+  const endless = () => {
+    const seen = { pulled: 0, cancelled: false };
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) { seen.pulled += CHUNK; c.enqueue(new Uint8Array(CHUNK).fill(7)); },
+      cancel() { seen.cancelled = true; },
+    });
+    return { body, seen };
+  };
+  const limitError = (e: Error) => {
+    expect(e).toBeInstanceOf(BxnFormatError);
+    expect((e as BxnFormatError).code).toBe('limit_exceeded');
+    expect(e.message).toContain('maxFileBytes');
+  };
+
+  it('bytes: readBxn, loadModelSync and loadModel check the length first; the cap itself is allowed', async () => {
+    limitError(thrown(() => readBxn(model, { maxFileBytes: model.length - 1 })));
+    limitError(thrown(() => loadModelSync(model, kernels, { maxFileBytes: model.length - 1 })));
+    limitError(await rejected(loadModel(model, { kernels, maxFileBytes: cap })));
+    expect(readBxn(model, { maxFileBytes: model.length }).bytes.length).toBe(model.length);
+  });
+
+  it('an endless stream with no Content-Length stops one chunk past the cap and is cancelled', async () => {
+    const { body, seen } = endless();
+    limitError(await rejected(loadModel(new Response(body), { kernels, maxFileBytes: cap })));
+    expect(seen.pulled).toBeLessThanOrEqual(cap + 3 * CHUNK); // the stream's own read-ahead
+    expect(seen.cancelled).toBe(true);
+  });
+
+  it('a Content-Length over the cap is refused without reading the body (which would never arrive)', async () => {
+    const body = new ReadableStream<Uint8Array>({ pull() { return new Promise(() => {}); } });
+    const response = new Response(body, { headers: { 'content-length': String(cap + 1) } });
+    limitError(await rejected(loadModel(response, { kernels, maxFileBytes: cap })));
+  });
+
+  it('a model streamed in uneven chunks under the cap loads and runs as from its bytes', async () => {
+    const rng = makeRng(BASE_SEED + 71);
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= model.length) { c.close(); return; }
+        const n = 1 + Math.floor(rng() * 20000);
+        c.enqueue(model.slice(at, at + n));
+        at += n;
+      },
+    });
+    const streamed = await loadModel(new Response(body), { kernels, maxFileBytes: model.length });
+    const direct = loadModelSync(model, kernels);
+    const input = Float32Array.from({ length: 28 * 28 }, () => rng());
+    expect(Array.from(streamed.run(input))).toEqual(Array.from(direct.run(input)));
+  });
+
+  it('a body that fails or yields non-bytes mid-stream is fetch_failed, not a crash', async () => {
+    let n = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(c) { if (n++ < 2) c.enqueue(model.slice(0, 1000)); else c.error(new Error('connection reset')); },
+    });
+    const e = await rejected(loadModel(new Response(failing), { kernels }));
+    expect(e).toMatchObject({ name: 'BxnRuntimeError', code: 'fetch_failed' });
+    expect(e.message).toContain('connection reset');
+    const strings = new ReadableStream({ start(c) { c.enqueue('not bytes'); c.close(); } });
+    expect(await rejected(loadModel(new Response(strings as never), { kernels }))).toMatchObject({ code: 'fetch_failed' });
+  });
+
+  it('a file: URL over the cap is refused by its size, an http URL streaming forever at the first chunk over it', async () => {
+    limitError(await rejected(loadModel(new URL('../tools/examples/sketch-dabn.bxn', import.meta.url), { kernels, maxFileBytes: cap })));
+    let sent = 0;
+    const server = createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }); // chunked, no length
+      const timer = setInterval(() => { sent += CHUNK; res.write(new Uint8Array(CHUNK)); }, 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/model.bxn`);
+      limitError(await rejected(loadModel(url, { kernels, maxFileBytes: cap })));
+      expect(sent).toBeLessThan(64 * cap); // it stopped reading: the server was not drained to the end of time
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -110,12 +110,18 @@ export interface BxnLimits {
   maxArenaBytes?: number;
   /** Cap on the total multiply-accumulates of one inference (default 2^30). */
   maxMacs?: number;
+  /**
+   * Cap on the .bxn file itself (default 128 MiB): a URL or Response is refused by its
+   * Content-Length or, streamed, at the first byte over the cap, never read whole first.
+   */
+  maxFileBytes?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<BxnLimits>> = Object.freeze({
   maxWeightBytes: 128 * 2 ** 20,
   maxArenaBytes: 128 * 2 ** 20,
   maxMacs: 2 ** 30,
+  maxFileBytes: 128 * 2 ** 20,
 });
 
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof BxnLimits)[];

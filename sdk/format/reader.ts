@@ -58,6 +58,7 @@ export function readTrustedCopy(bytes: Uint8Array, caps: Readonly<Required<BxnLi
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (at: number) => view.getUint32(at, true);
 
+  if (bytes.length > caps.maxFileBytes) fail('limit_exceeded', `the file has ${bytes.length} bytes, over the ${caps.maxFileBytes}-byte cap (maxFileBytes)`);
   // ---- header ----
   for (let i = 0; i < Math.min(MAGIC.length, bytes.length); i++)
     if (bytes[i] !== MAGIC[i]) fail('bad_magic', `byte ${i} of the magic is ${bytes[i]}, expected ${MAGIC[i]}: not a .bxn file`);
