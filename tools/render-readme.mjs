@@ -116,6 +116,7 @@ TABLES.expander = (data) => {
 TABLES.expander_mnist = (data) => TABLES.expander(data);
 TABLES.expander_v4 = (data) => TABLES.expander(data);
 TABLES.expander_mobilenet = (data) => TABLES.expander(data);
+TABLES.expander_mobilenet_v4 = (data) => TABLES.expander(data);
 TABLES.expander_channel_graph = (data) => TABLES.expander(data);
 // How far the X-Net experiment's sparse layers mix their inputs (tools/train/expander-reach.ts).
 TABLES.expander_reach = (data) => {
