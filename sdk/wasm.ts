@@ -129,11 +129,13 @@ export async function sourceBytes(source: ArrayBuffer | ArrayBufferView | URL | 
  */
 async function readFileUrl(url: URL, maxBytes: number, over: (n: number) => Error): Promise<Uint8Array | undefined> {
   const specifier = 'node:fs/promises';
-  let fs: { readFile(u: URL): Promise<Uint8Array>; stat(u: URL): Promise<{ size: number }> };
+  let fs: { readFile(u: URL): Promise<Uint8Array>; stat(u: URL): Promise<{ size: number; isFile(): boolean }> };
   try { fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier); } catch { return undefined; }
-  let size = 0;
-  try { size = (await fs.stat(url)).size; } catch { /* readFile reports it */ }
-  if (size > maxBytes) throw over(size);
+  let stat: { size: number; isFile(): boolean } | undefined;
+  try { stat = await fs.stat(url); } catch { /* readFile reports it */ }
+  // Only a regular file has a size to check first; /dev/zero or a pipe would be read without end.
+  if (stat && !stat.isFile()) throw new BxnRuntimeError('fetch_failed', `${url.href} is not a regular file`);
+  if (stat && stat.size > maxBytes) throw over(stat.size);
   try {
     const b = await fs.readFile(url);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -355,8 +355,12 @@ describe('(i) a model over maxFileBytes is refused before it is read whole, howe
     expect(await rejected(loadModel(new Response(strings as never), { kernels }))).toMatchObject({ code: 'fetch_failed' });
   });
 
-  it('a file: URL over the cap is refused by its size, an http URL streaming forever at the first chunk over it', async () => {
+  it('a file: URL over the cap is refused by its size, a device file unread, an http URL streaming forever at the first chunk over it', async () => {
     limitError(await rejected(loadModel(new URL('../tools/examples/sketch-dabn.bxn', import.meta.url), { kernels, maxFileBytes: cap })));
+    // A device has no size to check and no end: refused, not read.
+    const device = await rejected(loadModel(new URL('file:///dev/zero'), { kernels }));
+    expect(device).toMatchObject({ name: 'BxnRuntimeError', code: 'fetch_failed' });
+    expect(device.message).toContain('not a regular file');
     let sent = 0;
     const server = createServer((_, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' }); // chunked, no length
