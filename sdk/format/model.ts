@@ -112,7 +112,7 @@ export interface BxnLimits {
   maxMacs?: number;
   /**
    * Cap on the .bxn file itself (default 128 MiB): a URL or Response is refused by its
-   * Content-Length or, streamed, at the first byte over the cap, never read whole first.
+   * Content-Length or, streamed, at the first chunk past the cap, never read whole first.
    */
   maxFileBytes?: number;
 }
