@@ -109,14 +109,13 @@ export async function sourceBytes(source: ArrayBuffer | ArrayBufferView | URL | 
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
       if (Object.prototype.toString.call(r.value) !== '[object Uint8Array]') throw new TypeError('a chunk is not a Uint8Array');
       total += r.value.byteLength;
-      if (total > maxBytes) { reader.cancel().catch(() => {}); break; }
+      if (total > maxBytes) { reader.cancel().catch(() => {}); throw over(total); }
       chunks.push(r.value);
     }
   } catch (e) {
-    if (e instanceof BxnFormatError) throw e;
+    if (e instanceof BxnFormatError) throw e; // the cap, passed through
     throw new BxnRuntimeError('fetch_failed', `reading ${what} from ${from} failed: ${(e as Error).message}`);
   }
-  if (total > maxBytes) throw over(total);
   const bytes = new Uint8Array(total);
   for (let i = 0, at = 0; i < chunks.length; at += chunks[i++].length) bytes.set(chunks[i], at);
   return bytes;

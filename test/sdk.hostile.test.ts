@@ -1,5 +1,5 @@
-// Regression tests for the hostile-input defects of issue 8 (a–h): each failed on the
-// loader before its fix. Models are written with writeBxn, so every file is valid.
+// Regression tests for the hostile-input defects of issue 8 (a–h) and for unbounded
+// reads of a model's bytes (i): each failed on the loader before its fix. Models are written with writeBxn, so every file is valid.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -313,7 +313,7 @@ describe('(i) a model over maxFileBytes is refused before it is read whole, howe
     expect(readBxn(model, { maxFileBytes: model.length }).bytes.length).toBe(model.length);
   });
 
-  it('an endless stream with no Content-Length stops one chunk past the cap and is cancelled', async () => {
+  it('an endless stream with no Content-Length stops at the first chunk past the cap and is cancelled', async () => {
     const { body, seen } = endless();
     limitError(await rejected(loadModel(new Response(body), { kernels, maxFileBytes: cap })));
     expect(seen.pulled).toBeLessThanOrEqual(cap + 3 * CHUNK); // the stream's own read-ahead

@@ -50,7 +50,7 @@ const o = runScript('npm run experiment:expander -- [options]', {
   model: opt.choice(EXPANDER_MODELS, "the net: sketchnet's conv2..conv5 or mobilenet's pointwise convs (float only) become X / grouped", 'sketchnet'),
   variants: opt.choices(EXPANDER_VARIANTS, "variants (xnet-input-channel, xnet-channel: finer graphs, diagnostics; the sdk cannot load xnet-channel)", [...DEFAULT_VARIANTS]),
   binarization: opt.choices(BINARIZATIONS, 'binarizations', [...BINARIZATIONS]),
-  recipes: opt.choices([...RECIPES_BY_NAME.keys()], "named recipes replacing their binarizations' defaults, comma-separated (the committed results: float-v2,dabn-v2; expander_v4.json: float-v4)", []),
+  recipes: opt.choices([...RECIPES_BY_NAME.keys()], "named recipes replacing their binarizations' defaults, comma-separated (the committed results: float-v2,dabn-v2; expander_v4.json, expander_mobilenet_v4.json: float-v4)", []),
   f: opt.ints(`f values, comma-separated (default ${DEFAULT_PLAN.fs.join(',')})`, [], { min: 1 }),
   'main-f': opt.int(`the f that runs every seed (the others run the first seed; default ${DEFAULT_PLAN.mainF})`),
   seeds: opt.ints(`seeds, comma-separated (default ${DEFAULT_PLAN.seeds.join(',')}; --quick: 1)`, []),

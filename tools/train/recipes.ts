@@ -115,7 +115,8 @@ export const FLOAT_V4: Recipe = Object.freeze({ ...FLOAT_V3, weightDecay: 0.05, 
 export const RECIPES: Readonly<Record<Variant, Recipe>> = Object.freeze({ float: FLOAT_V4, xnor: XNOR_V2, dabn: DABN_V2 });
 /**
  * The recipes the X-Net and HBN experiments ran under (tools/results/expander*.json,
- * hybrid*.json): v2 for every variant, apart from expander_v4.json (float-v4, the f = 4 rerun).
+ * hybrid*.json): v2 for every variant, apart from expander_v4.json and expander_mobilenet_v4.json
+ * (float-v4, the f = 4 reruns).
  * Both experiments follow the defaults; their committed commands name the recipes they ran
  * under (`--recipes float-v2`, `--recipes float-v4`).
  * Those experiments compare arms trained alike and were sized at 24 epochs; float-v3/v4's
